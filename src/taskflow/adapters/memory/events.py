@@ -1,0 +1,25 @@
+"""An event publisher that remembers what it published, for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from taskflow.domain.models import Event
+
+__all__ = ["RecordingEventPublisher"]
+
+
+class RecordingEventPublisher:
+    """Keeps every published event in ``events``, in order; ``named(name)`` filters."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def publish(self, events: Sequence[Event]) -> None:
+        self.events.extend(events)
+
+    def named(self, name: str) -> list[Event]:
+        return [e for e in self.events if e.name == name]
+
+    def clear(self) -> None:
+        self.events.clear()

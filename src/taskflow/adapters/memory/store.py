@@ -1,0 +1,66 @@
+"""The in-memory database: plain dicts behind one lock.
+
+A unit of work holds the lock for its whole ``with`` block, so units run one at a time
+(serializable, like a database with a single connection), and a rollback restores the
+snapshot taken when the unit began. It is meant for tests, demos and single-process
+experiments, not for production data.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from uuid import UUID
+
+from attrs import define, field
+
+from taskflow.domain.models import (
+    Comment,
+    Event,
+    Invite,
+    LoginFailures,
+    Membership,
+    OneTimeToken,
+    Task,
+    TaskActivity,
+    Team,
+    User,
+)
+
+__all__ = ["InMemoryStore"]
+
+
+@define
+class InMemoryStore:
+    users: dict[UUID, User] = field(factory=dict)
+    login_failures: dict[UUID, LoginFailures] = field(factory=dict)
+    one_time_tokens: dict[UUID, OneTimeToken] = field(factory=dict)
+    teams: dict[UUID, Team] = field(factory=dict)
+    members: dict[tuple[UUID, UUID], Membership] = field(factory=dict)
+    invites: dict[UUID, Invite] = field(factory=dict)
+    tasks: dict[UUID, Task] = field(factory=dict)
+    comments: dict[UUID, Comment] = field(factory=dict)
+    activity: dict[UUID, TaskActivity] = field(factory=dict)
+    outbox: list[Event] = field(factory=list)
+    lock: threading.RLock = field(factory=threading.RLock, repr=False)
+
+    _TABLES = (
+        "users",
+        "login_failures",
+        "one_time_tokens",
+        "teams",
+        "members",
+        "invites",
+        "tasks",
+        "comments",
+        "activity",
+        "outbox",
+    )
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of every table; the values are frozen, so a shallow copy suffices."""
+        return {name: getattr(self, name).copy() for name in self._TABLES}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        for name, table in snapshot.items():
+            setattr(self, name, table)

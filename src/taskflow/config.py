@@ -1,0 +1,40 @@
+"""Plain configuration of the services, built by the composition root from ``Settings``
+(or by hand, in tests and custom set-ups). No environment is read here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from attrs import field, frozen
+from pydantic import SecretStr
+
+__all__ = ["AuthConfig", "InviteConfig", "PasswordHashingConfig"]
+
+
+@frozen
+class PasswordHashingConfig:
+    """argon2id parameters; the defaults are OWASP's (m=19 MiB, t=2, p=1)."""
+
+    memory_cost_kib: int = 19 * 1024
+    time_cost: int = 2
+    parallelism: int = 1
+
+
+@frozen
+class AuthConfig:
+    jwt_secret: SecretStr = field(repr=False)
+    refresh_secret: SecretStr = field(repr=False)
+    jwt_algorithm: str = "HS256"
+    issuer: str = "taskflow"
+    audience: str = "taskflow"
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=7)
+    lockout_threshold: int = 5
+    lockout_duration: timedelta = timedelta(minutes=15)
+    email_verification_ttl: timedelta = timedelta(days=2)
+    password_reset_ttl: timedelta = timedelta(hours=1)
+
+
+@frozen
+class InviteConfig:
+    ttl: timedelta = timedelta(days=7)

@@ -1,0 +1,1 @@
+"""The domain: plain values, enums and typed queries. No I/O."""

@@ -1,0 +1,248 @@
+"""The domain objects: frozen, slotted ``attrs`` classes.
+
+They are plain values. A change makes a new object (``attrs.evolve``) that a service hands
+to a repository; nothing here talks to storage. Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from attrs import field, frozen
+
+__all__ = [
+    "ActivityKind",
+    "Comment",
+    "Event",
+    "Invite",
+    "LoginFailures",
+    "Membership",
+    "OneTimeToken",
+    "OneTimeTokenPurpose",
+    "Priority",
+    "Role",
+    "Session",
+    "Task",
+    "TaskActivity",
+    "TaskStatus",
+    "Team",
+    "TeamSummary",
+    "User",
+    "UserRef",
+]
+
+
+class Role(enum.StrEnum):
+    """A member's role in a team. Ranked: member < admin < owner."""
+
+    MEMBER = "member"
+    ADMIN = "admin"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_ROLE_RANK = {Role.MEMBER: 0, Role.ADMIN: 1, Role.OWNER: 2}
+
+
+class TaskStatus(enum.StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Priority(enum.StrEnum):
+    """Task priority; ``rank`` sorts by meaning (low < medium < high), not alphabet."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.LOW: 0, Priority.MEDIUM: 1, Priority.HIGH: 2}
+
+
+@frozen
+class User:
+    id: UUID
+    email: str  # normalised: lower-cased
+    password_hash: str = field(repr=False)
+    name: str
+    email_verified: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@frozen
+class UserRef:
+    """The public face of a user inside other objects: ``{"id", "name"}``."""
+
+    id: UUID
+    name: str
+
+
+@frozen
+class LoginFailures:
+    """Consecutive failed logins of one user, and the lock they caused."""
+
+    user_id: UUID
+    count: int
+    last_failed_at: datetime
+    locked_until: datetime | None = None
+
+
+@frozen
+class Session:
+    """One login: a refresh-token family. Each refresh rotates ``refresh_jti``."""
+
+    id: UUID
+    user_id: UUID
+    refresh_jti: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+class OneTimeTokenPurpose(enum.StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
+
+
+@frozen
+class OneTimeToken:
+    """A single-use token (email verification, password reset), stored only as a hash."""
+
+    id: UUID
+    user_id: UUID
+    purpose: OneTimeTokenPurpose
+    token_hash: str = field(repr=False)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@frozen
+class Team:
+    id: UUID
+    name: str
+    owner_id: UUID
+    created_at: datetime
+
+
+@frozen
+class Membership:
+    id: UUID
+    team_id: UUID
+    user_id: UUID
+    role: Role
+    joined_at: datetime
+
+
+@frozen
+class TeamSummary:
+    """A team as one of its members sees it in a list: ``{"id", "name", "role"}``."""
+
+    id: UUID
+    name: str
+    role: Role
+
+
+@frozen
+class Invite:
+    id: UUID
+    team_id: UUID
+    email: str  # normalised: lower-cased
+    role: Role
+    token_hash: str = field(repr=False)
+    expires_at: datetime
+    created_by: UUID
+    created_at: datetime
+    accepted_at: datetime | None = None
+    accepted_by: UUID | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+@frozen
+class Task:
+    id: UUID
+    team_id: UUID
+    title: str
+    description: str | None
+    status: TaskStatus
+    priority: Priority
+    assignee_id: UUID | None
+    created_by: UUID
+    due_date: date | None
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    deleted_at: datetime | None = None
+    idempotency_key: str | None = None
+
+
+@frozen
+class Comment:
+    id: UUID
+    task_id: UUID
+    user_id: UUID
+    content: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActivityKind(enum.StrEnum):
+    CREATED = "created"
+    CHANGED = "changed"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    COMPLETED = "completed"
+    REOPENED = "reopened"
+    DELETED = "deleted"
+    RESTORED = "restored"
+    COMMENTED = "commented"
+
+
+@frozen
+class TaskActivity:
+    """One recorded change of a task: who did what, when; ``field`` old -> new for edits."""
+
+    id: UUID
+    task_id: UUID
+    actor_id: UUID
+    kind: ActivityKind
+    created_at: datetime
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+@frozen
+class Event:
+    """A domain event (``task.created``...). Written to the outbox with the change that
+    caused it, and published only once the unit of work commits."""
+
+    id: UUID
+    name: str
+    payload: dict[str, Any]
+    occurred_at: datetime

@@ -1,0 +1,33 @@
+"""Ports: the typed protocols the core depends on. Adapters implement them."""
+
+from taskflow.ports.repositories import (
+    ActivityRepository,
+    CommentRepository,
+    InviteRepository,
+    LoginFailureRepository,
+    MembershipRepository,
+    OneTimeTokenRepository,
+    TaskRepository,
+    TeamRepository,
+    UserRepository,
+)
+from taskflow.ports.services import Clock, EventPublisher, PasswordHasher, TokenStore
+from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "ActivityRepository",
+    "Clock",
+    "CommentRepository",
+    "EventPublisher",
+    "InviteRepository",
+    "LoginFailureRepository",
+    "MembershipRepository",
+    "OneTimeTokenRepository",
+    "PasswordHasher",
+    "TaskRepository",
+    "TeamRepository",
+    "TokenStore",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "UserRepository",
+]

@@ -1,0 +1,191 @@
+"""Repository ports: how the services read and write their data.
+
+Rules every adapter keeps:
+
+- Repositories never commit; the unit of work does.
+- Writes that must not race are single conditional operations (``accept``, ``update`` with
+  a version, ``rotate``...), answering whether they took effect, never read-then-write.
+- A unique-constraint violation surfaces as the taskflow error named in the method's
+  docstring (``EmailAlreadyExists``...), the same on every backend.
+- Soft-deleted tasks are invisible unless a method says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from taskflow.domain.models import (
+    Comment,
+    Invite,
+    LoginFailures,
+    Membership,
+    OneTimeToken,
+    OneTimeTokenPurpose,
+    Role,
+    Task,
+    TaskActivity,
+    Team,
+    TeamSummary,
+    User,
+)
+from taskflow.domain.queries import Slice, TaskQuery, TimeKey
+
+__all__ = [
+    "ActivityRepository",
+    "CommentRepository",
+    "InviteRepository",
+    "LoginFailureRepository",
+    "MembershipRepository",
+    "OneTimeTokenRepository",
+    "TaskRepository",
+    "TeamRepository",
+    "UserRepository",
+]
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None:
+        """Insert. Raises ``EmailAlreadyExists`` if the (normalised) email is taken."""
+
+    def get(self, user_id: UUID) -> User | None: ...
+
+    def get_by_email(self, email: str) -> User | None:
+        """``email`` is already normalised (lower-cased)."""
+
+    def get_many(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
+        """Every user among ``user_ids`` in ONE query (no N+1); unknown ids are absent."""
+
+    def update(self, user: User) -> None:
+        """Replace the stored row with ``user`` (same id)."""
+
+
+class LoginFailureRepository(Protocol):
+    """Consecutive failed logins per user (the lockout counter)."""
+
+    def get(self, user_id: UUID) -> LoginFailures | None: ...
+
+    def record_failure(self, user_id: UUID, now: datetime) -> LoginFailures:
+        """Atomically add one failure (creating the row) and return the new state."""
+
+    def lock(self, user_id: UUID, until: datetime) -> None:
+        """Lock the account until ``until`` and start the failure count again from zero."""
+
+    def clear(self, user_id: UUID) -> None:
+        """Forget every failure and any lock (after a successful login or a reset)."""
+
+
+class OneTimeTokenRepository(Protocol):
+    """Single-use tokens for email verification and password reset, stored as hashes."""
+
+    def add(self, token: OneTimeToken) -> None: ...
+
+    def get_by_hash(self, token_hash: str) -> OneTimeToken | None: ...
+
+    def use(self, token_id: UUID, now: datetime) -> bool:
+        """Mark used if still unused and unexpired, in one conditional update.
+        Returns whether this call used it (False: already used, expired or unknown)."""
+
+    def invalidate(self, user_id: UUID, purpose: OneTimeTokenPurpose, now: datetime) -> None:
+        """Mark every unused token of this user and purpose as used."""
+
+
+class TeamRepository(Protocol):
+    def add(self, team: Team) -> None: ...
+
+    def get(self, team_id: UUID) -> Team | None: ...
+
+    def update(self, team: Team) -> None: ...
+
+    def delete(self, team_id: UUID) -> None:
+        """Delete the team, its memberships and its invites (the seed's ON DELETE CASCADE).
+        Its tasks are removed by ``TaskRepository.delete_for_team``."""
+
+
+class MembershipRepository(Protocol):
+    def add(self, membership: Membership) -> None:
+        """Insert. Raises ``AlreadyTeamMember`` if (team, user) already exists."""
+
+    def get(self, team_id: UUID, user_id: UUID) -> Membership | None: ...
+
+    def list_for_team(self, team_id: UUID) -> Sequence[Membership]:
+        """Every member, ordered by (joined_at, id)."""
+
+    def teams_of_user(self, user_id: UUID) -> Sequence[TeamSummary]:
+        """The user's teams with their role, ordered by (team name, team id); one query."""
+
+    def team_ids_of_user(self, user_id: UUID) -> Sequence[UUID]: ...
+
+    def set_role(self, team_id: UUID, user_id: UUID, role: Role) -> None: ...
+
+    def remove(self, team_id: UUID, user_id: UUID) -> bool:
+        """Delete the membership; returns whether there was one."""
+
+
+class InviteRepository(Protocol):
+    def add(self, invite: Invite) -> None: ...
+
+    def get(self, invite_id: UUID) -> Invite | None: ...
+
+    def get_by_token_hash(self, token_hash: str) -> Invite | None: ...
+
+    def list_pending(self, team_id: UUID, now: datetime) -> Sequence[Invite]:
+        """Unaccepted, unrevoked, unexpired invites of a team, newest first."""
+
+    def accept(self, invite_id: UUID, user_id: UUID, now: datetime) -> bool:
+        """Mark accepted in ONE conditional update (only if pending and unexpired).
+        Of two concurrent calls exactly one returns True."""
+
+    def revoke(self, invite_id: UUID, now: datetime) -> bool:
+        """Mark revoked if still pending; returns whether it was."""
+
+    def replace_token(self, invite_id: UUID, token_hash: str, expires_at: datetime) -> bool:
+        """New token and expiry for a pending invite (the old token stops working)."""
+
+
+class TaskRepository(Protocol):
+    def add(self, task: Task) -> None:
+        """Insert. Raises ``Conflict`` if (team_id, created_by, idempotency_key) is taken."""
+
+    def get(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None: ...
+
+    def get_by_idempotency_key(self, team_id: UUID, created_by: UUID, key: str) -> Task | None:
+        """The task this user created in this team with this key (deleted ones too)."""
+
+    def update(self, task: Task) -> None:
+        """Store ``task``, whose ``version`` is the stored version + 1, in ONE conditional
+        update (``WHERE id = ? AND version = task.version - 1``). Raises
+        ``VersionConflict`` and changes nothing if the stored version differs."""
+
+    def list(self, query: TaskQuery) -> Slice[Task]:
+        """One page, as ``TaskQuery`` documents."""
+
+    def open_tasks_assigned_to(self, team_id: UUID, user_id: UUID) -> Sequence[Task]:
+        """Tasks of the team assigned to the user whose status is not done."""
+
+    def delete_for_team(self, team_id: UUID) -> None:
+        """Remove every task of a deleted team, with its comments and activity."""
+
+
+class CommentRepository(Protocol):
+    def add(self, comment: Comment) -> None: ...
+
+    def get(self, comment_id: UUID) -> Comment | None: ...
+
+    def update(self, comment: Comment) -> None: ...
+
+    def delete(self, comment_id: UUID) -> None: ...
+
+    def list_for_task(self, task_id: UUID, after: TimeKey | None, limit: int) -> Slice[Comment]:
+        """Oldest first by (created_at, id), starting strictly after ``after``."""
+
+
+class ActivityRepository(Protocol):
+    def add(self, activity: TaskActivity) -> None: ...
+
+    def list_for_task(
+        self, task_id: UUID, after: TimeKey | None, limit: int
+    ) -> Slice[TaskActivity]:
+        """Oldest first by (created_at, id), starting strictly after ``after``."""

@@ -1,0 +1,66 @@
+"""Ports for the services around storage: time, passwords, tokens, events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from taskflow.domain.models import Event, Session
+
+__all__ = ["Clock", "EventPublisher", "PasswordHasher", "TokenStore"]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True if ``password`` matches; False (never an exception) otherwise."""
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True if the hash was made with other parameters than the current ones."""
+
+
+class TokenStore(Protocol):
+    """Sessions (refresh-token families) and the denylist of revoked access tokens.
+
+    Every method is atomic on its own; it is not part of a unit of work.
+    """
+
+    def add_session(self, session: Session) -> None: ...
+
+    def get_session(self, session_id: UUID) -> Session | None: ...
+
+    def rotate_session(
+        self, session_id: UUID, expected_jti: str, new_jti: str, now: datetime
+    ) -> bool:
+        """If the session is active and its current refresh jti is ``expected_jti``, set it
+        to ``new_jti`` and ``last_used_at`` to ``now`` in one conditional step; return
+        whether that happened. False means reuse (or a revoked/expired session)."""
+
+    def revoke_session(self, session_id: UUID, now: datetime) -> bool:
+        """End one session; returns whether it was active."""
+
+    def revoke_user_sessions(
+        self, user_id: UUID, now: datetime, *, keep: UUID | None = None
+    ) -> int:
+        """End every active session of the user except ``keep``; returns how many."""
+
+    def list_sessions(self, user_id: UUID, now: datetime) -> Sequence[Session]:
+        """The user's active sessions, newest first."""
+
+    def deny(self, jti: str, expires_at: datetime) -> None:
+        """Refuse this access token from now until it expires anyway."""
+
+    def is_denied(self, jti: str, now: datetime) -> bool: ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[Event]) -> None:
+        """Deliver committed events to in-process listeners (and whoever else listens)."""

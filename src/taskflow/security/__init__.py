@@ -1,0 +1,1 @@
+"""Security primitives of the core: password hashing (argon2id) and JWTs (pyjwt)."""

@@ -1,0 +1,85 @@
+"""Input validation at the service boundary: pydantic models in, ``InvalidInput`` out.
+
+Services call ``validate(Model, **raw)``; a pydantic ``ValidationError`` never escapes.
+Reusable field types live here too, so every service validates an email or a name the
+same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+import email_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from taskflow.errors import InvalidInput
+
+__all__ = [
+    "Email",
+    "InputModel",
+    "Password",
+    "PersonName",
+    "normalize_email",
+    "trimmed",
+    "validate",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InputModel(BaseModel):
+    """Base of every service input: unknown fields refused, values never coerced from
+    the wrong type (``"1"`` is not an int), models frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def validate(model: type[M], /, **raw: Any) -> M:
+    """Build ``model`` from ``raw`` or raise ``InvalidInput`` naming each bad field."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors(include_url=False, include_input=False):
+            field = ".".join(str(part) for part in error["loc"]) or "body"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            errors.append({"field": field, "message": message})
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise InvalidInput(summary, errors) from None
+
+
+def normalize_email(value: str) -> str:
+    """Validate an email's syntax (no DNS lookups) and return it lower-cased."""
+    if len(value) > 255:
+        raise ValueError("must be at most 255 characters")
+    try:
+        checked = email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address ({exc})") from None
+    return checked.normalized.lower()
+
+
+def trimmed(min_length: int, max_length: int) -> AfterValidator:
+    """Strip surrounding whitespace, then require ``min..max`` characters. The text
+    itself (Persian, emoji...) is kept exactly as given."""
+
+    def check(value: str) -> str:
+        value = value.strip()
+        if not min_length <= len(value) <= max_length:
+            raise ValueError(
+                f"must be {min_length} to {max_length} characters after trimming spaces"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_password(value: str) -> str:
+    if not 8 <= len(value) <= 128:
+        raise ValueError("must be 8 to 128 characters")
+    return value
+
+
+Email = Annotated[str, AfterValidator(normalize_email)]
+PersonName = Annotated[str, trimmed(1, 100)]
+Password = Annotated[str, AfterValidator(_check_password)]
