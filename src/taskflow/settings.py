@@ -1,0 +1,403 @@
+"""Settings from environment variables and a ``.env`` file (pydantic-settings).
+
+Nothing is read at import time: ``Settings()`` reads the environment (and ``.env`` in the
+current directory) when called, and ``TaskFlow.from_settings()`` calls it for you.
+
+Names: the variables the seed names are used as they are (``DATABASE_URL``,
+``JWT_SECRET``, ``REFRESH_SECRET``, ``REDIS_URL``, ``SMTP_PASSWORD``, ``SENTRY_DSN``) with
+their family (``AUTH_DATABASE_URL``, ``TASK_DATABASE_URL``, ``DATABASE_REPLICA_URL``,
+``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_USERNAME``, ``SMTP_FROM``, ``SMTP_TLS``,
+``CORS_ORIGINS``); every other setting is ``TASKFLOW_`` + the field name in capitals
+(``data_dir`` is ``TASKFLOW_DATA_DIR``). ``docs/configuration.md`` lists them all.
+
+Secrets (the two signing secrets, the SMTP password, and the URLs that can carry a
+password) are ``SecretStr``: they never appear in a repr, a log line or an error. A bad
+value raises ``ConfigurationError`` naming the variable, never echoing the value.
+
+The embedded default needs no set-up: with neither ``JWT_SECRET`` nor ``REFRESH_SECRET``
+set, strong secrets are generated once into ``TASKFLOW_DATA_DIR`` (a file only its owner
+can read, next to the SQLite database) and reused on every later start, with a warning
+that production must set its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import secrets
+import stat
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
+from taskflow.errors import ConfigurationError
+
+__all__ = [
+    "GENERATED_SECRETS_FILE",
+    "MIN_SECRET_LENGTH",
+    "SQLITE_FILE",
+    "Settings",
+    "parse_duration",
+]
+
+logger = logging.getLogger(__name__)
+
+ENV_PREFIX = "TASKFLOW_"
+MIN_SECRET_LENGTH = 32
+SQLITE_FILE = "taskflow.sqlite3"
+"""The SQLite database of the embedded default, inside ``TASKFLOW_DATA_DIR``."""
+GENERATED_SECRETS_FILE = "generated-secrets.json"
+"""Where the embedded default keeps the secrets it generated, inside ``TASKFLOW_DATA_DIR``."""
+MEMORY_DATABASE_URL = "memory://"
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# The rate-limit notation of the `limits` library: "100/minute", "10 per 1 second".
+_RATE_LIMIT = re.compile(
+    r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE
+)
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$", re.IGNORECASE)
+
+
+def parse_duration(value: object) -> object:
+    """Seconds (``900``), a number with a unit (``15m``, ``1h``, ``7d``) or an ISO 8601
+    duration (``PT15M``, left to pydantic). Anything else (``15:00`` is ambiguous) is
+    refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        return value
+    match = _DURATION.match(value)
+    if match:
+        amount, unit = int(match.group(1)), (match.group(2) or "s").lower()
+        return timedelta(**{_DURATION_UNITS[unit]: amount})
+    if value.strip().upper().startswith("P"):
+        return value.strip().upper()
+    raise ValueError("use seconds (900), a number with a unit (15m, 1h, 7d) or ISO 8601 (PT15M)")
+
+
+Duration = Annotated[timedelta, Field(gt=timedelta(0))]
+CommaList = Annotated[list[str], NoDecode]
+NetworkList = Annotated[list[IPvAnyNetwork], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Everything taskflow can be configured with. Build it with ``Settings()`` (reads the
+    environment and ``.env``), or pass values by field name: ``Settings(data_dir=...)``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # `REDIS_URL=` in .env means "not set"
+        extra="ignore",  # a .env file may hold other programs' variables
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        validate_default=True,
+    )
+
+    # --- Storage (the seed's names) ---------------------------------------------------
+    database_url: SecretStr | None = Field(default=None, validation_alias="DATABASE_URL")
+    """SQLAlchemy URL of the database; ``memory://`` for the in-memory adapters; unset:
+    SQLite file ``taskflow.sqlite3`` in ``data_dir``."""
+    auth_database_url: SecretStr | None = Field(default=None, validation_alias="AUTH_DATABASE_URL")
+    task_database_url: SecretStr | None = Field(default=None, validation_alias="TASK_DATABASE_URL")
+    database_replica_url: SecretStr | None = Field(
+        default=None, validation_alias="DATABASE_REPLICA_URL"
+    )
+
+    # --- Tokens ----------------------------------------------------------------------
+    jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
+    refresh_secret: SecretStr | None = Field(default=None, validation_alias="REFRESH_SECRET")
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = Field(default="taskflow", min_length=1)
+    jwt_audience: str = Field(default="taskflow", min_length=1)
+    access_token_ttl: Duration = timedelta(minutes=15)
+    refresh_token_ttl: Duration = timedelta(days=7)
+    email_verification_ttl: Duration = timedelta(days=2)
+    password_reset_ttl: Duration = timedelta(hours=1)
+    invite_ttl: Duration = timedelta(days=7)
+
+    # --- Login lockout and password hashing ------------------------------------------
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=8)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_parallelism: int = Field(default=1, ge=1)
+
+    # --- Queue, mail, error tracking -------------------------------------------------
+    redis_url: SecretStr | None = Field(default=None, validation_alias="REDIS_URL")
+    """Unset: the in-process queue and worker thread."""
+    smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
+    """Unset: each mail is written as an ``.eml`` file into ``mail_dir``."""
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, validation_alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
+    smtp_from: str = Field(
+        default="TaskFlow <no-reply@localhost>", min_length=3, validation_alias="SMTP_FROM"
+    )
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", validation_alias="SMTP_TLS"
+    )
+    sentry_dsn: SecretStr | None = Field(default=None, validation_alias="SENTRY_DSN")
+
+    # --- Web edge --------------------------------------------------------------------
+    cors_origins: CommaList = Field(default_factory=list, validation_alias="CORS_ORIGINS")
+    rate_limit: str = "100/minute"
+    auth_rate_limit: str = "10/minute"
+    trusted_proxies: NetworkList = Field(default_factory=list)
+
+    # --- Files and logs --------------------------------------------------------------
+    data_dir: Path = Path("taskflow-data")
+    mail_dir: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    def __init__(self, **values: Any) -> None:
+        # pydantic's ValidationError shows the input values, and an input may be a
+        # secret: turn it into a ConfigurationError that names only the variables.
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise ConfigurationError(_describe(error)) from None
+
+    # --- Validation ------------------------------------------------------------------
+
+    @field_validator(
+        "access_token_ttl",
+        "refresh_token_ttl",
+        "email_verification_ttl",
+        "password_reset_ttl",
+        "invite_ttl",
+        mode="before",
+    )
+    @classmethod
+    def _parse_duration(cls, value: object) -> object:
+        return parse_duration(value)
+
+    @field_validator("smtp_tls", "log_level", mode="before")
+    @classmethod
+    def _case_insensitive(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            return value.upper() if info.field_name == "log_level" else value.lower()
+        return value
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        origins = [origin.rstrip("/") for origin in origins]
+        for origin in origins:
+            if not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], "
+                    "e.g. https://app.example.com (no path, no wildcard)"
+                )
+        return origins
+
+    @field_validator("rate_limit", "auth_rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        if not _RATE_LIMIT.match(value):
+            raise ValueError(f"{value!r} is not a rate: write e.g. 100/minute or 10/second")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> Settings:
+        jwt, refresh = self.jwt_secret, self.refresh_secret
+        if jwt is None and refresh is None:
+            return self  # the embedded default: generated on first use
+        if jwt is None or refresh is None:
+            missing, present = (
+                ("JWT_SECRET", "REFRESH_SECRET")
+                if jwt is None
+                else ("REFRESH_SECRET", "JWT_SECRET")
+            )
+            raise ConfigurationError(
+                f"{present} is set but {missing} is not: set both (each at least "
+                f"{MIN_SECRET_LENGTH} characters, different from each other), or neither "
+                "to let taskflow generate them for a development set-up."
+            )
+        _check_secret_pair(jwt, refresh)
+        return self
+
+    @model_validator(mode="after")
+    def _check_argon2(self) -> Settings:
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:  # argon2's own minimum
+            raise ConfigurationError(
+                "TASKFLOW_ARGON2_MEMORY_KIB must be at least 8 times TASKFLOW_ARGON2_PARALLELISM."
+            )
+        return self
+
+    # --- What the settings mean ------------------------------------------------------
+
+    @property
+    def uses_memory_storage(self) -> bool:
+        """``DATABASE_URL=memory://``: the in-memory adapters (demos; nothing persists)."""
+        return self.resolved_database_url() == MEMORY_DATABASE_URL
+
+    @property
+    def uses_redis(self) -> bool:
+        """False: the in-process queue (``REDIS_URL`` unset)."""
+        return self.redis_url is not None
+
+    @property
+    def uses_smtp(self) -> bool:
+        """False: mail is written as files into ``resolved_mail_dir()`` (``SMTP_HOST`` unset)."""
+        return self.smtp_host is not None
+
+    def resolved_database_url(self) -> str:
+        """``DATABASE_URL``, or the SQLite file in ``data_dir`` when it is unset.
+        The result may hold a password: never log it."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / SQLITE_FILE).resolve()}"
+
+    def resolved_mail_dir(self) -> Path:
+        """``TASKFLOW_MAIL_DIR``, or ``mail`` inside ``data_dir``."""
+        return self.mail_dir if self.mail_dir is not None else self.data_dir / "mail"
+
+    def signing_secrets(self) -> tuple[SecretStr, SecretStr]:
+        """``(JWT_SECRET, REFRESH_SECRET)``; when neither is set, the generated pair kept in
+        ``data_dir`` (created on first use) and a warning."""
+        if self.jwt_secret is not None and self.refresh_secret is not None:
+            return self.jwt_secret, self.refresh_secret
+        jwt, refresh = _load_or_create_generated_secrets(self.data_dir)
+        logger.warning(
+            "JWT_SECRET and REFRESH_SECRET are not set: using the secrets generated in "
+            "TASKFLOW_DATA_DIR (%s). Fine for a first run or development; production "
+            "must set its own.",
+            GENERATED_SECRETS_FILE,
+        )
+        return jwt, refresh
+
+    # --- The services' configuration -------------------------------------------------
+
+    def auth_config(self) -> AuthConfig:
+        jwt_secret, refresh_secret = self.signing_secrets()
+        return AuthConfig(
+            jwt_secret=jwt_secret,
+            refresh_secret=refresh_secret,
+            jwt_algorithm=self.jwt_algorithm,
+            issuer=self.jwt_issuer,
+            audience=self.jwt_audience,
+            access_token_ttl=self.access_token_ttl,
+            refresh_token_ttl=self.refresh_token_ttl,
+            lockout_threshold=self.lockout_threshold,
+            lockout_duration=timedelta(minutes=self.lockout_minutes),
+            email_verification_ttl=self.email_verification_ttl,
+            password_reset_ttl=self.password_reset_ttl,
+        )
+
+    def invite_config(self) -> InviteConfig:
+        return InviteConfig(ttl=self.invite_ttl)
+
+    def password_hashing_config(self) -> PasswordHashingConfig:
+        return PasswordHashingConfig(
+            memory_cost_kib=self.argon2_memory_kib,
+            time_cost=self.argon2_time_cost,
+            parallelism=self.argon2_parallelism,
+        )
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable of a ``Settings`` field: ``data_dir`` → ``TASKFLOW_DATA_DIR``."""
+    field = Settings.model_fields[field_name]
+    if isinstance(field.validation_alias, str):
+        return field.validation_alias
+    return ENV_PREFIX + field_name.upper()
+
+
+def _describe(error: ValidationError) -> str:
+    """One line per invalid setting, naming its variable; never the value given."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        location = str(item["loc"][0]) if item["loc"] else ""
+        name = env_name(location) if location in Settings.model_fields else location.upper()
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"{name}: {message}" if name else message)
+    return "Invalid settings: " + "; ".join(problems)
+
+
+def _check_secret_pair(jwt: SecretStr, refresh: SecretStr) -> None:
+    for name, secret in (("JWT_SECRET", jwt), ("REFRESH_SECRET", refresh)):
+        if len(secret.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters "
+                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            )
+    if secrets.compare_digest(jwt.get_secret_value(), refresh.get_secret_value()):
+        raise ConfigurationError("JWT_SECRET and REFRESH_SECRET must be different.")
+
+
+def _load_or_create_generated_secrets(data_dir: Path) -> tuple[SecretStr, SecretStr]:
+    path = data_dir / GENERATED_SECRETS_FILE
+    if not path.exists():
+        _create_generated_secrets(data_dir, path)
+    return _read_generated_secrets(path)
+
+
+def _create_generated_secrets(data_dir: Path, path: Path) -> None:
+    """Write a fresh pair, readable by the owner only. Two processes starting at once
+    must end up with the same pair: the file is written completely under a temporary
+    name, then linked into place, which fails if the other process won the race."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    content = json.dumps(
+        {
+            "jwt_secret": secrets.token_urlsafe(48),
+            "refresh_secret": secrets.token_urlsafe(48),
+        }
+    )
+    temporary = data_dir / f".{GENERATED_SECRETS_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        # FileExistsError: another process generated them first; use theirs.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _read_generated_secrets(path: Path) -> tuple[SecretStr, SecretStr]:
+    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        logger.warning(
+            "%s in TASKFLOW_DATA_DIR can be read by other users: run chmod 600 on it.",
+            GENERATED_SECRETS_FILE,
+        )
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        jwt, refresh = SecretStr(stored["jwt_secret"]), SecretStr(stored["refresh_secret"])
+        _check_secret_pair(jwt, refresh)
+    except (ValueError, KeyError, TypeError, ConfigurationError):
+        raise ConfigurationError(
+            f"{GENERATED_SECRETS_FILE} in TASKFLOW_DATA_DIR is damaged: delete it to "
+            "generate new secrets (every user will have to log in again), or set "
+            "JWT_SECRET and REFRESH_SECRET."
+        ) from None
+    return jwt, refresh
