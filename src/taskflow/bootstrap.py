@@ -10,10 +10,16 @@ Two documented ways to build taskflow, and nothing happens at import time:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from attrs import frozen
 
 from taskflow.clock import SystemClock
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
+from taskflow.errors import ConfigurationError
 from taskflow.events import BlinkerEventPublisher
 from taskflow.ports.services import Clock, EventPublisher, PasswordHasher, TokenStore
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
@@ -27,7 +33,21 @@ from taskflow.services.teams import TeamService
 if TYPE_CHECKING:
     from taskflow.settings import Settings
 
-__all__ = ["TaskFlow"]
+__all__ = ["Storage", "TaskFlow"]
+
+
+def _nothing_to_close() -> None:
+    return None
+
+
+@frozen
+class Storage:
+    """What a storage backend hands the composition root: the unit-of-work factory, the
+    token store, and how to release its resources (connection pools) at shutdown."""
+
+    uow_factory: UnitOfWorkFactory
+    token_store: TokenStore
+    close: Callable[[], None] = _nothing_to_close
 
 
 class TaskFlow:
@@ -57,6 +77,7 @@ class TaskFlow:
         self.invites = InviteService(uow_factory, clock, invite_config)
         self.tasks = TaskService(uow_factory, clock)
         self.comments = CommentService(uow_factory, clock)
+        self._closers: list[Callable[[], None]] = []
 
     @classmethod
     def from_adapters(
@@ -85,5 +106,96 @@ class TaskFlow:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> TaskFlow:
-        """Build from ``Settings`` (read from the environment and ``.env`` if not given)."""
-        raise NotImplementedError("from_settings is being written (issue 2)")
+        """Build from ``Settings`` (read from the environment and ``.env`` if not given).
+
+        Raises ``ConfigurationError`` for bad or incomplete settings. Call ``close()`` (or
+        use ``with``) at shutdown to release the database connections."""
+        from taskflow.settings import Settings  # noqa: PLC0415 - read only when asked
+
+        settings = settings if settings is not None else Settings()
+        # Configuration first, so a bad setting fails before any connection is opened.
+        auth_config = settings.auth_config()
+        invite_config = settings.invite_config()
+        password_hashing = settings.password_hashing_config()
+        publisher = BlinkerEventPublisher()
+        storage = _build_storage(settings, publisher)
+        taskflow = cls.from_adapters(
+            uow_factory=storage.uow_factory,
+            token_store=storage.token_store,
+            auth_config=auth_config,
+            publisher=publisher,
+            invite_config=invite_config,
+            password_hashing=password_hashing,
+        )
+        taskflow._closers.append(storage.close)
+        return taskflow
+
+    def close(self) -> None:
+        """Release what ``from_settings`` opened (connection pools). Idempotent."""
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+_SQL_ADAPTER = "taskflow.adapters.sqlalchemy"
+
+
+def _build_storage(settings: Settings, publisher: EventPublisher) -> Storage:
+    """The one place that picks the storage backend from ``DATABASE_URL``.
+
+    - ``memory://``: the in-memory adapters (demos; nothing survives the process).
+    - anything else (and the default, a SQLite file in ``TASKFLOW_DATA_DIR``): the
+      SQLAlchemy adapter, imported here so that ``import taskflow`` never loads SQLAlchemy.
+    """
+    if settings.uses_memory_storage:
+        from taskflow.adapters.memory import (  # noqa: PLC0415
+            InMemoryStore,
+            InMemoryTokenStore,
+            InMemoryUnitOfWorkFactory,
+        )
+
+        return Storage(
+            uow_factory=InMemoryUnitOfWorkFactory(InMemoryStore(), publisher),
+            token_store=InMemoryTokenStore(),
+        )
+    # The SQL helper (issue 4) plugs in here: `taskflow.adapters.sqlalchemy` provides
+    # `build_storage(settings, publisher) -> Storage` (SQL unit of work, SQL or Redis
+    # token store, and `close` disposing the engines).
+    try:
+        sql_adapter = importlib.import_module(_SQL_ADAPTER)
+    except ModuleNotFoundError as error:
+        missing = error.name or ""
+        if missing != _SQL_ADAPTER and missing.partition(".")[0] == "taskflow":
+            raise  # a bug inside taskflow, not a missing extra
+        raise _missing_sql_support(missing) from None
+    build: Callable[[Settings, EventPublisher], Storage] | None = getattr(
+        sql_adapter, "build_storage", None
+    )
+    if build is None:
+        raise _missing_sql_support(_SQL_ADAPTER)
+    return build(settings, publisher)
+
+
+def _missing_sql_support(missing_module: str) -> ConfigurationError:
+    if missing_module == _SQL_ADAPTER:
+        return ConfigurationError(
+            "DATABASE_URL names a SQL database (the default is a SQLite file), but this "
+            "version of taskflow has no SQL storage yet: set DATABASE_URL=memory:// to run "
+            "on the in-memory adapters."
+        )
+    return ConfigurationError(
+        f"DATABASE_URL names a SQL database, which needs the optional dependency "
+        f"{missing_module!r}: install it with: pip install 'taskflow[sqlalchemy]' (plus "
+        "'taskflow[postgres]' or 'taskflow[mysql]' for those servers)."
+    )
