@@ -12,7 +12,6 @@ is sent only after the unit of work that caused the event has committed. Hook on
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -20,6 +19,7 @@ from typing import Any, Final
 from blinker import NamedSignal, Namespace
 
 from taskflow.domain.models import Event
+from taskflow.ids import new_id
 
 __all__ = [
     "EVENT_NAMES",
@@ -71,8 +71,9 @@ def signal(name: str) -> NamedSignal:
 
 
 def make_event(name: str, payload: dict[str, Any], occurred_at: datetime) -> Event:
-    """A new event with a unique id. Payload values must be JSON-friendly (str, int...)."""
-    return Event(id=uuid.uuid4(), name=name, payload=payload, occurred_at=occurred_at)
+    """A new event with a unique, time-ordered id (UUIDv7: the outbox relays events in
+    id order). Payload values must be JSON-friendly (str, int, bool, None, lists, dicts)."""
+    return Event(id=new_id(), name=name, payload=payload, occurred_at=occurred_at)
 
 
 class BlinkerEventPublisher:

@@ -1,5 +1,6 @@
 """Ports: the typed protocols the core depends on. Adapters implement them."""
 
+from taskflow.ports.messaging import Message, OutboxRepository, Queue
 from taskflow.ports.repositories import (
     ActivityRepository,
     CommentRepository,
@@ -22,8 +23,11 @@ __all__ = [
     "InviteRepository",
     "LoginFailureRepository",
     "MembershipRepository",
+    "Message",
     "OneTimeTokenRepository",
+    "OutboxRepository",
     "PasswordHasher",
+    "Queue",
     "TaskRepository",
     "TeamRepository",
     "TokenStore",

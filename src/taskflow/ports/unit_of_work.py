@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from taskflow.domain.models import Event
+from taskflow.ports.messaging import OutboxRepository
 from taskflow.ports.repositories import (
     ActivityRepository,
     CommentRepository,
@@ -55,6 +56,10 @@ class UnitOfWork(Protocol):
 
     @property
     def activity(self) -> ActivityRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """The events committed by units of work, for the relay (``emit`` writes them)."""
 
     def __enter__(self) -> Self: ...
 

@@ -9,6 +9,7 @@ experiments, not for production data.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +43,7 @@ class InMemoryStore:
     comments: dict[UUID, Comment] = field(factory=dict)
     activity: dict[UUID, TaskActivity] = field(factory=dict)
     outbox: list[Event] = field(factory=list)
+    outbox_published: dict[UUID, datetime] = field(factory=dict)  # event id -> when
     lock: threading.RLock = field(factory=threading.RLock, repr=False)
 
     _TABLES = (
@@ -55,6 +57,7 @@ class InMemoryStore:
         "comments",
         "activity",
         "outbox",
+        "outbox_published",
     )
 
     def snapshot(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
+from taskflow.adapters.memory.outbox import InMemoryOutboxRepository
 from taskflow.adapters.memory.repositories import (
     InMemoryActivityRepository,
     InMemoryCommentRepository,
@@ -43,6 +44,7 @@ class InMemoryUnitOfWork:
         self.tasks = InMemoryTaskRepository(store)
         self.comments = InMemoryCommentRepository(store)
         self.activity = InMemoryActivityRepository(store)
+        self.outbox = InMemoryOutboxRepository(store)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()
