@@ -1,14 +1,151 @@
-"""The comment service: comments on tasks."""
+"""The comment service: comments on tasks.
+
+Any member of a task's team reads and adds comments; the author edits and deletes their
+own; an admin or the owner may also delete anyone's (but edits only their own). A comment
+of a deleted task is out of reach (``TaskNotFound``) until the task is restored.
+
+Content is 1 to 10,000 characters once surrounding spaces are trimmed, and stored as
+given otherwise (Persian, emoji, ``<script>`` text: untouched; escape it where it is
+rendered). Adding a comment records a ``commented`` activity on its task.
+"""
 
 from __future__ import annotations
 
-from taskflow.ports.services import Clock
-from taskflow.ports.unit_of_work import UnitOfWorkFactory
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Final
+from uuid import UUID
 
-__all__ = ["CommentService"]
+import attrs
+from attrs import frozen
+from pydantic import Field, StringConstraints
+
+from taskflow.domain.models import ActivityKind, Comment, Membership, Role, UserRef
+from taskflow.domain.queries import TimeKey
+from taskflow.errors import CommentNotFound, PermissionDenied
+from taskflow.ids import new_id
+from taskflow.pagination import Page, decode_time_cursor, encode_time_cursor
+from taskflow.ports.services import Clock
+from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from taskflow.services.tasks import (
+    MAX_PAGE_SIZE,
+    record_activity,
+    require_task_member,
+    user_refs,
+)
+from taskflow.validation import InputModel, trimmed, validate
+
+__all__ = ["MAX_COMMENT_LENGTH", "CommentService", "CommentView"]
+
+MAX_COMMENT_LENGTH: Final = 10_000
+
+
+@frozen
+class CommentView:
+    id: UUID
+    task_id: UUID
+    author: UserRef
+    content: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class _Content(InputModel):
+    content: Annotated[str, trimmed(1, MAX_COMMENT_LENGTH)]
+
+
+class _PageRequest(InputModel):
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 50
+    cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
 class CommentService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+
+    def add(self, actor_id: UUID, task_id: UUID, *, content: str) -> CommentView:
+        """Comment on a task of one of the actor's teams."""
+        data = validate(_Content, content=content)
+        now = self._clock.now()
+        with self._uow() as uow:
+            task, _ = require_task_member(uow, task_id, actor_id)
+            comment = Comment(
+                id=new_id(),
+                task_id=task.id,
+                user_id=actor_id,
+                content=data.content,
+                created_at=now,
+                updated_at=now,
+            )
+            uow.comments.add(comment)
+            record_activity(uow, task.id, actor_id, ActivityKind.COMMENTED, now)
+            view = _views(uow, [comment])[0]
+            uow.commit()
+        return view
+
+    def list(
+        self, actor_id: UUID, task_id: UUID, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[CommentView]:
+        """A task's comments, oldest first; pass ``next_cursor`` back for the next page."""
+        request = validate(_PageRequest, limit=limit, cursor=cursor)
+        after = decode_time_cursor(request.cursor) if request.cursor is not None else None
+        with self._uow(read_only=True) as uow:
+            require_task_member(uow, task_id, actor_id)
+            rows = uow.comments.list_for_task(task_id, after, request.limit)
+            items = _views(uow, rows.items)
+        next_cursor = None
+        if rows.has_more and items:
+            last = items[-1]
+            next_cursor = encode_time_cursor(TimeKey(created_at=last.created_at, id=last.id))
+        return Page(items=items, next_cursor=next_cursor)
+
+    def edit(self, actor_id: UUID, comment_id: UUID, *, content: str) -> CommentView:
+        """Change the text of one's own comment (nobody edits someone else's)."""
+        data = validate(_Content, content=content)
+        now = self._clock.now()
+        with self._uow() as uow:
+            comment, _ = self._require_comment(uow, comment_id, actor_id)
+            if comment.user_id != actor_id:
+                raise PermissionDenied("Only its author may edit a comment.")
+            if data.content != comment.content:
+                comment = attrs.evolve(comment, content=data.content, updated_at=now)
+                uow.comments.update(comment)
+            view = _views(uow, [comment])[0]
+            uow.commit()
+        return view
+
+    def delete(self, actor_id: UUID, comment_id: UUID) -> None:
+        """Delete one's own comment, or any comment as an admin or the owner."""
+        with self._uow() as uow:
+            comment, membership = self._require_comment(uow, comment_id, actor_id)
+            if comment.user_id != actor_id and not membership.role.at_least(Role.ADMIN):
+                raise PermissionDenied("Only its author or an admin may delete a comment.")
+            uow.comments.delete(comment.id)
+            uow.commit()
+
+    @staticmethod
+    def _require_comment(
+        uow: UnitOfWork, comment_id: UUID, actor_id: UUID
+    ) -> tuple[Comment, Membership]:
+        comment = uow.comments.get(comment_id)
+        if comment is None:
+            raise CommentNotFound()
+        # The task's checks: 404 if it was deleted, 403 if the actor is not in its team.
+        _, membership = require_task_member(uow, comment.task_id, actor_id)
+        return comment, membership
+
+
+def _views(uow: UnitOfWork, comments: Sequence[Comment]) -> list[CommentView]:
+    refs = user_refs(uow, (c.user_id for c in comments))
+    return [
+        CommentView(
+            id=c.id,
+            task_id=c.task_id,
+            author=refs.get(c.user_id) or UserRef(id=c.user_id, name=""),
+            content=c.content,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        for c in comments
+    ]
