@@ -25,7 +25,8 @@ The tree::
     │   ├── TaskNotFound               404 task_not_found
     │   ├── CommentNotFound            404 comment_not_found
     │   ├── SessionNotFound            404 session_not_found
-    │   └── NotificationNotFound       404 notification_not_found
+    │   ├── NotificationNotFound       404 notification_not_found
+    │   └── DeliveryNotFound           404 delivery_not_found
     ├── Conflict                       409 conflict
     │   ├── EmailAlreadyExists         409 email_taken
     │   ├── AlreadyTeamMember          409 already_member
@@ -39,6 +40,9 @@ The tree::
     ├── AccountLocked                  423 account_locked    (.retry_after seconds)
     ├── RateLimited                    429 rate_limited      (.retry_after seconds)
     ├── ConfigurationError             500 configuration_error (raised at start-up only)
+    ├── MailError                      502 mail_error        (raised by a Mailer)
+    │   ├── TransientMailError         502 mail_transient    (worth retrying)
+    │   └── PermanentMailError         502 mail_permanent    (refused for good)
     └── StorageUnavailable             503 storage_unavailable
 
 Catch ``TaskflowError`` to catch them all, or a branch (``NotFound``) to catch a family.
@@ -56,6 +60,7 @@ __all__ = [
     "CommentNotFound",
     "ConfigurationError",
     "Conflict",
+    "DeliveryNotFound",
     "EmailAlreadyExists",
     "FieldError",
     "Gone",
@@ -67,11 +72,13 @@ __all__ = [
     "InviteExpired",
     "InviteNotFound",
     "InviteRevoked",
+    "MailError",
     "MemberNotFound",
     "NotFound",
     "NotTeamMember",
     "NotificationNotFound",
     "OwnerMustTransfer",
+    "PermanentMailError",
     "PermissionDenied",
     "RateLimited",
     "RefreshTokenReused",
@@ -82,6 +89,7 @@ __all__ = [
     "TeamNotFound",
     "TokenExpired",
     "TokenRevoked",
+    "TransientMailError",
     "UserNotFound",
     "VerificationTokenInvalid",
     "VersionConflict",
@@ -225,6 +233,11 @@ class NotificationNotFound(NotFound):
     default_message = "Notification not found."
 
 
+class DeliveryNotFound(NotFound):
+    code = "delivery_not_found"
+    default_message = "Delivery not found."
+
+
 class Conflict(TaskflowError):
     code = "conflict"
     status = 409
@@ -304,6 +317,29 @@ class ConfigurationError(TaskflowError):
     code = "configuration_error"
     status = 500
     default_message = "taskflow is misconfigured."
+
+
+class MailError(TaskflowError):
+    """A mail could not be handed to the mail server. Raised by ``Mailer`` adapters and
+    handled by the delivery runner; the message never holds a password."""
+
+    code = "mail_error"
+    status = 502
+    default_message = "The mail could not be sent."
+
+
+class TransientMailError(MailError):
+    """Worth retrying later: connection refused, timeout, a 4xx answer."""
+
+    code = "mail_transient"
+    default_message = "The mail server is unavailable for now."
+
+
+class PermanentMailError(MailError):
+    """The mail server refused the message for good (a 5xx answer)."""
+
+    code = "mail_permanent"
+    default_message = "The mail server refused the message."
 
 
 class StorageUnavailable(TaskflowError):
