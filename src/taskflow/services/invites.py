@@ -1,12 +1,106 @@
-"""The invite service: invite by email, accept, list, revoke, re-send."""
+"""The invite service: invite by email, accept, list, revoke, re-send.
+
+- Admins and owners invite by email with a role no higher than their own, never
+  ``owner``. The token is 256 random bits, shown once: in the ``invite.created`` event
+  the mailer turns into the invitation mail. Only its SHA-256 hash is stored, so a
+  leaked database does not leak usable invites. It expires after ``InviteConfig.ttl``.
+- Accepting needs the logged-in user whose email is the invite's (case-insensitive);
+  it proves the mailbox, so the email is marked verified. The membership is added and
+  the invite marked used in one unit of work, and the single conditional
+  ``InviteRepository.accept`` decides which of two concurrent accepts wins.
+- Invites to an email without an account stay pending until that person signs up and
+  accepts. Re-sending makes a new token and expiry; the old token stops working.
+"""
 
 from __future__ import annotations
 
-from taskflow.config import InviteConfig
-from taskflow.ports.services import Clock
-from taskflow.ports.unit_of_work import UnitOfWorkFactory
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
 
-__all__ = ["InviteService"]
+import attrs
+from attrs import frozen
+from pydantic import StringConstraints
+
+from taskflow.config import InviteConfig
+from taskflow.domain.models import Event, Invite, Membership, Role, Team, TeamSummary
+from taskflow.errors import (
+    AlreadyTeamMember,
+    InviteAlreadyUsed,
+    InviteEmailMismatch,
+    InviteExpired,
+    InviteNotFound,
+    InviteRevoked,
+    PermissionDenied,
+    UserNotFound,
+)
+from taskflow.events import INVITE_CREATED, make_event
+from taskflow.ids import new_id
+from taskflow.ports.services import Clock
+from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from taskflow.services.permissions import require_role, require_team
+from taskflow.services.teams import AssignableRole
+from taskflow.validation import Email, InputModel, validate
+
+__all__ = ["InviteInfo", "InviteService", "hash_invite_token"]
+
+
+@frozen
+class InviteInfo:
+    """An invite as its team's admins see it. Never carries the token or its hash."""
+
+    id: UUID
+    team_id: UUID
+    email: str
+    role: Role
+    expires_at: datetime
+    created_by: UUID
+    created_at: datetime
+
+    @classmethod
+    def of(cls, invite: Invite) -> InviteInfo:
+        return cls(
+            id=invite.id,
+            team_id=invite.team_id,
+            email=invite.email,
+            role=invite.role,
+            expires_at=invite.expires_at,
+            created_by=invite.created_by,
+            created_at=invite.created_at,
+        )
+
+
+def hash_invite_token(token: str) -> str:
+    """What is stored for an invite token: its SHA-256, hex. The token has 256 random
+    bits, so a fast hash is enough (nothing to brute-force, unlike a password)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+InviteToken = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class _CreateInvite(InputModel):
+    actor_id: UUID
+    team_id: UUID
+    email: Email
+    role: AssignableRole
+
+
+class _AcceptInvite(InputModel):
+    actor_id: UUID
+    token: InviteToken
+
+
+class _TeamInput(InputModel):
+    actor_id: UUID
+    team_id: UUID
+
+
+class _InviteInput(InputModel):
+    actor_id: UUID
+    invite_id: UUID
 
 
 class InviteService:
@@ -14,3 +108,162 @@ class InviteService:
         self._uow = uow
         self._clock = clock
         self._config = config
+
+    def create(
+        self, actor_id: UUID, *, team_id: UUID, email: str, role: Role | str = Role.MEMBER
+    ) -> InviteInfo:
+        """Invite ``email`` to the team (admin or owner, with a role no higher than their
+        own). Emits ``invite.created`` carrying the token, the only place it appears."""
+        data = validate(_CreateInvite, actor_id=actor_id, team_id=team_id, email=email, role=role)
+        now = self._clock.now()
+        with self._uow() as uow:
+            team = require_team(uow, data.team_id)
+            actor = require_role(uow, data.team_id, data.actor_id, Role.ADMIN)
+            if not actor.role.at_least(data.role):
+                raise PermissionDenied("You cannot invite with a role higher than your own.")
+            _refuse_existing_member(uow, data.team_id, data.email)
+            token = _new_token()
+            invite = Invite(
+                id=new_id(),
+                team_id=data.team_id,
+                email=data.email,
+                role=data.role,
+                token_hash=hash_invite_token(token),
+                expires_at=now + self._config.ttl,
+                created_by=data.actor_id,
+                created_at=now,
+            )
+            uow.invites.add(invite)
+            uow.emit(_invite_created(invite, team, token, data.actor_id, now))
+            uow.commit()
+        return InviteInfo.of(invite)
+
+    def accept(self, actor_id: UUID, token: str) -> TeamSummary:
+        """Join the team the invite is for, as the logged-in user it was sent to."""
+        data = validate(_AcceptInvite, actor_id=actor_id, token=token)
+        now = self._clock.now()
+        with self._uow() as uow:
+            invite = uow.invites.get_by_token_hash(hash_invite_token(data.token))
+            if invite is None:
+                raise InviteNotFound()
+            user = uow.users.get(data.actor_id)
+            if user is None:
+                raise UserNotFound()
+            # The email check comes first, so whoever else holds the link learns nothing
+            # about the invite's state.
+            if user.email.lower() != invite.email.lower():
+                raise InviteEmailMismatch()
+            _refuse_unusable(invite, now)
+            team = require_team(uow, invite.team_id)
+            if uow.members.get(invite.team_id, user.id) is not None:
+                raise AlreadyTeamMember()
+            if not uow.invites.accept(invite.id, user.id, now):
+                # Someone accepted (or revoked) it between our read and this update.
+                raise InviteAlreadyUsed()
+            # Raises AlreadyTeamMember on a concurrent join; the unit of work then rolls
+            # back the accept above too.
+            uow.members.add(
+                Membership(
+                    id=new_id(),
+                    team_id=invite.team_id,
+                    user_id=user.id,
+                    role=invite.role,
+                    joined_at=now,
+                )
+            )
+            if not user.email_verified:
+                uow.users.update(attrs.evolve(user, email_verified=True, updated_at=now))
+            uow.commit()
+        return TeamSummary(id=team.id, name=team.name, role=invite.role)
+
+    def list_pending(self, actor_id: UUID, team_id: UUID) -> list[InviteInfo]:
+        """The team's invites not yet accepted, revoked or expired, newest first (admin or
+        owner)."""
+        data = validate(_TeamInput, actor_id=actor_id, team_id=team_id)
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            require_role(uow, data.team_id, data.actor_id, Role.ADMIN)
+            return [InviteInfo.of(i) for i in uow.invites.list_pending(data.team_id, now)]
+
+    def revoke(self, actor_id: UUID, invite_id: UUID) -> None:
+        """Cancel a pending invite (admin or owner); its token stops working. Revoking a
+        revoked invite changes nothing; a used one cannot be revoked."""
+        data = validate(_InviteInput, actor_id=actor_id, invite_id=invite_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            invite = self._require_manageable(uow, data.invite_id, data.actor_id)
+            if invite.accepted_at is not None:
+                raise InviteAlreadyUsed()
+            if invite.revoked_at is None:
+                uow.invites.revoke(invite.id, now)
+            uow.commit()
+
+    def resend(self, actor_id: UUID, invite_id: UUID) -> InviteInfo:
+        """A new token and a new expiry for a pending (or expired) invite (admin or
+        owner); the old token stops working. Emits ``invite.created`` again."""
+        data = validate(_InviteInput, actor_id=actor_id, invite_id=invite_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            invite = self._require_manageable(uow, data.invite_id, data.actor_id)
+            if invite.revoked_at is not None:
+                raise InviteRevoked()
+            if invite.accepted_at is not None:
+                raise InviteAlreadyUsed()
+            _refuse_existing_member(uow, invite.team_id, invite.email)
+            team = require_team(uow, invite.team_id)
+            token = _new_token()
+            token_hash = hash_invite_token(token)
+            expires_at = now + self._config.ttl
+            if not uow.invites.replace_token(invite.id, token_hash, expires_at):
+                raise InviteAlreadyUsed()
+            invite = attrs.evolve(invite, token_hash=token_hash, expires_at=expires_at)
+            uow.emit(_invite_created(invite, team, token, data.actor_id, now))
+            uow.commit()
+        return InviteInfo.of(invite)
+
+    @staticmethod
+    def _require_manageable(uow: UnitOfWork, invite_id: UUID, actor_id: UUID) -> Invite:
+        """The invite, if the actor is an admin or owner of its team (404 if there is no
+        such invite, 403 if the actor may not manage it)."""
+        invite = uow.invites.get(invite_id)
+        if invite is None:
+            raise InviteNotFound()
+        require_role(uow, invite.team_id, actor_id, Role.ADMIN)
+        return invite
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 random bits
+
+
+def _refuse_existing_member(uow: UnitOfWork, team_id: UUID, email: str) -> None:
+    user = uow.users.get_by_email(email)
+    if user is not None and uow.members.get(team_id, user.id) is not None:
+        raise AlreadyTeamMember()
+
+
+def _refuse_unusable(invite: Invite, now: datetime) -> None:
+    if invite.revoked_at is not None:
+        raise InviteRevoked()
+    if invite.accepted_at is not None:
+        raise InviteAlreadyUsed()
+    if now >= invite.expires_at:
+        raise InviteExpired()
+
+
+def _invite_created(
+    invite: Invite, team: Team, token: str, invited_by: UUID, now: datetime
+) -> Event:
+    return make_event(
+        INVITE_CREATED,
+        {
+            "invite_id": str(invite.id),
+            "email": invite.email,
+            "team_name": team.name,
+            "token": token,
+            "team_id": str(team.id),
+            "role": invite.role.value,
+            "invited_by": str(invited_by),
+        },
+        now,
+    )
