@@ -1,0 +1,95 @@
+"""The public API: ``taskflow.__all__`` is sorted and complete, and ``import taskflow``
+is light and does nothing (no settings read, no file written, no driver loaded)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import taskflow
+import taskflow.errors
+
+HEAVY_MODULES = [
+    "sqlalchemy",
+    "alembic",
+    "redis",
+    "fastapi",
+    "starlette",
+    "flask",
+    "werkzeug",
+    "uvicorn",
+    "aiosmtplib",
+    "psycopg",
+    "pymysql",
+    "sentry_sdk",
+    "taskflow.adapters.sqlalchemy",
+    "taskflow.adapters.redis",
+    "taskflow.adapters.fastapi",
+    "taskflow.adapters.flask",
+    "taskflow.adapters.web",
+]
+
+
+def test_all_is_sorted_and_unique() -> None:
+    assert taskflow.__all__ == sorted(set(taskflow.__all__))
+
+
+def test_every_name_in_all_is_importable() -> None:
+    for name in taskflow.__all__:
+        assert getattr(taskflow, name) is not None, name
+    namespace: dict[str, object] = {}
+    exec("from taskflow import *", namespace)  # noqa: S102 - the star import users write
+    assert set(taskflow.__all__) <= set(namespace)
+
+
+def test_the_whole_error_tree_is_exported() -> None:
+    errors = [
+        name
+        for name in taskflow.errors.__all__
+        if inspect.isclass(getattr(taskflow.errors, name))
+        and issubclass(getattr(taskflow.errors, name), taskflow.errors.TaskflowError)
+    ]
+    assert "TaskflowError" in errors
+    assert [name for name in errors if name not in taskflow.__all__] == []
+
+
+def test_version_matches_the_installed_metadata() -> None:
+    assert taskflow.__version__ == importlib.metadata.version("taskflow")
+
+
+def _import_in_a_fresh_interpreter(code: str, cwd: Path, **env: str) -> dict[str, object]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TASKFLOW_")}
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: dict[str, object] = json.loads(result.stdout)
+    return loaded
+
+
+def test_import_taskflow_loads_no_driver_framework_or_adapter(tmp_path: Path) -> None:
+    code = (
+        "import json, sys\n"
+        "import taskflow, taskflow.settings, taskflow.cli, taskflow.testing\n"
+        f"print(json.dumps(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules)))\n"
+    )
+    assert _import_in_a_fresh_interpreter(code, tmp_path) == []
+
+
+def test_import_reads_no_settings_and_writes_nothing(tmp_path: Path) -> None:
+    # Broken settings in the environment and in .env: importing must not care.
+    (tmp_path / ".env").write_text("SMTP_PORT=not-a-number\n", encoding="utf-8")
+    code = "import json, taskflow, taskflow.settings, taskflow.cli\nprint(json.dumps([]))\n"
+    _import_in_a_fresh_interpreter(code, tmp_path, JWT_SECRET="short", DATABASE_URL="x://")
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".env"]
