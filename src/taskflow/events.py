@@ -78,11 +78,18 @@ def make_event(name: str, payload: dict[str, Any], occurred_at: datetime) -> Eve
 
 class BlinkerEventPublisher:
     """Sends each committed event on its signal. A failing receiver is logged, never
-    raised: the change it reacts to is already committed."""
+    raised, and does not keep the other receivers from the event: the change they react
+    to is already committed."""
 
     def publish(self, events: Sequence[Event]) -> None:
         for event in events:
-            try:
-                signal(event.name).send(self, event=event)
-            except Exception:
-                logger.exception("a receiver of %s failed (event %s)", event.name, event.id)
+            event_signal = signal(event.name)
+            if not event_signal.receivers:
+                continue
+            # One receiver at a time (not Signal.send), so that one failing receiver
+            # does not hide the event from the receivers after it.
+            for receiver in event_signal.receivers_for(self):
+                try:
+                    receiver(self, event=event)
+                except Exception:
+                    logger.exception("a receiver of %s failed (event %s)", event.name, event.id)
