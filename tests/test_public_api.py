@@ -64,7 +64,7 @@ def test_version_matches_the_installed_metadata() -> None:
 
 def _import_in_a_fresh_interpreter(code: str, cwd: Path, **env: str) -> dict[str, object]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TASKFLOW_")}
-    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+    result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=cwd,
         env={**clean, **env},
