@@ -99,6 +99,15 @@ class TeamRepository(Protocol):
 
     def update(self, team: Team) -> None: ...
 
+    def rename(self, team_id: UUID, name: str) -> None:
+        """Set only the name (so a concurrent ownership transfer is never overwritten with
+        a stale ``owner_id``)."""
+
+    def set_owner(self, team_id: UUID, expected_owner_id: UUID, new_owner_id: UUID) -> bool:
+        """Set ``owner_id`` to ``new_owner_id`` only if it is still ``expected_owner_id``,
+        in ONE conditional update; returns whether it did. Of two concurrent transfers
+        exactly one returns True, so a team never ends up with two owners."""
+
     def delete(self, team_id: UUID) -> None:
         """Delete the team, its memberships and its invites (the seed's ON DELETE CASCADE).
         Its tasks are removed by ``TaskRepository.delete_for_team``."""

@@ -123,6 +123,18 @@ class InMemoryTeamRepository(_Repository):
     def update(self, team: Team) -> None:
         self._store.teams[team.id] = team
 
+    def rename(self, team_id: UUID, name: str) -> None:
+        team = self._store.teams.get(team_id)
+        if team is not None:
+            self._store.teams[team_id] = attrs.evolve(team, name=name)
+
+    def set_owner(self, team_id: UUID, expected_owner_id: UUID, new_owner_id: UUID) -> bool:
+        team = self._store.teams.get(team_id)
+        if team is None or team.owner_id != expected_owner_id:
+            return False
+        self._store.teams[team_id] = attrs.evolve(team, owner_id=new_owner_id)
+        return True
+
     def delete(self, team_id: UUID) -> None:
         self._store.teams.pop(team_id, None)
         for key in [k for k in self._store.members if k[0] == team_id]:
