@@ -252,7 +252,7 @@ class AuthService:
         Raises ``InvalidCredentials`` (unknown email or wrong password, indistinguishable)
         or ``AccountLocked`` (too many failures; ``retry_after`` seconds)."""
         data = validate(_LoginInput, email=email, password=password)
-        normalised = _normalised_or_none(data.email)
+        normalised = _normalised_or_none(data.email.strip())
         now = self._clock.now()
         with self._uow(read_only=True) as uow:
             user = uow.users.get_by_email(normalised) if normalised is not None else None
