@@ -508,3 +508,23 @@ def test_a_refused_removal_unassigns_nothing(
         tf.teams.remove_member(admin, team.id, other_admin)
 
     assert tf.tasks.get(owner, task.id).assignee_id == other_admin
+
+
+def test_set_owner_changes_the_owner_only_if_it_is_still_the_expected_one(
+    tf: TaskFlow, owner: UUID, team: TeamSummary, admin: UUID, member: UUID
+) -> None:
+    # The conditional update transfer_ownership relies on: a second, concurrent transfer
+    # (which read the old owner) must change nothing.
+    with tf.uow_factory() as uow:
+        assert uow.teams.set_owner(team.id, owner, admin) is True
+        assert uow.teams.set_owner(team.id, owner, member) is False
+        uow.commit()
+
+    assert owner_id_of(tf, team.id) == admin
+
+
+def test_rename_keeps_the_owner(tf: TaskFlow, owner: UUID, team: TeamSummary, admin: UUID) -> None:
+    tf.teams.transfer_ownership(owner, team.id, new_owner_id=admin)
+    tf.teams.rename(owner, team.id, name="Renamed by the old owner, now an admin")
+
+    assert owner_id_of(tf, team.id) == admin

@@ -34,6 +34,7 @@ from taskflow.domain.models import (
     TeamSummary,
 )
 from taskflow.errors import (
+    Conflict,
     InvalidInput,
     MemberNotFound,
     OwnerMustTransfer,
@@ -177,7 +178,7 @@ class TeamService:
         with self._uow() as uow:
             team = require_team(uow, data.team_id)
             membership = require_role(uow, data.team_id, data.actor_id, Role.ADMIN)
-            uow.teams.update(attrs.evolve(team, name=data.name))
+            uow.teams.rename(team.id, data.name)
             uow.commit()
         return TeamSummary(id=team.id, name=data.name, role=membership.role)
 
@@ -282,9 +283,12 @@ class TeamService:
             if data.new_owner_id == data.actor_id:
                 raise InvalidInput.for_field("new_owner_id", "you already own this team")
             _require_target(uow, data.team_id, data.new_owner_id)
+            # The conditional update comes first: of two concurrent transfers, the second
+            # waits for the first and then finds the owner changed, so it changes nothing.
+            if not uow.teams.set_owner(team.id, data.actor_id, data.new_owner_id):
+                raise Conflict("The team's ownership changed meanwhile; reload and try again.")
             uow.members.set_role(data.team_id, data.new_owner_id, Role.OWNER)
             uow.members.set_role(data.team_id, data.actor_id, Role.ADMIN)
-            uow.teams.update(attrs.evolve(team, owner_id=data.new_owner_id))
             uow.commit()
 
     @staticmethod
