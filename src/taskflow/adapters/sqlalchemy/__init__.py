@@ -1,0 +1,110 @@
+"""The SQLAlchemy 2 storage adapter: SQLite (embedded default), PostgreSQL (psycopg 3),
+MariaDB/MySQL (PyMySQL).
+
+    from taskflow.adapters.sqlalchemy import SqlStorage
+
+    storage = SqlStorage.from_urls("postgresql+psycopg://app@db/app")
+    storage.upgrade()          # apply taskflow's migrations (or: taskflow db upgrade)
+    tf = TaskFlow.from_adapters(uow_factory=storage.uow_factory,
+                                token_store=storage.token_store, ...)
+
+``TaskFlow.from_settings`` does this from ``DATABASE_URL`` (and ``AUTH_DATABASE_URL``,
+``TASK_DATABASE_URL``, ``DATABASE_REPLICA_URL``) through ``build_storage``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from taskflow.adapters.sqlalchemy.engine import create_engine
+from taskflow.adapters.sqlalchemy.tables import metadata
+from taskflow.adapters.sqlalchemy.token_store import SqlTokenStore
+from taskflow.adapters.sqlalchemy.unit_of_work import (
+    Databases,
+    SqlAlchemyUnitOfWork,
+    SqlAlchemyUnitOfWorkFactory,
+)
+from taskflow.ports.services import EventPublisher
+
+if TYPE_CHECKING:
+    from taskflow.bootstrap import Storage
+    from taskflow.settings import Settings
+
+__all__ = [
+    "Databases",
+    "SqlAlchemyUnitOfWork",
+    "SqlAlchemyUnitOfWorkFactory",
+    "SqlStorage",
+    "SqlTokenStore",
+    "build_storage",
+    "create_engine",
+    "metadata",
+]
+
+
+class SqlStorage:
+    """The engines, the unit-of-work factory and the token store, built together."""
+
+    def __init__(self, databases: Databases, publisher: EventPublisher | None = None) -> None:
+        self.databases = databases
+        self.uow_factory = SqlAlchemyUnitOfWorkFactory(databases, publisher)
+        self.token_store = SqlTokenStore(databases.auth)
+
+    @classmethod
+    def from_urls(
+        cls,
+        database_url: str,
+        *,
+        auth_url: str | None = None,
+        task_url: str | None = None,
+        replica_url: str | None = None,
+        publisher: EventPublisher | None = None,
+    ) -> SqlStorage:
+        """One URL for everything, or separate auth / task databases (each defaults to
+        ``database_url``), plus an optional read replica."""
+        main = create_engine(database_url)
+        auth = create_engine(auth_url) if auth_url and auth_url != database_url else main
+        if task_url and task_url != database_url:
+            task = auth if task_url == auth_url else create_engine(task_url)
+        else:
+            task = main
+        replica = create_engine(replica_url) if replica_url else None
+        if auth is not main and task is not main:
+            main.dispose()  # the main URL serves neither side
+        return cls(Databases(auth=auth, task=task, replica=replica), publisher)
+
+    def upgrade(self) -> None:
+        """Apply taskflow's migrations to every primary database (auth and task)."""
+        from taskflow.adapters.sqlalchemy.migrate import upgrade  # noqa: PLC0415
+
+        for engine in {id(e): e for e in (self.databases.auth, self.databases.task)}.values():
+            upgrade(engine)
+
+    def close(self) -> None:
+        self.databases.dispose()
+
+
+def _secret(value: object) -> str | None:
+    getter = getattr(value, "get_secret_value", None)
+    return getter() if getter is not None else None
+
+
+def build_storage(settings: Settings, publisher: EventPublisher) -> Storage:
+    """The SQL branch of ``TaskFlow.from_settings``: engines from the settings' URLs. The
+    schema must exist (``taskflow db upgrade``); SQLite files are created and upgraded
+    on first use, since an embedded database has nobody else to do it."""
+    from taskflow.bootstrap import Storage  # noqa: PLC0415 - avoid an import cycle
+
+    url = settings.resolved_database_url()
+    storage = SqlStorage.from_urls(
+        url,
+        auth_url=_secret(settings.auth_database_url),
+        task_url=_secret(settings.task_database_url),
+        replica_url=_secret(settings.database_replica_url),
+        publisher=publisher,
+    )
+    if all(e.dialect.name == "sqlite" for e in storage.databases.engines()):
+        storage.upgrade()
+    return Storage(
+        uow_factory=storage.uow_factory, token_store=storage.token_store, close=storage.close
+    )

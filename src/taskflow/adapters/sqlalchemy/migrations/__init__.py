@@ -1,0 +1,1 @@
+"""taskflow's Alembic migration scripts (run them with ``taskflow db upgrade``)."""

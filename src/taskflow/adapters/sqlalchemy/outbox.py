@@ -1,0 +1,84 @@
+"""The SQL outbox repository: how the relay reads and settles the events that units of
+work wrote to the ``outbox`` table (``SqlAlchemyUnitOfWork.commit`` writes them).
+
+With separate auth and task databases there is one outbox in each; this repository reads
+and settles both, as if they were one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Row
+
+from taskflow.adapters.sqlalchemy import tables as t
+from taskflow.adapters.sqlalchemy.errors import translate
+from taskflow.domain.models import Event
+
+__all__ = ["SqlOutboxRepository"]
+
+
+def _event(row: Row[Any]) -> Event:
+    return Event(id=row.id, name=row.name, payload=row.payload, occurred_at=row.occurred_at)
+
+
+class SqlOutboxRepository:
+    def __init__(self, connections: Callable[[], list[Connection]]) -> None:
+        self._connections = connections  # one per distinct outbox (database)
+
+    def _each(self, run: Callable[[Connection], Any]) -> list[Any]:
+        try:
+            return [run(connection) for connection in self._connections()]
+        except exc.SQLAlchemyError as error:
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from error
+
+    def claim_unpublished(self, limit: int) -> list[Event]:
+        c = t.outbox.c
+        statement = (
+            sa.select(t.outbox)
+            .where(c.published_at.is_(None))
+            .order_by(c.occurred_at, c.id)
+            .limit(limit)
+        )
+
+        def claim(connection: Connection) -> list[Event]:
+            locked = statement
+            if connection.dialect.name != "sqlite":  # SQLite: the write lock is exclusive
+                locked = statement.with_for_update(skip_locked=True)
+            return [_event(row) for row in connection.execute(locked)]
+
+        claimed = [event for events in self._each(claim) for event in events]
+        claimed.sort(key=lambda e: (e.occurred_at, e.id))
+        return claimed[:limit]
+
+    def mark_published(self, event_ids: Sequence[UUID], now: datetime) -> None:
+        if not event_ids:
+            return
+        c = t.outbox.c
+        statement = (
+            t.outbox.update()
+            .where(c.id.in_(list(event_ids)), c.published_at.is_(None))
+            .values(published_at=now, attempts=c.attempts + 1)
+        )
+        self._each(lambda connection: connection.execute(statement))
+
+    def count_unpublished(self) -> int:
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(t.outbox)
+            .where(t.outbox.c.published_at.is_(None))
+        )
+        return sum(self._each(lambda connection: int(connection.execute(statement).scalar_one())))
+
+    def purge_published(self, before: datetime) -> int:
+        c = t.outbox.c
+        statement = t.outbox.delete().where(c.published_at.is_not(None), c.published_at < before)
+        return sum(self._each(lambda connection: connection.execute(statement).rowcount))

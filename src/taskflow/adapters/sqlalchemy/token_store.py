@@ -1,0 +1,149 @@
+"""The SQL token store: sessions (refresh-token families) and the access-token denylist,
+in the auth database. Each method is its own short transaction (the port says so)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Engine, Row
+
+from taskflow.adapters.sqlalchemy import tables as t
+from taskflow.adapters.sqlalchemy.errors import is_unique_violation, translate
+from taskflow.domain.models import Session
+
+__all__ = ["SqlTokenStore"]
+
+
+def _session(row: Row[Any]) -> Session:
+    return Session(
+        id=row.id,
+        user_id=row.user_id,
+        refresh_jti=row.refresh_jti,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlTokenStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        except exc.SQLAlchemyError as error:
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from error
+
+    def add_session(self, session: Session) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                t.sessions.insert().values(
+                    id=session.id,
+                    user_id=session.user_id,
+                    refresh_jti=session.refresh_jti,
+                    created_at=session.created_at,
+                    last_used_at=session.last_used_at,
+                    expires_at=session.expires_at,
+                    revoked_at=session.revoked_at,
+                )
+            )
+
+    def get_session(self, session_id: UUID) -> Session | None:
+        with self._transaction() as connection:
+            statement = sa.select(t.sessions).where(t.sessions.c.id == session_id)
+            row = connection.execute(statement).first()
+        return _session(row) if row else None
+
+    def rotate_session(
+        self, session_id: UUID, expected_jti: str, new_jti: str, now: datetime
+    ) -> bool:
+        c = t.sessions.c
+        statement = (
+            t.sessions.update()
+            .where(
+                c.id == session_id,
+                c.refresh_jti == expected_jti,
+                c.revoked_at.is_(None),
+                c.expires_at > now,
+            )
+            .values(refresh_jti=new_jti, last_used_at=now)
+        )
+        with self._transaction() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def revoke_session(self, session_id: UUID, now: datetime) -> bool:
+        c = t.sessions.c
+        statement = (
+            t.sessions.update()
+            .where(c.id == session_id, c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        with self._transaction() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def revoke_user_sessions(
+        self, user_id: UUID, now: datetime, *, keep: UUID | None = None
+    ) -> int:
+        c = t.sessions.c
+        statement = (
+            t.sessions.update()
+            .where(c.user_id == user_id, c.revoked_at.is_(None), c.expires_at > now)
+            .values(revoked_at=now)
+        )
+        if keep is not None:
+            statement = statement.where(c.id != keep)
+        with self._transaction() as connection:
+            return connection.execute(statement).rowcount
+
+    def list_sessions(self, user_id: UUID, now: datetime) -> Sequence[Session]:
+        c = t.sessions.c
+        statement = (
+            sa.select(t.sessions)
+            .where(c.user_id == user_id, c.revoked_at.is_(None), c.expires_at > now)
+            .order_by(c.created_at.desc(), c.id.desc())
+        )
+        with self._transaction() as connection:
+            return [_session(row) for row in connection.execute(statement)]
+
+    def deny(self, jti: str, expires_at: datetime) -> None:
+        c = t.revoked_tokens.c
+        try:
+            with self._transaction() as connection:
+                connection.execute(t.revoked_tokens.insert().values(jti=jti, expires_at=expires_at))
+        except Exception as error:
+            cause = error.__cause__
+            if not (isinstance(cause, exc.IntegrityError) and is_unique_violation(cause)):
+                raise
+            # Denied twice (a repeated logout): keep the later expiry.
+            with self._transaction() as connection:
+                connection.execute(
+                    t.revoked_tokens.update()
+                    .where(c.jti == jti, c.expires_at < expires_at)
+                    .values(expires_at=expires_at)
+                )
+
+    def is_denied(self, jti: str, now: datetime) -> bool:
+        c = t.revoked_tokens.c
+        statement = sa.select(sa.literal(1)).where(c.jti == jti, c.expires_at > now)
+        with self._transaction() as connection:
+            return connection.execute(statement).first() is not None
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete denylist entries whose token has expired anyway; returns how many.
+        (Not part of the port: call it from a periodic job to keep the table small.)"""
+        statement = t.revoked_tokens.delete().where(t.revoked_tokens.c.expires_at <= now)
+        with self._transaction() as connection:
+            return connection.execute(statement).rowcount

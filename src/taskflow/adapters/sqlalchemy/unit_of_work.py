@@ -1,0 +1,230 @@
+"""The SQL unit of work: one service call, one transaction (per database).
+
+``with uow:`` starts nothing by itself: the first statement of a side (auth or task)
+checks a connection out of that side's pool and begins a transaction on it. ``commit()``
+writes the emitted events to the outbox of their side, then commits. Leaving the block
+rolls back whatever was not committed, returns the connections to their pools, and only
+then hands the committed events to the ``EventPublisher``.
+
+One database (the default): both sides are the same engine, so a unit holds ONE
+connection and ONE transaction, and its events are written atomically with its change.
+
+Separate auth and task databases: a unit that touches both holds two transactions,
+committed auth side first, then task side. There is no two-phase commit, so if the task
+side's commit fails after the auth side's succeeded, the auth changes (and their outbox
+rows) stay and the task changes are lost; the call raises ``StorageUnavailable`` and the
+in-process signals are not sent. The order is chosen so that the only call that writes to
+both sides in a way that matters, deleting a team, can at worst leave orphaned tasks of a
+deleted team (invisible: every task read goes through a membership of an existing team),
+never a team whose tasks were deleted.
+
+Read replica: a ``read_only`` unit reads from the replica engine when one is configured
+(replication lag means it may not yet see a change just committed on the primary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from attrs import frozen
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Engine
+
+from taskflow.adapters.sqlalchemy import tables as t
+from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
+from taskflow.adapters.sqlalchemy.errors import translate
+from taskflow.adapters.sqlalchemy.outbox import SqlOutboxRepository
+from taskflow.adapters.sqlalchemy.repositories import (
+    SqlActivityRepository,
+    SqlCommentRepository,
+    SqlInviteRepository,
+    SqlLoginFailureRepository,
+    SqlMembershipRepository,
+    SqlOneTimeTokenRepository,
+    SqlTaskRepository,
+    SqlTeamRepository,
+    SqlUserRepository,
+)
+from taskflow.domain.models import Event
+from taskflow.ports.services import EventPublisher
+
+__all__ = ["Databases", "SqlAlchemyUnitOfWork", "SqlAlchemyUnitOfWorkFactory", "event_side"]
+
+
+@frozen
+class Databases:
+    """The engines taskflow runs on. ``auth`` and ``task`` are the same engine when one
+    URL is configured; ``replica`` (optional) serves read-only units: for every table
+    with one database, for the task tables only when the databases are separate."""
+
+    auth: Engine
+    task: Engine
+    replica: Engine | None = None
+
+    @property
+    def separate(self) -> bool:
+        return self.auth is not self.task
+
+    def engine_for(self, side: str, *, read_only: bool) -> Engine:
+        primary = self.auth if side == t.AUTH else self.task
+        if read_only and self.replica is not None and (side == t.TASK or not self.separate):
+            return self.replica
+        return primary
+
+    def engines(self) -> list[Engine]:
+        found: list[Engine] = []
+        for engine in (self.auth, self.task, self.replica):
+            if engine is not None and all(engine is not e for e in found):
+                found.append(engine)
+        return found
+
+    def dispose(self) -> None:
+        for engine in self.engines():
+            engine.dispose()
+
+
+def event_side(event: Event) -> str:
+    """Which database's outbox an event is written to: task events to the task side,
+    the others (users, invites) to the auth side."""
+    return t.TASK if event.name.startswith("task.") else t.AUTH
+
+
+class SqlAlchemyUnitOfWork:
+    def __init__(
+        self,
+        databases: Databases,
+        publisher: EventPublisher | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        self._databases = databases
+        self._publisher = publisher
+        self._read_only = read_only
+        self._open: list[Connection] = []  # in the order first used
+        self._by_engine: dict[int, Connection] = {}
+        self._pending: list[Event] = []
+        self._committed: list[Event] = []
+        auth, task = self._source(t.AUTH), self._source(t.TASK)
+        self.users = SqlUserRepository(auth)
+        self.login_failures = SqlLoginFailureRepository(auth)
+        self.one_time_tokens = SqlOneTimeTokenRepository(auth)
+        self.teams = SqlTeamRepository(auth)
+        self.members = SqlMembershipRepository(auth)
+        self.invites = SqlInviteRepository(auth)
+        self.tasks = SqlTaskRepository(task)
+        self.comments = SqlCommentRepository(task)
+        self.activity = SqlActivityRepository(task)
+        self.outbox = SqlOutboxRepository(self._outbox_connections)
+
+    def _source(self, side: str) -> Any:
+        return lambda: self.connection(side)
+
+    def connection(self, side: str) -> Connection:
+        """The connection of ``side`` in this unit's transaction (opened on first use)."""
+        engine = self._databases.engine_for(side, read_only=self._read_only)
+        connection = self._by_engine.get(id(engine))
+        if connection is None:
+            try:
+                connection = engine.connect()
+                if self._read_only:
+                    connection.execution_options(**{READ_ONLY_OPTION: True})
+                connection.begin()
+            except sa_exc.SQLAlchemyError as error:
+                translated = translate(error)
+                if translated is None:
+                    raise
+                raise translated from error
+            self._by_engine[id(engine)] = connection
+            self._open.append(connection)
+        return connection
+
+    def _outbox_connections(self) -> list[Connection]:
+        auth = self.connection(t.AUTH)
+        task = self.connection(t.TASK)
+        return [auth] if task is auth else [auth, task]
+
+    def __enter__(self) -> Self:
+        self._pending = []
+        self._committed = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._close(commit=False)
+        self._pending = []
+        committed, self._committed = self._committed, []
+        if committed and self._publisher is not None:
+            self._publisher.publish(committed)
+
+    def emit(self, event: Event) -> None:
+        self._pending.append(event)
+
+    def commit(self) -> None:
+        events, self._pending = self._pending, []
+        try:
+            self._write_outbox(events)
+            self._close(commit=True)
+        except sa_exc.SQLAlchemyError as error:
+            self._close(commit=False)
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from error
+        self._committed.extend(events)
+
+    def rollback(self) -> None:
+        self._pending = []
+        self._close(commit=False)
+
+    def _write_outbox(self, events: Sequence[Event]) -> None:
+        for side in (t.AUTH, t.TASK):
+            rows = [
+                {
+                    "id": e.id,
+                    "name": e.name,
+                    "payload": e.payload,
+                    "occurred_at": e.occurred_at,
+                    "published_at": None,
+                    "attempts": 0,
+                }
+                for e in events
+                if event_side(e) == side
+            ]
+            if rows:
+                self.connection(side).execute(t.outbox.insert(), rows)
+
+    def _close(self, *, commit: bool) -> None:
+        """Commit (in the order opened: auth before task when a unit starts on the auth
+        side, as every service does) or roll back, and return every connection."""
+        connections, self._open, self._by_engine = self._open, [], {}
+        try:
+            if commit:
+                for connection in self._ordered(connections):
+                    connection.commit()
+        finally:
+            for connection in connections:
+                try:
+                    connection.close()  # rolls back anything not committed
+                except sa_exc.SQLAlchemyError:
+                    connection.invalidate()
+
+    def _ordered(self, connections: list[Connection]) -> list[Connection]:
+        auth = self._databases.engine_for(t.AUTH, read_only=self._read_only)
+        return sorted(connections, key=lambda c: 0 if c.engine is auth else 1)
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    """Makes units of work over ``databases``; ``read_only`` units may use the replica."""
+
+    def __init__(self, databases: Databases, publisher: EventPublisher | None = None) -> None:
+        self.databases = databases
+        self.publisher = publisher
+
+    def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.databases, self.publisher, read_only=read_only)
