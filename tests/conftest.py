@@ -1,13 +1,81 @@
 """Shared fixtures. ``tf`` is a whole TaskFlow on the backend under test; the service
-tests use only it (and ``clock`` / ``events``), so the same tests run on every backend."""
+tests use only it (and ``clock`` / ``events``), so the same tests run on every backend.
+
+Backends: ``memory``, ``sqlite`` (a file in a temporary directory), ``postgres`` and
+``mariadb`` (the servers named by ``TASKFLOW_TEST_POSTGRES_URL`` /
+``TASKFLOW_TEST_MARIADB_URL``). Pick them with markers: ``pytest -m sqlite``,
+``pytest -m "not postgres and not mariadb"``...
+
+Which tests run on every backend: the service tests in ``tests/unit`` ARE the contract
+suite, so a test there that uses ``tf`` runs once per backend. Elsewhere (web, messaging,
+CLI...) ``tf`` is the in-memory one: those tests are about their own layer, and running
+them four times would only cost time. ``tests/contract`` holds the repository-level
+contract tests of the SQL adapter (fixture ``sql_storage``, SQL backends only).
+
+Each run gets its own PostgreSQL schema / MariaDB database (``tf_<pid>_<random>``),
+created ONCE per session by the migrations (``alembic upgrade head``: this also proves
+that the migrations build the schema from empty on each backend) and dropped at the end.
+Rows are deleted between tests. A server that cannot be reached skips its tests with
+the reason, unless ``TASKFLOW_REQUIRE_SERVICES=1`` (CI), where it fails them.
+"""
 
 from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from taskflow import TaskFlow
 from taskflow.adapters.memory import RecordingEventPublisher
-from taskflow.testing import FakeClock, make_test_taskflow
+from taskflow.testing import (
+    FAST_PASSWORD_HASHING,
+    TEST_AUTH_CONFIG,
+    FakeClock,
+    make_test_taskflow,
+)
+
+BACKENDS = ("memory", "sqlite", "postgres", "mariadb")
+SQL_BACKENDS = ("sqlite", "postgres", "mariadb")
+CONTRACT_DIRS = ("unit",)  # directories under tests/ whose `tf` runs on every backend
+
+POSTGRES_URL = os.environ.get(
+    "TASKFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+MARIADB_URL = os.environ.get(
+    "TASKFLOW_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"
+)
+RUN_NAME = f"tf_{os.getpid()}_{secrets.token_hex(3)}"
+"""This run's PostgreSQL schema and MariaDB database (so parallel runs never collide)."""
+
+
+def _backend_param(name: str) -> Any:
+    return pytest.param(name, marks=getattr(pytest.mark, name), id=name)
+
+
+def _selected_backends() -> tuple[str, ...]:
+    """``TASKFLOW_TEST_BACKENDS=memory,sqlite`` narrows the matrix (default: all four)."""
+    wanted = os.environ.get("TASKFLOW_TEST_BACKENDS")
+    if not wanted:
+        return BACKENDS
+    return tuple(b for b in BACKENDS if b in {w.strip() for w in wanted.split(",")})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "tf" in metafunc.fixturenames:
+        path = Path(str(metafunc.definition.path)).resolve()
+        tests_dir = Path(__file__).parent.resolve()
+        relative = path.relative_to(tests_dir).parts if path.is_relative_to(tests_dir) else ()
+        if relative and relative[0] in CONTRACT_DIRS:
+            metafunc.parametrize(
+                "tf", [_backend_param(b) for b in _selected_backends()], indirect=True
+            )
+    if "sql_storage" in metafunc.fixturenames:
+        backends = [b for b in _selected_backends() if b in SQL_BACKENDS]
+        metafunc.parametrize("sql_storage", [_backend_param(b) for b in backends], indirect=True)
 
 
 @pytest.fixture
@@ -20,6 +88,115 @@ def events() -> RecordingEventPublisher:
     return RecordingEventPublisher()
 
 
+# --- SQL backends: one migrated database per backend per run ---------------------------
+
+
+def _unreachable(backend: str, error: BaseException) -> None:
+    reason = f"{backend} server unreachable: {type(error).__name__}: {error}".splitlines()[0]
+    if os.environ.get("TASKFLOW_REQUIRE_SERVICES") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'taskflow.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_engine_url() -> Iterator[str]:
+    """A URL whose connections use this run's own schema (``search_path``)."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {RUN_NAME}")
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        _unreachable("postgres", error)
+    url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={RUN_NAME}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA {RUN_NAME} CASCADE")
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def mariadb_engine_url() -> Iterator[str]:
+    """A URL of this run's own database."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    admin = sa.create_engine(MARIADB_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(
+                f"CREATE DATABASE {RUN_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            )
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        _unreachable("mariadb", error)
+    url = sa.make_url(MARIADB_URL).set(database=RUN_NAME)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE {RUN_NAME}")
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _migrated_storages() -> Iterator[dict[str, Any]]:
+    """Backend name -> ``SqlStorage`` whose database was upgraded to head, made on first
+    use and closed at the end of the session."""
+    made: dict[str, Any] = {}
+    yield made
+    for storage in made.values():
+        storage.close()
+
+
+def _storage_for(request: pytest.FixtureRequest, backend: str) -> Any:
+    from taskflow.adapters.sqlalchemy import SqlStorage  # noqa: PLC0415
+
+    made: dict[str, Any] = request.getfixturevalue("_migrated_storages")
+    if backend not in made:
+        url: str = request.getfixturevalue(f"{backend}_engine_url")
+        storage = SqlStorage.from_urls(url)
+        storage.upgrade()
+        made[backend] = storage
+    storage = made[backend]
+    _delete_all_rows(storage)
+    return storage
+
+
+def _delete_all_rows(storage: Any) -> None:
+    from taskflow.adapters.sqlalchemy.tables import metadata  # noqa: PLC0415
+
+    for engine in storage.databases.engines():
+        with engine.begin() as connection:
+            for table in reversed(metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
 @pytest.fixture
-def tf(clock: FakeClock, events: RecordingEventPublisher) -> TaskFlow:
-    return make_test_taskflow(clock=clock, publisher=events)
+def sql_storage(request: pytest.FixtureRequest) -> Any:
+    """A ``SqlStorage`` on an empty, migrated database of the backend under test."""
+    return _storage_for(request, request.param)
+
+
+@pytest.fixture
+def tf(
+    request: pytest.FixtureRequest, clock: FakeClock, events: RecordingEventPublisher
+) -> TaskFlow:
+    backend = getattr(request, "param", "memory")
+    if backend == "memory":
+        return make_test_taskflow(clock=clock, publisher=events)
+    from taskflow.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory  # noqa: PLC0415
+
+    storage = _storage_for(request, backend)
+    return TaskFlow.from_adapters(
+        uow_factory=SqlAlchemyUnitOfWorkFactory(storage.databases, events),
+        token_store=storage.token_store,
+        clock=clock,
+        publisher=events,
+        auth_config=TEST_AUTH_CONFIG,
+        password_hashing=FAST_PASSWORD_HASHING,
+    )
