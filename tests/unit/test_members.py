@@ -521,10 +521,3 @@ def test_set_owner_changes_the_owner_only_if_it_is_still_the_expected_one(
         uow.commit()
 
     assert owner_id_of(tf, team.id) == admin
-
-
-def test_rename_keeps_the_owner(tf: TaskFlow, owner: UUID, team: TeamSummary, admin: UUID) -> None:
-    tf.teams.transfer_ownership(owner, team.id, new_owner_id=admin)
-    tf.teams.rename(owner, team.id, name="Renamed by the old owner, now an admin")
-
-    assert owner_id_of(tf, team.id) == admin
