@@ -1,0 +1,36 @@
+"""taskflow on FastAPI: ``mount_taskflow(app, tf)`` serves the whole REST API.
+
+    from fastapi import FastAPI
+    from taskflow import TaskFlow
+    from taskflow.adapters.fastapi import mount_taskflow
+
+    app = FastAPI()
+    mount_taskflow(app, TaskFlow.from_settings())
+
+Or include only some areas (``areas=["auth", "tasks"]``), and use the dependencies
+(``CurrentPrincipal``, ``TaskFlowDep``, ``require_team_role``) in your own endpoints.
+Endpoints are plain ``def`` functions: FastAPI runs them in its thread pool, so a password
+hash or a database query never blocks the event loop.
+"""
+
+from taskflow.adapters.fastapi.app import create_app, install_exception_handlers, mount_taskflow
+from taskflow.adapters.fastapi.dependencies import (
+    CurrentPrincipal,
+    TaskFlowDep,
+    current_principal,
+    get_taskflow,
+    require_team_role,
+)
+from taskflow.adapters.fastapi.routers import AREAS
+
+__all__ = [
+    "AREAS",
+    "CurrentPrincipal",
+    "TaskFlowDep",
+    "create_app",
+    "current_principal",
+    "get_taskflow",
+    "install_exception_handlers",
+    "mount_taskflow",
+    "require_team_role",
+]

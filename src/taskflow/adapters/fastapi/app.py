@@ -1,0 +1,121 @@
+"""Mounting taskflow on a FastAPI app, and the reference app itself.
+
+``mount_taskflow(app, tf)`` is the one call an application makes: it includes the routers
+(all areas, or the ones named), the exception handlers that turn every error into
+``{"error": {...}}``, the edge middleware (request ids, security and CORS headers, body
+limit, request log) and an OpenAPI document that says 400, not FastAPI's default 422.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from taskflow import __version__
+from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY
+from taskflow.adapters.fastapi.middleware import TaskflowEdgeMiddleware
+from taskflow.adapters.fastapi.routers import AREAS, ops
+from taskflow.adapters.web.config import WebConfig
+from taskflow.adapters.web.errors import (
+    ErrorReply,
+    error_reply,
+    http_error_reply,
+    invalid_input_from_pydantic,
+)
+from taskflow.adapters.web.runtime import WebRuntime
+from taskflow.bootstrap import TaskFlow
+from taskflow.errors import ConfigurationError, TaskflowError
+
+__all__ = ["create_app", "install_exception_handlers", "mount_taskflow"]
+
+API_DESCRIPTION = """Task management for teams: accounts, teams and invites, tasks with
+comments and activity, in-app notifications.
+
+Authenticate with `Authorization: Bearer <token>` (the `token` of signup, login or refresh).
+Every error answers `{"error": {"code": "...", "message": "..."}}`; invalid input (400)
+names each field at fault in `error.fields`. Collections answer
+`{"items": [...], "next_cursor": "..." | null}`: pass `next_cursor` back as `?cursor=`."""
+
+
+def mount_taskflow(
+    app: FastAPI,
+    tf: TaskFlow,
+    config: WebConfig | None = None,
+    *,
+    areas: Iterable[str] | None = None,
+    prefix: str = "",
+) -> WebRuntime:
+    """Serve taskflow's REST API from ``app`` (under ``prefix``). ``areas`` picks among
+    ``auth``, ``teams``, ``tasks``, ``comments``, ``notifications`` (default: all).
+    The middleware applies to the whole app. Call it before the app starts."""
+    selected = list(AREAS) if areas is None else list(areas)
+    unknown = sorted(set(selected) - set(AREAS))
+    if unknown:
+        raise ConfigurationError(f"Unknown taskflow areas: {', '.join(unknown)}.")
+    runtime = WebRuntime.create(tf, config)
+    setattr(app.state, RUNTIME_STATE_KEY, runtime)
+    app.include_router(ops.router, prefix=prefix)
+    for area in selected:
+        app.include_router(AREAS[area], prefix=prefix)
+    install_exception_handlers(app)
+    app.add_middleware(TaskflowEdgeMiddleware, runtime=runtime)
+    app.openapi = _openapi_with_400(app)  # type: ignore[method-assign]
+    return runtime
+
+
+def create_app(tf: TaskFlow, config: WebConfig | None = None) -> FastAPI:
+    """The reference server: a FastAPI app serving the whole REST contract."""
+    app = FastAPI(title="TaskFlow", version=__version__, description=API_DESCRIPTION)
+    mount_taskflow(app, tf, config)
+    return app
+
+
+def install_exception_handlers(app: FastAPI) -> None:
+    """Answer taskflow errors, validation errors (400, not 422) and framework HTTP errors
+    (404 no route, 405...) with taskflow's JSON error body."""
+    app.add_exception_handler(TaskflowError, _on_taskflow_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+
+
+def _json(reply: ErrorReply) -> JSONResponse:
+    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+async def _on_taskflow_error(_request: Request, error: TaskflowError) -> JSONResponse:
+    return _json(error_reply(error))
+
+
+async def _on_validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    return _json(error_reply(invalid_input_from_pydantic(error.errors())))
+
+
+async def _on_http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    return _json(http_error_reply(error.status_code, error.headers))
+
+
+def _openapi_with_400(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI documents a 422 ``HTTPValidationError`` on every route with inputs; taskflow
+    answers 400 with its own error body (declared on each route) instead."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if isinstance(operation, dict):
+                    operation.get("responses", {}).pop("422", None)
+        schemas = schema.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi

@@ -1,0 +1,157 @@
+"""FastAPI dependencies: the mounted taskflow, the current user, team-role checks, rate
+limits, and the documented error responses of a route.
+
+Use them in your own endpoints too::
+
+    from taskflow.adapters.fastapi import CurrentPrincipal, TaskFlowDep
+
+    @app.get("/reports/mine")
+    def my_report(principal: CurrentPrincipal, tf: TaskFlowDep) -> dict[str, int]:
+        page = tf.tasks.list_mine(principal.user_id, limit=100)
+        return {"open": sum(task.status != "done" for task in page.items)}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from taskflow.adapters.web.runtime import WebRuntime
+from taskflow.adapters.web.schemas import ErrorOut
+from taskflow.bootstrap import TaskFlow
+from taskflow.domain.models import Role
+from taskflow.errors import AuthenticationFailed, ConfigurationError, PermissionDenied
+from taskflow.services.auth import Principal
+
+__all__ = [
+    "CurrentPrincipal",
+    "TaskFlowDep",
+    "auth_rate_limit",
+    "bearer_credentials",
+    "current_principal",
+    "error_responses",
+    "get_runtime",
+    "get_taskflow",
+    "rate_limit",
+    "require_team_role",
+]
+
+RUNTIME_STATE_KEY = "taskflow_runtime"
+
+
+def get_runtime(request: Request) -> WebRuntime:
+    runtime: WebRuntime | None = getattr(request.app.state, RUNTIME_STATE_KEY, None)
+    if runtime is None:
+        raise ConfigurationError("taskflow is not mounted on this app: call mount_taskflow().")
+    return runtime
+
+
+def get_taskflow(request: Request) -> TaskFlow:
+    return get_runtime(request).tf
+
+
+TaskFlowDep = Annotated[TaskFlow, Depends(get_taskflow)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="The `token` from signup, login or refresh: `Authorization: Bearer <token>`.",
+)
+
+
+def bearer_credentials(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> HTTPAuthorizationCredentials:
+    """The bearer token of the request (not yet validated), or 401 without one."""
+    if credentials is None:
+        raise AuthenticationFailed()
+    return credentials
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)],
+) -> Principal:
+    """The authenticated caller (a valid, unexpired, not revoked access token) or 401."""
+    return get_taskflow(request).auth.validate_token(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_team_role(role: Role | str) -> Callable[..., Principal]:
+    """A dependency for routes with a ``team_id`` path parameter: the caller must be a
+    member of that team with at least ``role`` (404 no team, 403 not a member / too low)::
+
+        @app.get("/teams/{team_id}/report", dependencies=[Depends(require_team_role("admin"))])
+    """
+    needed = Role(role)
+
+    def check(principal: CurrentPrincipal, team_id: UUID, tf: TaskFlowDep) -> Principal:
+        permissions = tf.auth.get_user_permissions(principal.user_id, team_id)
+        if not Role(permissions.role).at_least(needed):
+            raise PermissionDenied(f"This needs the {needed.value} role or higher.")
+        return principal
+
+    return check
+
+
+def _client(request: Request, runtime: WebRuntime) -> str:
+    peer = request.client.host if request.client else None
+    return runtime.client_ip(peer, request.headers.get("x-forwarded-for"))
+
+
+async def _check(request: Request, scope: str) -> None:
+    runtime = get_runtime(request)
+    client = _client(request, runtime)
+    if runtime.limiter.is_local:  # in-process counters: no I/O, safe on the event loop
+        runtime.limiter.check(scope, client)
+    else:
+        await run_in_threadpool(runtime.limiter.check, scope, client)
+
+
+async def rate_limit(request: Request) -> None:
+    """The general per-IP limit (every taskflow route but /health and /ready)."""
+    await _check(request, "default")
+
+
+async def auth_rate_limit(request: Request) -> None:
+    """The stricter per-IP limit of the public auth endpoints (login, signup...)."""
+    await _check(request, "auth")
+
+
+_DESCRIPTIONS = {
+    400: "Invalid input: malformed JSON, a wrong type, a missing field or a bad value "
+    "(`error.fields` names each one).",
+    401: "Missing, invalid, expired or revoked bearer token (or bad credentials).",
+    403: "Not a member of the team, or the role is too low.",
+    404: "No such resource (or not visible to the caller).",
+    409: "Conflicts with the current state.",
+    410: "The token or invite is expired, revoked or already used.",
+    413: "The request body is too large.",
+    423: "The account is locked after too many failed logins (`Retry-After`).",
+    429: "Too many requests from this client (`Retry-After`).",
+    503: "The database is unavailable; nothing was changed.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can answer with."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in _with_defaults(statuses):
+        entry: dict[str, Any] = {"model": ErrorOut, "description": _DESCRIPTIONS[status]}
+        if status in {423, 429}:
+            entry["headers"] = {
+                "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+            }
+        responses[status] = entry
+    return responses
+
+
+def _with_defaults(statuses: Iterable[int]) -> list[int]:
+    # Every taskflow route can be rate-limited, and can find the database down.
+    return sorted({*statuses, 429, 503})

@@ -1,0 +1,182 @@
+"""Accounts and tokens (the seed's /auth/* endpoints), sessions, email verification,
+password reset and change, and the invite endpoints the seed puts under /auth."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from fastapi.security import HTTPAuthorizationCredentials
+
+from taskflow.adapters.fastapi.dependencies import (
+    CurrentPrincipal,
+    TaskFlowDep,
+    auth_rate_limit,
+    bearer_credentials,
+    error_responses,
+    rate_limit,
+)
+from taskflow.adapters.web.schemas import (
+    AcceptInviteIn,
+    EmailIn,
+    EndedSessionsOut,
+    InviteIn,
+    InviteOut,
+    LoginIn,
+    LoginOut,
+    PageOut,
+    PasswordChangeIn,
+    PasswordResetIn,
+    RefreshIn,
+    SessionOut,
+    SignupIn,
+    SignupOut,
+    TeamOut,
+    TokenIn,
+    UserWithTeamsOut,
+    page_of,
+)
+from taskflow.adapters.web.serializers import (
+    invite_out,
+    login_out,
+    session_out,
+    signup_out,
+    user_with_teams_out,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["auth"], dependencies=[Depends(rate_limit)])
+_strict = [Depends(auth_rate_limit)]
+
+
+@router.post(
+    "/auth/signup",
+    status_code=201,
+    dependencies=_strict,
+    responses=error_responses(400, 409, 413),
+)
+def signup(body: SignupIn, tf: TaskFlowDep) -> SignupOut:
+    """Create an account; answers with a first access token and refresh token."""
+    return signup_out(tf.auth.signup(email=body.email, password=body.password, name=body.name))
+
+
+@router.post("/auth/login", dependencies=_strict, responses=error_responses(400, 401, 413, 423))
+def login(body: LoginIn, tf: TaskFlowDep) -> LoginOut:
+    """Exchange email and password for an access token and a refresh token (a new
+    session). Repeated failures lock the account for a while (423)."""
+    return login_out(tf.auth.login(email=body.email, password=body.password))
+
+
+@router.post("/auth/refresh", dependencies=_strict, responses=error_responses(400, 401, 413))
+def refresh(body: RefreshIn, tf: TaskFlowDep) -> LoginOut:
+    """Exchange a refresh token for a new access token and refresh token (rotation: the
+    old refresh token stops working; reusing it ends the session, 401)."""
+    return login_out(tf.auth.refresh(body.refresh_token))
+
+
+@router.post("/auth/logout", status_code=204, responses=error_responses(401))
+def logout(
+    _principal: CurrentPrincipal,
+    credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)],
+    tf: TaskFlowDep,
+) -> None:
+    """Revoke this access token and end its session."""
+    tf.auth.logout(credentials.credentials)
+
+
+@router.get("/auth/me", responses=error_responses(401, 404))
+def me(principal: CurrentPrincipal, tf: TaskFlowDep) -> UserWithTeamsOut:
+    """The caller's account and teams."""
+    return user_with_teams_out(tf.auth.me(principal.user_id))
+
+
+@router.post(
+    "/auth/invite", status_code=201, responses=error_responses(400, 401, 403, 404, 409, 413)
+)
+def create_invite(body: InviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> InviteOut:
+    """Invite an email address to a team (admin or owner); the invitee gets a mail."""
+    invite = tf.invites.create(
+        principal.user_id, team_id=body.team_id, email=body.email, role=body.role
+    )
+    return invite_out(invite)
+
+
+@router.post("/auth/invite/accept", responses=error_responses(400, 401, 403, 404, 409, 410, 413))
+def accept_invite(body: AcceptInviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> TeamOut:
+    """Join the team of an invite sent to the caller's email address."""
+    return TeamOut.of(tf.invites.accept(principal.user_id, body.token))
+
+
+@router.get("/auth/sessions", responses=error_responses(401))
+def list_sessions(principal: CurrentPrincipal, tf: TaskFlowDep) -> PageOut[SessionOut]:
+    """The caller's active sessions (logins), newest first."""
+    sessions = tf.auth.list_sessions(principal.user_id)
+    return page_of(sessions, lambda session: session_out(session, principal.session_id))
+
+
+@router.delete(
+    "/auth/sessions/{session_id}", status_code=204, responses=error_responses(400, 401, 404)
+)
+def end_session(session_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
+    """End one of the caller's sessions (its refresh token stops working)."""
+    tf.auth.end_session(principal.user_id, session_id)
+
+
+@router.delete("/auth/sessions", responses=error_responses(401))
+def end_other_sessions(principal: CurrentPrincipal, tf: TaskFlowDep) -> EndedSessionsOut:
+    """End every session of the caller except the current one ("log out elsewhere")."""
+    ended = tf.auth.end_all_sessions(principal.user_id, except_session_id=principal.session_id)
+    return EndedSessionsOut(ended=ended)
+
+
+@router.post("/auth/verify-email", status_code=204, responses=error_responses(401))
+def request_email_verification(principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
+    """Mail the caller a link to verify their email address."""
+    tf.auth.request_email_verification(principal.user_id)
+
+
+@router.post(
+    "/auth/verify-email/confirm",
+    status_code=204,
+    dependencies=_strict,
+    responses=error_responses(400, 410, 413),
+)
+def verify_email(body: TokenIn, tf: TaskFlowDep) -> None:
+    """Public: confirm an email address with the token from the mail."""
+    tf.auth.verify_email(body.token)
+
+
+@router.post(
+    "/auth/password-reset",
+    status_code=204,
+    dependencies=_strict,
+    responses=error_responses(400, 413),
+)
+def request_password_reset(body: EmailIn, tf: TaskFlowDep) -> None:
+    """Public: mail a reset link if an account has this address (the answer is the same
+    either way, so it does not tell who has an account)."""
+    tf.auth.request_password_reset(body.email)
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    status_code=204,
+    dependencies=_strict,
+    responses=error_responses(400, 410, 413),
+)
+def reset_password(body: PasswordResetIn, tf: TaskFlowDep) -> None:
+    """Public: set a new password with the token from the mail (every session ends)."""
+    tf.auth.reset_password(body.token, body.new_password)
+
+
+@router.post("/auth/password", status_code=204, responses=error_responses(400, 401, 413))
+def change_password(body: PasswordChangeIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
+    """Change the password (the current one is required); other sessions end."""
+    tf.auth.change_password(
+        principal.user_id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        session_id=principal.session_id,
+    )

@@ -1,0 +1,16 @@
+"""One blueprint per area; ``AREAS`` maps each area's name to its blueprint."""
+
+from flask import Blueprint
+
+from taskflow.adapters.flask.blueprints import auth, comments, ops, tasks, teams
+
+__all__ = ["AREAS", "auth", "comments", "ops", "tasks", "teams"]
+
+AREAS: dict[str, Blueprint] = {
+    "auth": auth.blueprint,
+    "teams": teams.blueprint,
+    "tasks": tasks.blueprint,
+    "comments": comments.blueprint,
+}
+"""The blueprints ``TaskFlowExtension`` can register, by area. ``ops`` (/health, /ready)
+is always registered."""

@@ -1,0 +1,162 @@
+"""Accounts and tokens (the seed's /auth/* endpoints), sessions, email verification,
+password reset and change, and the invite endpoints the seed puts under /auth."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from taskflow.adapters.flask.helpers import (
+    bearer_token,
+    current_principal,
+    get_taskflow,
+    parse_body,
+    path_uuid,
+    rate_limit,
+    reply,
+    strict_rate_limit,
+)
+from taskflow.adapters.web.schemas import (
+    AcceptInviteIn,
+    EmailIn,
+    EndedSessionsOut,
+    InviteIn,
+    LoginIn,
+    PasswordChangeIn,
+    PasswordResetIn,
+    RefreshIn,
+    SignupIn,
+    TeamOut,
+    TokenIn,
+    page_of,
+)
+from taskflow.adapters.web.serializers import (
+    invite_out,
+    login_out,
+    session_out,
+    signup_out,
+    user_with_teams_out,
+)
+
+__all__ = ["blueprint"]
+
+blueprint = Blueprint("taskflow_auth", __name__)
+blueprint.before_request(rate_limit)
+
+
+@blueprint.post("/auth/signup")
+@strict_rate_limit
+def signup() -> Response:
+    body = parse_body(SignupIn)
+    result = get_taskflow().auth.signup(email=body.email, password=body.password, name=body.name)
+    return reply(signup_out(result), 201)
+
+
+@blueprint.post("/auth/login")
+@strict_rate_limit
+def login() -> Response:
+    body = parse_body(LoginIn)
+    return reply(login_out(get_taskflow().auth.login(email=body.email, password=body.password)))
+
+
+@blueprint.post("/auth/refresh")
+@strict_rate_limit
+def refresh() -> Response:
+    body = parse_body(RefreshIn)
+    return reply(login_out(get_taskflow().auth.refresh(body.refresh_token)))
+
+
+@blueprint.post("/auth/logout")
+def logout() -> Response:
+    current_principal()
+    get_taskflow().auth.logout(bearer_token())
+    return reply(None, 204)
+
+
+@blueprint.get("/auth/me")
+def me() -> Response:
+    principal = current_principal()
+    return reply(user_with_teams_out(get_taskflow().auth.me(principal.user_id)))
+
+
+@blueprint.post("/auth/invite")
+def create_invite() -> Response:
+    principal = current_principal()
+    body = parse_body(InviteIn)
+    invite = get_taskflow().invites.create(
+        principal.user_id, team_id=body.team_id, email=body.email, role=body.role
+    )
+    return reply(invite_out(invite), 201)
+
+
+@blueprint.post("/auth/invite/accept")
+def accept_invite() -> Response:
+    principal = current_principal()
+    body = parse_body(AcceptInviteIn)
+    return reply(TeamOut.of(get_taskflow().invites.accept(principal.user_id, body.token)))
+
+
+@blueprint.get("/auth/sessions")
+def list_sessions() -> Response:
+    principal = current_principal()
+    sessions = get_taskflow().auth.list_sessions(principal.user_id)
+    return reply(page_of(sessions, lambda session: session_out(session, principal.session_id)))
+
+
+@blueprint.delete("/auth/sessions/<session_id>")
+def end_session(session_id: str) -> Response:
+    principal = current_principal()
+    get_taskflow().auth.end_session(principal.user_id, path_uuid(session_id, "session_id"))
+    return reply(None, 204)
+
+
+@blueprint.delete("/auth/sessions")
+def end_other_sessions() -> Response:
+    principal = current_principal()
+    ended = get_taskflow().auth.end_all_sessions(
+        principal.user_id, except_session_id=principal.session_id
+    )
+    return reply(EndedSessionsOut(ended=ended))
+
+
+@blueprint.post("/auth/verify-email")
+def request_email_verification() -> Response:
+    principal = current_principal()
+    get_taskflow().auth.request_email_verification(principal.user_id)
+    return reply(None, 204)
+
+
+@blueprint.post("/auth/verify-email/confirm")
+@strict_rate_limit
+def verify_email() -> Response:
+    body = parse_body(TokenIn)
+    get_taskflow().auth.verify_email(body.token)
+    return reply(None, 204)
+
+
+@blueprint.post("/auth/password-reset")
+@strict_rate_limit
+def request_password_reset() -> Response:
+    body = parse_body(EmailIn)
+    get_taskflow().auth.request_password_reset(body.email)
+    return reply(None, 204)
+
+
+@blueprint.post("/auth/password-reset/confirm")
+@strict_rate_limit
+def reset_password() -> Response:
+    body = parse_body(PasswordResetIn)
+    get_taskflow().auth.reset_password(body.token, body.new_password)
+    return reply(None, 204)
+
+
+@blueprint.post("/auth/password")
+def change_password() -> Response:
+    principal = current_principal()
+    body = parse_body(PasswordChangeIn)
+    get_taskflow().auth.change_password(
+        principal.user_id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        session_id=principal.session_id,
+    )
+    return reply(None, 204)

@@ -1,0 +1,400 @@
+"""The JSON of the REST contract: request bodies and query strings in, responses out.
+
+Both frameworks parse requests with these models and serialize responses with them, so the
+two reference servers speak exactly the same JSON, and FastAPI's OpenAPI document is built
+from the very models that do the work.
+
+Request models check only the JSON's shape (an object, the right types, no unknown field);
+the services validate the values themselves (lengths, formats, rules) and answer with the
+same ``InvalidInput`` either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, Generic, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from taskflow.domain.models import TaskActivity, TeamSummary, UserRef
+
+__all__ = [
+    "AcceptInviteIn",
+    "ActivityOut",
+    "AssignIn",
+    "ChangeRoleIn",
+    "CommentIn",
+    "CommentOut",
+    "EmailIn",
+    "EndedSessionsOut",
+    "ErrorBody",
+    "ErrorOut",
+    "FieldErrorOut",
+    "HealthOut",
+    "InviteIn",
+    "InviteOut",
+    "LoginIn",
+    "LoginOut",
+    "MemberOut",
+    "PageOut",
+    "PageQuery",
+    "PasswordChangeIn",
+    "PasswordResetIn",
+    "ReadyOut",
+    "RefreshIn",
+    "SessionOut",
+    "SignupIn",
+    "SignupOut",
+    "TaskCreateIn",
+    "TaskListQuery",
+    "TaskOut",
+    "TaskUpdateIn",
+    "TeamIn",
+    "TeamOut",
+    "TokenIn",
+    "TransferIn",
+    "UserOut",
+    "UserRefOut",
+    "UserWithTeamsOut",
+    "page_of",
+]
+
+T = TypeVar("T")
+OutT = TypeVar("OutT", bound=BaseModel)
+
+TaskStatusValue = Literal["todo", "in_progress", "done"]
+PriorityValue = Literal["low", "medium", "high"]
+RoleValue = Literal["member", "admin", "owner"]
+AssignableRoleValue = Literal["member", "admin"]
+
+
+class _In(BaseModel):
+    """A request body: a JSON object with exactly the documented fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+class FieldErrorOut(_Out):
+    field: str = Field(description="The field at fault: a body field, query parameter or header.")
+    message: str
+
+
+class ErrorBody(_Out):
+    code: str = Field(description="Stable machine code, e.g. task_not_found, invalid_input.")
+    message: str = Field(description="Human-readable; never holds internal details.")
+    fields: list[FieldErrorOut] | None = Field(
+        default=None, description="invalid_input only: each field at fault."
+    )
+    retry_after: int | None = Field(
+        default=None, description="account_locked and rate_limited: seconds to wait."
+    )
+
+
+class ErrorOut(_Out):
+    """Every error response: ``{"error": {"code", "message", ...}}``."""
+
+    error: ErrorBody
+
+
+# --- users, auth -----------------------------------------------------------------------
+
+
+class SignupIn(_In):
+    email: str
+    password: str
+    name: str
+
+
+class LoginIn(_In):
+    email: str
+    password: str
+
+
+class RefreshIn(_In):
+    refresh_token: str
+
+
+class TokenIn(_In):
+    """A single-use token from a mail: email verification, invite acceptance."""
+
+    token: str
+
+
+class EmailIn(_In):
+    email: str
+
+
+class PasswordResetIn(_In):
+    token: str
+    new_password: str
+
+
+class PasswordChangeIn(_In):
+    current_password: str
+    new_password: str
+
+
+class UserRefOut(_Out):
+    id: UUID
+    name: str
+
+    @classmethod
+    def of(cls, ref: UserRef) -> UserRefOut:
+        return cls(id=ref.id, name=ref.name)
+
+
+class TeamOut(_Out):
+    id: UUID
+    name: str
+    role: RoleValue = Field(description="The caller's role in this team.")
+
+    @classmethod
+    def of(cls, team: TeamSummary) -> TeamOut:
+        return cls(id=team.id, name=team.name, role=team.role.value)
+
+
+class UserOut(_Out):
+    id: UUID
+    email: str
+    name: str
+
+
+class UserWithTeamsOut(_Out):
+    id: UUID
+    email: str
+    name: str
+    email_verified: bool
+    created_at: datetime
+    teams: list[TeamOut]
+
+
+class SignupOut(_Out):
+    user: UserOut
+    token: str = Field(description="Access token (JWT, 15 minutes): Authorization: Bearer.")
+    refresh_token: str = Field(description="Exchange at POST /auth/refresh (7 days, single use).")
+
+
+class LoginOut(_Out):
+    user: UserWithTeamsOut
+    token: str
+    refresh_token: str
+
+
+class SessionOut(_Out):
+    id: UUID
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool = Field(description="True for the session of the token making this request.")
+
+
+class EndedSessionsOut(_Out):
+    ended: int = Field(description="How many sessions were ended.")
+
+
+# --- teams, members, invites -----------------------------------------------------------
+
+
+class TeamIn(_In):
+    name: str
+
+
+class ChangeRoleIn(_In):
+    role: AssignableRoleValue
+
+
+class TransferIn(_In):
+    new_owner_id: UUID
+
+
+class MemberOut(_Out):
+    user_id: UUID
+    name: str
+    email: str
+    role: RoleValue
+    joined_at: datetime
+
+
+class InviteIn(_In):
+    team_id: UUID
+    email: str
+    role: AssignableRoleValue = "member"
+
+
+class AcceptInviteIn(_In):
+    token: str
+
+
+class InviteOut(_Out):
+    id: UUID
+    team_id: UUID
+    email: str
+    role: RoleValue
+    expires_at: datetime
+    created_by: UUID
+    created_at: datetime
+
+
+# --- tasks, comments -------------------------------------------------------------------
+
+
+class TaskCreateIn(_In):
+    title: str
+    description: str | None = None
+    priority: PriorityValue = "medium"
+    status: TaskStatusValue = "todo"
+    assignee_id: UUID | None = None
+    due_date: date | None = Field(default=None, description="YYYY-MM-DD")
+
+
+class TaskUpdateIn(_In):
+    """PATCH: only the fields sent change; ``null`` clears description, assignee, due date
+    (and is refused for title, status and priority)."""
+
+    title: str | None = None
+    description: str | None = None
+    status: TaskStatusValue | None = None
+    priority: PriorityValue | None = None
+    assignee_id: UUID | None = None
+    due_date: date | None = Field(default=None, description="YYYY-MM-DD")
+
+    @field_validator("title", "status", "priority")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Runs only on values the client sent (defaults are not validated).
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, by name."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+
+class AssignIn(_In):
+    assignee_id: UUID | None = Field(description="A member of the task's team, or null.")
+
+
+class TaskOut(_Out):
+    id: UUID
+    team_id: UUID
+    title: str
+    description: str | None
+    status: TaskStatusValue
+    priority: PriorityValue
+    assignee: UserRefOut | None
+    created_by: UUID
+    due_date: date | None
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="Send it back in If-Match to refuse lost updates.")
+
+
+class ActivityOut(_Out):
+    id: UUID
+    task_id: UUID
+    actor_id: UUID
+    kind: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, activity: TaskActivity) -> ActivityOut:
+        return cls(
+            id=activity.id,
+            task_id=activity.task_id,
+            actor_id=activity.actor_id,
+            kind=activity.kind.value,
+            field=activity.field,
+            old_value=activity.old_value,
+            new_value=activity.new_value,
+            created_at=activity.created_at,
+        )
+
+
+class CommentIn(_In):
+    content: str
+
+
+class CommentOut(_Out):
+    id: UUID
+    task_id: UUID
+    author: UserRefOut
+    content: str
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- query strings ---------------------------------------------------------------------
+
+
+class PageQuery(BaseModel):
+    """``?limit=&cursor=`` of a paginated list."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    limit: int = Field(default=50, ge=1, le=100)
+    cursor: str | None = Field(default=None, description="next_cursor of the previous page.")
+
+
+class TaskListQuery(PageQuery):
+    """Filters of a task list; ``status`` and ``priority`` may repeat (OR)."""
+
+    status: list[TaskStatusValue] | None = None
+    priority: list[PriorityValue] | None = None
+    assignee_id: UUID | None = None
+    unassigned: bool = False
+    created_by: UUID | None = None
+    due_before: date | None = None
+    due_after: date | None = None
+    overdue: bool = False
+    q: str | None = Field(default=None, description="Text in the title (case-insensitive).")
+    sort: Literal["created_at", "updated_at", "due_date", "priority"] = "created_at"
+    order: Literal["asc", "desc"] = "desc"
+
+    def filters(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+LIST_QUERY_FIELDS = frozenset({"status", "priority"})
+"""Query parameters that may repeat (``?status=todo&status=done``)."""
+
+
+# --- collections, operations -----------------------------------------------------------
+
+
+class PageOut(_Out, Generic[T]):
+    """Every collection: ``{"items": [...], "next_cursor": "..." | null}``."""
+
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null at the end."
+    )
+
+
+def page_of(
+    items: Iterable[Any], convert: Callable[[Any], OutT], next_cursor: str | None = None
+) -> PageOut[OutT]:
+    converted: Sequence[OutT] = [convert(item) for item in items]
+    return PageOut[Any](items=list(converted), next_cursor=next_cursor)
+
+
+class HealthOut(_Out):
+    status: Literal["ok"]
+
+
+class ReadyOut(_Out):
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, Literal["ok", "unavailable"]]

@@ -1,0 +1,126 @@
+"""Domain objects → the response models of ``schemas`` (one function per kind)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from taskflow.adapters.web.schemas import (
+    CommentOut,
+    InviteOut,
+    LoginOut,
+    MemberOut,
+    SessionOut,
+    SignupOut,
+    TaskOut,
+    TeamOut,
+    UserOut,
+    UserRefOut,
+    UserWithTeamsOut,
+)
+from taskflow.services.auth import AuthResult, SessionInfo, UserProfile
+from taskflow.services.comments import CommentView
+from taskflow.services.invites import InviteInfo
+from taskflow.services.tasks import TaskView
+from taskflow.services.teams import MemberInfo
+
+__all__ = [
+    "comment_out",
+    "invite_out",
+    "login_out",
+    "member_out",
+    "session_out",
+    "signup_out",
+    "task_out",
+    "user_with_teams_out",
+]
+
+
+def user_with_teams_out(user: UserProfile) -> UserWithTeamsOut:
+    return UserWithTeamsOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        email_verified=user.email_verified,
+        created_at=user.created_at,
+        teams=[TeamOut.of(team) for team in user.teams],
+    )
+
+
+def signup_out(result: AuthResult) -> SignupOut:
+    """The seed's signup answer: ``{user: {id, email, name}, token}`` (+ refresh_token)."""
+    user = result.user
+    return SignupOut(
+        user=UserOut(id=user.id, email=user.email, name=user.name),
+        token=result.token,
+        refresh_token=result.refresh_token,
+    )
+
+
+def login_out(result: AuthResult) -> LoginOut:
+    """The seed's login answer: ``{user: {..., teams}, token, refresh_token}``."""
+    return LoginOut(
+        user=user_with_teams_out(result.user),
+        token=result.token,
+        refresh_token=result.refresh_token,
+    )
+
+
+def session_out(session: SessionInfo, current_session_id: UUID) -> SessionOut:
+    return SessionOut(
+        id=session.id,
+        created_at=session.created_at,
+        last_used_at=session.last_used_at,
+        expires_at=session.expires_at,
+        current=session.id == current_session_id,
+    )
+
+
+def task_out(task: TaskView) -> TaskOut:
+    return TaskOut(
+        id=task.id,
+        team_id=task.team_id,
+        title=task.title,
+        description=task.description,
+        status=task.status.value,
+        priority=task.priority.value,
+        assignee=UserRefOut.of(task.assignee) if task.assignee is not None else None,
+        created_by=task.created_by,
+        due_date=task.due_date,
+        completed_at=task.completed_at,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        version=task.version,
+    )
+
+
+def comment_out(comment: CommentView) -> CommentOut:
+    return CommentOut(
+        id=comment.id,
+        task_id=comment.task_id,
+        author=UserRefOut.of(comment.author),
+        content=comment.content,
+        created_at=comment.created_at,
+        updated_at=comment.updated_at,
+    )
+
+
+def member_out(member: MemberInfo) -> MemberOut:
+    return MemberOut(
+        user_id=member.user_id,
+        name=member.name,
+        email=member.email,
+        role=member.role.value,
+        joined_at=member.joined_at,
+    )
+
+
+def invite_out(invite: InviteInfo) -> InviteOut:
+    return InviteOut(
+        id=invite.id,
+        team_id=invite.team_id,
+        email=invite.email,
+        role=invite.role.value,
+        expires_at=invite.expires_at,
+        created_by=invite.created_by,
+        created_at=invite.created_at,
+    )
