@@ -1,0 +1,77 @@
+"""TaskFlow.from_settings: settings in, a working taskflow out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from taskflow import ConfigurationError, TaskFlow
+from taskflow.settings import Settings, env_name
+
+JWT = "j" * 40
+REFRESH = "r" * 40
+FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for field in Settings.model_fields:
+        monkeypatch.delenv(env_name(field), raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_memory_storage_gives_a_working_taskflow() -> None:
+    settings = Settings(
+        database_url="memory://", jwt_secret=JWT, refresh_secret=REFRESH, **FAST_ARGON2
+    )
+    with TaskFlow.from_settings(settings) as tf:
+        tf.auth.signup(email="ali@example.com", password="a long passphrase", name="Ali")
+        login = tf.auth.login(email="ali@example.com", password="a long passphrase")
+        principal = tf.auth.validate_token(login.token)
+        assert tf.auth.me(principal.user_id).email == "ali@example.com"
+
+
+def test_without_an_argument_the_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "DATABASE_URL": "memory://",
+        "JWT_SECRET": JWT,
+        "REFRESH_SECRET": REFRESH,
+        "TASKFLOW_JWT_ISSUER": "acme",
+        "TASKFLOW_ACCESS_TOKEN_TTL": "5m",
+        "TASKFLOW_INVITE_TTL": "2d",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with TaskFlow.from_settings() as tf:
+        assert tf.auth_config.issuer == "acme"
+        assert tf.auth_config.access_token_ttl == timedelta(minutes=5)
+        assert tf.auth_config.jwt_secret.get_secret_value() == JWT
+        assert tf.invite_config.ttl == timedelta(days=2)
+
+
+def test_password_hashing_follows_the_settings() -> None:
+    settings = Settings(database_url="memory://", argon2_parallelism=2, **FAST_ARGON2)
+    with TaskFlow.from_settings(settings) as tf:
+        assert "$argon2id$" in tf.hasher.hash("a long passphrase")
+        assert "m=1024,t=1,p=2" in tf.hasher.hash("a long passphrase")
+
+
+def test_no_secrets_uses_the_generated_pair(tmp_path: Path) -> None:
+    settings = Settings(database_url="memory://", **FAST_ARGON2)
+    with TaskFlow.from_settings(settings) as first, TaskFlow.from_settings(settings) as second:
+        assert first.auth_config.jwt_secret == second.auth_config.jwt_secret
+    assert (tmp_path / "taskflow-data" / "generated-secrets.json").exists()
+
+
+def test_bad_settings_fail_with_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "memory://")
+    monkeypatch.setenv("JWT_SECRET", JWT)  # REFRESH_SECRET missing
+    with pytest.raises(ConfigurationError, match="REFRESH_SECRET"):
+        TaskFlow.from_settings()
+
+
+def test_close_is_idempotent() -> None:
+    tf = TaskFlow.from_settings(Settings(database_url="memory://", **FAST_ARGON2))
+    tf.close()
+    tf.close()
