@@ -102,6 +102,11 @@ class OutboxRelay:
             failures = 0
             if published < self._batch_size:
                 self._sleep(self._poll_interval)
+        if not self._queue.durable:
+            try:
+                self.mark_settled()
+            except Exception:  # those events are relayed again at the next start
+                logger.exception("could not mark the last settled events published")
 
     def _sleep(self, seconds: float) -> None:
         self._wake.wait(seconds)
@@ -120,14 +125,22 @@ class OutboxRelay:
         logger.debug("relayed %d events", len(events))
         return len(events)
 
-    def _relay_in_process(self) -> int:
+    def mark_settled(self) -> int:
+        """Mark published the events a non-durable queue reports settled; returns how
+        many. ``run`` calls it on every pass and once more when it stops."""
         self._settled.update(self._queue.drain_settled())
-        if self._settled:
-            with self._uow() as uow:
-                uow.outbox.mark_published(sorted(self._settled), self._clock.now())
-                uow.commit()
-            self._in_flight -= self._settled
-            self._settled.clear()
+        if not self._settled:
+            return 0
+        with self._uow() as uow:
+            uow.outbox.mark_published(sorted(self._settled), self._clock.now())
+            uow.commit()
+        marked = len(self._settled)
+        self._in_flight -= self._settled
+        self._settled.clear()
+        return marked
+
+    def _relay_in_process(self) -> int:
+        self.mark_settled()
         room = min(self._batch_size, self._max_in_flight - len(self._in_flight))
         if room <= 0:
             return 0
