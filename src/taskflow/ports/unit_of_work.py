@@ -13,6 +13,12 @@ from typing import Protocol, Self
 
 from taskflow.domain.models import Event
 from taskflow.ports.messaging import OutboxRepository
+from taskflow.ports.notifications import (
+    DeliveryRepository,
+    DueSoonRepository,
+    NotificationRepository,
+    PreferenceRepository,
+)
 from taskflow.ports.repositories import (
     ActivityRepository,
     CommentRepository,
@@ -56,6 +62,18 @@ class UnitOfWork(Protocol):
 
     @property
     def activity(self) -> ActivityRepository: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def preferences(self) -> PreferenceRepository: ...
+
+    @property
+    def due_soon(self) -> DueSoonRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository:

@@ -9,7 +9,7 @@ experiments, not for production data.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +26,12 @@ from taskflow.domain.models import (
     TaskActivity,
     Team,
     User,
+)
+from taskflow.domain.notifications import (
+    Delivery,
+    DueSoonMark,
+    Notification,
+    NotificationPreferences,
 )
 
 __all__ = ["InMemoryStore"]
@@ -44,6 +50,12 @@ class InMemoryStore:
     activity: dict[UUID, TaskActivity] = field(factory=dict)
     outbox: list[Event] = field(factory=list)
     outbox_published: dict[UUID, datetime] = field(factory=dict)  # event id -> when
+    notifications: dict[UUID, Notification] = field(factory=dict)
+    deliveries: dict[UUID, Delivery] = field(factory=dict)
+    # (event id, recipient, channel) -> delivery id: the unique key of the notification log
+    delivery_keys: dict[tuple[UUID, str, str], UUID] = field(factory=dict)
+    notification_preferences: dict[UUID, NotificationPreferences] = field(factory=dict)
+    due_soon_marks: dict[tuple[UUID, date], DueSoonMark] = field(factory=dict)
     lock: threading.RLock = field(factory=threading.RLock, repr=False)
 
     _TABLES = (
@@ -58,6 +70,11 @@ class InMemoryStore:
         "activity",
         "outbox",
         "outbox_published",
+        "notifications",
+        "deliveries",
+        "delivery_keys",
+        "notification_preferences",
+        "due_soon_marks",
     )
 
     def snapshot(self) -> dict[str, Any]:

@@ -5,6 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
+from taskflow.adapters.memory.notifications import (
+    InMemoryDeliveryRepository,
+    InMemoryDueSoonRepository,
+    InMemoryNotificationRepository,
+    InMemoryPreferenceRepository,
+)
 from taskflow.adapters.memory.outbox import InMemoryOutboxRepository
 from taskflow.adapters.memory.repositories import (
     InMemoryActivityRepository,
@@ -45,6 +51,10 @@ class InMemoryUnitOfWork:
         self.comments = InMemoryCommentRepository(store)
         self.activity = InMemoryActivityRepository(store)
         self.outbox = InMemoryOutboxRepository(store)
+        self.notifications = InMemoryNotificationRepository(store)
+        self.deliveries = InMemoryDeliveryRepository(store)
+        self.preferences = InMemoryPreferenceRepository(store)
+        self.due_soon = InMemoryDueSoonRepository(store)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -1,0 +1,102 @@
+"""From a domain event to delivery rows and in-app notifications, exactly once.
+
+``handle_event`` is what the worker's consumer calls for every event it receives. It is
+idempotent: every (event, recipient, channel) becomes at most one row of the
+notification log, unique in storage, and an in-app notification is written only with the
+row that was actually inserted, in the same transaction. A redelivered event (the queue
+gives it again after a crash) therefore adds nothing and sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from taskflow.domain.models import Event
+from taskflow.domain.notifications import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationPreferences,
+)
+from taskflow.ids import new_id
+from taskflow.notifications.routing import plan_notifications
+from taskflow.notifications.templates import TemplateRenderer
+from taskflow.ports.services import Clock
+from taskflow.ports.unit_of_work import UnitOfWorkFactory
+
+__all__ = ["NotificationDispatcher"]
+
+logger = logging.getLogger(__name__)
+
+
+class NotificationDispatcher:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, renderer: TemplateRenderer, app_url: str
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._renderer = renderer
+        self._app_url = app_url
+
+    def handle_event(self, event: Event) -> None:
+        """Write the event's deliveries and in-app notifications (once; see the module)."""
+        with self._uow() as uow:
+            if uow.deliveries.for_event(event.id):
+                logger.debug("event %s (%s) was handled already", event.id, event.name)
+                return
+            plans = plan_notifications(event, uow, self._app_url)
+            user_ids = [plan.user_id for plan in plans if plan.user_id is not None]
+            preferences = uow.preferences.get_many(user_ids)
+            now = self._clock.now()
+            for plan in plans:
+                prefs = (
+                    preferences.get(plan.user_id) if plan.user_id is not None else None
+                ) or NotificationPreferences(user_id=plan.user_id or new_id())
+                for channel in plan.channels:
+                    if channel is Channel.EMAIL and (
+                        plan.email is None or not prefs.wants_email(plan.type)
+                    ):
+                        continue  # the user turned this mail off: no row, nothing sent
+                    in_app = channel is Channel.IN_APP
+                    delivery = Delivery(
+                        id=new_id(),
+                        event_id=event.id,
+                        recipient=plan.recipient,
+                        channel=channel,
+                        type=plan.type,
+                        user_id=plan.user_id,
+                        email=plan.email if not in_app else None,
+                        context=plan.context if not in_app else {},
+                        status=DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING,
+                        created_at=now,
+                        updated_at=now,
+                        next_attempt_at=now,
+                        attempts=1 if in_app else 0,
+                        sent_at=now if in_app else None,
+                    )
+                    if not uow.deliveries.add(delivery):
+                        continue  # another worker handled this event at the same time
+                    if in_app and plan.user_id is not None:
+                        uow.notifications.add(
+                            Notification(
+                                id=new_id(),
+                                user_id=plan.user_id,
+                                type=plan.type,
+                                text=self._renderer.subject(
+                                    plan.type, prefs.language, plan.context
+                                ),
+                                data=_public_data(plan.context),
+                                event_id=event.id,
+                                created_at=now,
+                            )
+                        )
+            uow.commit()
+
+
+_PUBLIC_KEYS = ("task_id", "team_id", "title", "due_date", "user", "assigned_by")
+
+
+def _public_data(context: dict[str, object]) -> dict[str, object]:
+    """What an in-app client needs to show and link the notification (never a token)."""
+    return {key: context[key] for key in _PUBLIC_KEYS if key in context}

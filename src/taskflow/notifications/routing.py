@@ -1,0 +1,247 @@
+"""Who is told about an event, on which channels: the seed's table (section 7).
+
+=====================  =====================  ===============  ==========================
+event                  notification type      channels         recipient
+=====================  =====================  ===============  ==========================
+task.assigned          task.assigned          email, in-app    the assignee (not when they
+                                                               assigned the task themself)
+task.completed         task.completed         in-app           the task's creator (not when
+                                                               they completed it themself)
+task.due_soon          task.due_soon          email, in-app    the assignee
+invite.created         invite.created         email            the invited address
+user.signup            user.welcome           email            the new user
+user.verify_email      user.verify_email      email            that user (with the link)
+user.password_reset    user.password_reset    email            that user (with the link)
+=====================  =====================  ===============  ==========================
+
+Any other event (``task.created``...) notifies nobody. Routing reads the current rows
+(task title, names) inside the caller's unit of work; a task deleted in the meantime, or
+a user who no longer exists, gets nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+from urllib.parse import quote
+from uuid import UUID
+
+import attrs
+from attrs import frozen
+
+from taskflow.domain.models import Event, Task, User
+from taskflow.domain.notifications import Channel, NotificationType
+from taskflow.events import (
+    INVITE_CREATED,
+    TASK_ASSIGNED,
+    TASK_COMPLETED,
+    TASK_DUE_SOON,
+    USER_PASSWORD_RESET,
+    USER_SIGNUP,
+    USER_VERIFY_EMAIL,
+)
+from taskflow.ports.unit_of_work import UnitOfWork
+
+__all__ = ["ROUTES", "SECRET_CONTEXT_KEYS", "Route", "Planned", "plan_notifications"]
+
+EMAIL_AND_IN_APP: Final = (Channel.EMAIL, Channel.IN_APP)
+SECRET_CONTEXT_KEYS: Final = frozenset({"token", "link"})
+"""Context keys removed from a delivery once sent, for the types whose link is a secret."""
+SECRET_LINK_TYPES: Final = frozenset(
+    {
+        NotificationType.USER_VERIFY_EMAIL,
+        NotificationType.USER_PASSWORD_RESET,
+        NotificationType.INVITE_CREATED,
+    }
+)
+
+
+@frozen
+class Route:
+    """One row of the table: the event, the type it becomes, and its channels."""
+
+    event: str
+    type: NotificationType
+    channels: tuple[Channel, ...]
+
+
+ROUTES: Final = (
+    Route(TASK_ASSIGNED, NotificationType.TASK_ASSIGNED, EMAIL_AND_IN_APP),
+    Route(TASK_COMPLETED, NotificationType.TASK_COMPLETED, (Channel.IN_APP,)),
+    Route(TASK_DUE_SOON, NotificationType.TASK_DUE_SOON, EMAIL_AND_IN_APP),
+    Route(INVITE_CREATED, NotificationType.INVITE_CREATED, (Channel.EMAIL,)),
+    Route(USER_SIGNUP, NotificationType.USER_WELCOME, (Channel.EMAIL,)),
+    Route(USER_VERIFY_EMAIL, NotificationType.USER_VERIFY_EMAIL, (Channel.EMAIL,)),
+    Route(USER_PASSWORD_RESET, NotificationType.USER_PASSWORD_RESET, (Channel.EMAIL,)),
+)
+_ROUTE_OF_EVENT: Final = {route.event: route for route in ROUTES}
+
+
+@frozen
+class Planned:
+    """One recipient of an event: who, where to mail them, on which channels, and the
+    template variables. ``recipient`` is the user id as text, or the email address of
+    someone without an account."""
+
+    type: NotificationType
+    channels: tuple[Channel, ...]
+    recipient: str
+    user_id: UUID | None
+    email: str | None
+    context: dict[str, Any]
+
+
+def plan_notifications(event: Event, uow: UnitOfWork, app_url: str) -> Sequence[Planned]:
+    """The recipients of ``event`` (empty for an event nobody is told about)."""
+    route = _ROUTE_OF_EVENT.get(event.name)
+    if route is None:
+        return ()
+    planner = _PLANNERS[route.type]
+    return planner(route, event.payload, uow, app_url.rstrip("/"))
+
+
+def _uuid(value: object) -> UUID | None:
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _for_user(route: Route, user: User, context: dict[str, Any]) -> Planned:
+    return Planned(
+        type=route.type,
+        channels=route.channels,
+        recipient=str(user.id),
+        user_id=user.id,
+        email=user.email,
+        context={"recipient_name": user.name, **context},
+    )
+
+
+def _task_link(app_url: str, task: Task) -> str:
+    return f"{app_url}/tasks/{task.id}"
+
+
+def _task_context(app_url: str, task: Task) -> dict[str, Any]:
+    return {
+        "title": task.title,
+        "task_id": str(task.id),
+        "team_id": str(task.team_id),
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        "link": _task_link(app_url, task),
+    }
+
+
+def _name_of(uow: UnitOfWork, user_id: UUID | None) -> str:
+    user = uow.users.get(user_id) if user_id is not None else None
+    return user.name if user is not None else ""
+
+
+def _assigned(
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+) -> Sequence[Planned]:
+    assignee_id, assigned_by = _uuid(payload.get("assignee_id")), _uuid(payload.get("assigned_by"))
+    task_id = _uuid(payload.get("task_id"))
+    if assignee_id is None or task_id is None or assignee_id == assigned_by:
+        return ()
+    task, assignee = uow.tasks.get(task_id), uow.users.get(assignee_id)
+    if task is None or assignee is None:
+        return ()
+    context = {**_task_context(app_url, task), "assigned_by": _name_of(uow, assigned_by)}
+    return (_for_user(route, assignee, context),)
+
+
+def _completed(
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+) -> Sequence[Planned]:
+    creator_id, completer_id = _uuid(payload.get("created_by")), _uuid(payload.get("completed_by"))
+    task_id = _uuid(payload.get("task_id"))
+    if creator_id is None or task_id is None or creator_id == completer_id:
+        return ()
+    task, creator = uow.tasks.get(task_id), uow.users.get(creator_id)
+    if task is None or creator is None:
+        return ()
+    context = {**_task_context(app_url, task), "user": _name_of(uow, completer_id)}
+    return (_for_user(route, creator, context),)
+
+
+def _due_soon(
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+) -> Sequence[Planned]:
+    task_id, assignee_id = _uuid(payload.get("task_id")), _uuid(payload.get("assignee_id"))
+    if task_id is None or assignee_id is None:
+        return ()
+    task, assignee = uow.tasks.get(task_id), uow.users.get(assignee_id)
+    if task is None or assignee is None:
+        return ()
+    context = _task_context(app_url, task)
+    context["due_date"] = str(payload.get("due_date") or context["due_date"])
+    return (_for_user(route, assignee, context),)
+
+
+def _invited(
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+) -> Sequence[Planned]:
+    email = str(payload.get("email") or "").strip().lower()
+    token = str(payload.get("token") or "")
+    if not email or not token:
+        return ()
+    context = {
+        "team": str(payload.get("team_name") or ""),
+        "role": str(payload.get("role") or "member"),
+        "invited_by": _name_of(uow, _uuid(payload.get("invited_by"))),
+        "token": token,
+        "link": f"{app_url}/invites/accept?token={quote(token, safe='')}",
+    }
+    user = uow.users.get_by_email(email)
+    if user is not None:  # an existing user reads it in their language
+        return (_for_user(route, user, context),)
+    return (
+        Planned(
+            type=route.type,
+            channels=route.channels,
+            recipient=email,
+            user_id=None,
+            email=email,
+            context={"recipient_name": "", **context},
+        ),
+    )
+
+
+def _user_mail(path: str | None) -> Callable[..., Sequence[Planned]]:
+    """A mail to the user of ``payload["user_id"]``, with a link to ``path`` carrying the
+    payload's token (or to the application's home page when ``path`` is None)."""
+
+    def plan(
+        route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+    ) -> Sequence[Planned]:
+        user_id = _uuid(payload.get("user_id"))
+        user = uow.users.get(user_id) if user_id is not None else None
+        if user is None:
+            return ()
+        if path is None:
+            return (_for_user(route, user, {"link": f"{app_url}/"}),)
+        token = str(payload.get("token") or "")
+        if not token:
+            return ()
+        context = {"token": token, "link": f"{app_url}{path}?token={quote(token, safe='')}"}
+        # The address the token was sent for, which may differ from the stored one only
+        # in a race with an email change; the payload's is the one being verified.
+        planned = _for_user(route, user, context)
+        payload_email = str(payload.get("email") or "").strip().lower()
+        if payload_email:
+            planned = attrs.evolve(planned, email=payload_email)
+        return (planned,)
+
+    return plan
+
+
+_PLANNERS: Final[dict[NotificationType, Callable[..., Sequence[Planned]]]] = {
+    NotificationType.TASK_ASSIGNED: _assigned,
+    NotificationType.TASK_COMPLETED: _completed,
+    NotificationType.TASK_DUE_SOON: _due_soon,
+    NotificationType.INVITE_CREATED: _invited,
+    NotificationType.USER_WELCOME: _user_mail(None),
+    NotificationType.USER_VERIFY_EMAIL: _user_mail("/verify-email"),
+    NotificationType.USER_PASSWORD_RESET: _user_mail("/reset-password"),
+}

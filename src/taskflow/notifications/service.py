@@ -1,0 +1,302 @@
+"""``tf.notifications``: the in-app inbox, preferences, and the entry points the worker
+calls.
+
+For the user (``actor_id`` first, like every service):
+
+- ``list(actor_id, *, unread_only=False, include_archived=False, limit=50, cursor=None)``
+  → ``Page[Notification]``, newest first (keyset cursor);
+- ``unread_count(actor_id)`` → int (archived ones do not count);
+- ``mark_read(actor_id, notification_id)`` → ``Notification``;
+  ``mark_all_read(actor_id)`` → how many; ``archive(actor_id, notification_id)``;
+- ``get_preferences(actor_id)`` / ``update_preferences(actor_id, **changes)`` →
+  ``NotificationPreferences`` (changes among ``email`` = {type: bool},
+  ``quiet_hours_start``, ``quiet_hours_end``, ``timezone``, ``language``).
+
+For the worker and operators (no actor: guard them in your application):
+
+- ``handle_event(event)``: the event's deliveries and in-app notifications, once;
+- ``await deliver_due(now=None)``: send the mails that are due; returns how many went;
+- ``run_due_soon(now=None)``: the ``task.due_soon`` job; returns how many tasks;
+- ``deliveries(status=None, limit=50, cursor=None)``, ``get_delivery(id)``,
+  ``replay(delivery_id)``: the notification log, and sending a dead/failed mail again.
+
+A notification of another user is ``NotificationNotFound``, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import builtins
+import random
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+from pydantic import Field, field_validator, model_validator
+
+from taskflow.domain.models import Event
+from taskflow.domain.notifications import (
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationPreferences,
+    NotificationType,
+)
+from taskflow.domain.queries import TimeKey
+from taskflow.errors import ConfigurationError, DeliveryNotFound, NotificationNotFound
+from taskflow.notifications.config import NotificationConfig
+from taskflow.notifications.delivery import DeliveryRunner
+from taskflow.notifications.dispatcher import NotificationDispatcher
+from taskflow.notifications.due_soon import DueSoonJob
+from taskflow.notifications.templates import TemplateRenderer
+from taskflow.pagination import Page, decode_time_cursor, encode_time_cursor
+from taskflow.ports.notifications import Mailer
+from taskflow.ports.services import Clock
+from taskflow.ports.unit_of_work import UnitOfWorkFactory
+from taskflow.validation import InputModel, validate
+
+__all__ = ["MAX_PAGE_SIZE", "NotificationService"]
+
+MAX_PAGE_SIZE = 100
+
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+
+
+class _ListInput(InputModel):
+    unread_only: bool = False
+    include_archived: bool = False
+    limit: PageSize = 50
+    cursor: str | None = None
+
+
+class _DeliveryListInput(InputModel):
+    status: DeliveryStatus | None = Field(default=None, strict=False)
+    limit: PageSize = 50
+    cursor: str | None = None
+
+
+class _PreferencesInput(InputModel):
+    """PATCH: only the fields given change. Times accept ``"22:00"``."""
+
+    email: dict[str, bool] | None = None
+    quiet_hours_start: Annotated[time | None, Field(strict=False)] = None
+    quiet_hours_end: Annotated[time | None, Field(strict=False)] = None
+    timezone: str | None = None
+    language: Literal["fa", "en"] | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _known_types(cls, value: dict[str, bool] | None) -> dict[str, bool] | None:
+        if value is None:
+            return None
+        for name in value:
+            try:
+                kind = NotificationType(name)
+            except ValueError:
+                raise ValueError(f"{name!r} is not a notification type") from None
+            if not kind.email_can_be_turned_off:
+                raise ValueError(f"the {name} mail cannot be turned off")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone (e.g. Asia/Tehran, UTC)") from None
+        return value
+
+    @field_validator("quiet_hours_start", "quiet_hours_end")
+    @classmethod
+    def _wall_clock(cls, value: time | None) -> time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("is a wall-clock time without a time zone (use timezone)")
+        return value.replace(second=0, microsecond=0) if value is not None else None
+
+    @model_validator(mode="after")
+    def _quiet_hours_pair(self) -> _PreferencesInput:
+        start, end = self.quiet_hours_start, self.quiet_hours_end
+        given = self.model_fields_set
+        if ("quiet_hours_start" in given) != ("quiet_hours_end" in given):
+            raise ValueError("give quiet_hours_start and quiet_hours_end together")
+        if (start is None) != (end is None):
+            raise ValueError("quiet_hours_start and quiet_hours_end are both set or both null")
+        if start is not None and start == end:
+            raise ValueError("quiet hours must not start and end at the same time")
+        return self
+
+
+class NotificationService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        config: NotificationConfig | None = None,
+        mailer: Mailer | None = None,
+        renderer: TemplateRenderer | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self.config = config or NotificationConfig()
+        self.mailer = mailer
+        self.renderer = renderer or TemplateRenderer(self.config.template_dir)
+        self._dispatcher = NotificationDispatcher(uow, clock, self.renderer, self.config.app_url)
+        self._due_soon = DueSoonJob(uow, clock)
+        self._runner = (
+            DeliveryRunner(uow, clock, self.renderer, self.config, mailer, rng=rng)
+            if mailer is not None
+            else None
+        )
+
+    # --- The inbox -------------------------------------------------------------------
+
+    def list(
+        self,
+        actor_id: UUID,
+        *,
+        unread_only: bool = False,
+        include_archived: bool = False,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Notification]:
+        data = validate(
+            _ListInput,
+            unread_only=unread_only,
+            include_archived=include_archived,
+            limit=limit,
+            cursor=cursor,
+        )
+        before = decode_time_cursor(data.cursor) if data.cursor is not None else None
+        with self._uow(read_only=True) as uow:
+            page = uow.notifications.list_for_user(
+                actor_id,
+                unread_only=data.unread_only,
+                include_archived=data.include_archived,
+                before=before,
+                limit=data.limit,
+            )
+        return Page(items=list(page.items), next_cursor=_next_cursor(page.items, page.has_more))
+
+    def unread_count(self, actor_id: UUID) -> int:
+        with self._uow(read_only=True) as uow:
+            return uow.notifications.count_unread(actor_id)
+
+    def mark_read(self, actor_id: UUID, notification_id: UUID) -> Notification:
+        with self._uow() as uow:
+            self._own(uow.notifications.get(notification_id), actor_id)
+            uow.notifications.mark_read(notification_id, self._clock.now())
+            updated = uow.notifications.get(notification_id)
+            uow.commit()
+        assert updated is not None  # noqa: S101 - read back inside the same unit
+        return updated
+
+    def mark_all_read(self, actor_id: UUID) -> int:
+        with self._uow() as uow:
+            count = uow.notifications.mark_all_read(actor_id, self._clock.now())
+            uow.commit()
+        return count
+
+    def archive(self, actor_id: UUID, notification_id: UUID) -> None:
+        with self._uow() as uow:
+            self._own(uow.notifications.get(notification_id), actor_id)
+            uow.notifications.archive(notification_id, self._clock.now())
+            uow.commit()
+
+    @staticmethod
+    def _own(notification: Notification | None, actor_id: UUID) -> Notification:
+        if notification is None or notification.user_id != actor_id:
+            raise NotificationNotFound()
+        return notification
+
+    # --- Preferences -----------------------------------------------------------------
+
+    def get_preferences(self, actor_id: UUID) -> NotificationPreferences:
+        with self._uow(read_only=True) as uow:
+            stored = uow.preferences.get(actor_id)
+        return stored or NotificationPreferences(user_id=actor_id)
+
+    def update_preferences(self, actor_id: UUID, **changes: Any) -> NotificationPreferences:
+        data = validate(_PreferencesInput, **changes)
+        given = data.model_fields_set
+        with self._uow() as uow:
+            current = uow.preferences.get(actor_id) or NotificationPreferences(user_id=actor_id)
+            updates: dict[str, Any] = {"updated_at": self._clock.now()}
+            if data.email is not None:
+                off = set(current.email_off)
+                for name, enabled in data.email.items():
+                    (off.discard if enabled else off.add)(NotificationType(name))
+                updates["email_off"] = frozenset(off)
+            if "quiet_hours_start" in given:
+                updates["quiet_hours_start"] = data.quiet_hours_start
+                updates["quiet_hours_end"] = data.quiet_hours_end
+            if data.timezone is not None:
+                updates["timezone"] = data.timezone
+            if data.language is not None:
+                updates["language"] = data.language
+            updated = attrs.evolve(current, **updates)
+            uow.preferences.put(updated)
+            uow.commit()
+        return updated
+
+    # --- The worker's entry points ---------------------------------------------------
+
+    def handle_event(self, event: Event) -> None:
+        """Deliveries and in-app notifications of one event; idempotent (see
+        ``taskflow.notifications.dispatcher``). Raises if storage fails: retry it."""
+        self._dispatcher.handle_event(event)
+
+    async def deliver_due(self, now: datetime | None = None, *, limit: int | None = None) -> int:
+        """Send the mails due at ``now`` (default: the clock); returns how many went."""
+        return await self._require_runner().deliver_due(now, limit=limit)
+
+    def run_due_soon(self, now: datetime | None = None) -> int:
+        """The ``task.due_soon`` job; returns how many tasks it announced."""
+        return self._due_soon.run(now)
+
+    # --- The notification log --------------------------------------------------------
+
+    def deliveries(
+        self, *, status: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> Page[Delivery]:
+        data = validate(_DeliveryListInput, status=status, limit=limit, cursor=cursor)
+        before = decode_time_cursor(data.cursor) if data.cursor is not None else None
+        with self._uow(read_only=True) as uow:
+            page = uow.deliveries.list(status=data.status, before=before, limit=data.limit)
+        return Page(items=list(page.items), next_cursor=_next_cursor(page.items, page.has_more))
+
+    def get_delivery(self, delivery_id: UUID) -> Delivery:
+        with self._uow(read_only=True) as uow:
+            delivery = uow.deliveries.get(delivery_id)
+        if delivery is None:
+            raise DeliveryNotFound()
+        return delivery
+
+    def event_deliveries(self, event_id: UUID) -> builtins.list[Delivery]:
+        """Every delivery of one event (what happened to it)."""
+        with self._uow(read_only=True) as uow:
+            return list(uow.deliveries.for_event(event_id))
+
+    def replay(self, delivery_id: UUID) -> Delivery:
+        """Put a ``dead`` or ``failed`` delivery back to ``pending`` (attempts from 0)."""
+        return self._require_runner().replay(delivery_id)
+
+    def _require_runner(self) -> DeliveryRunner:
+        if self._runner is None:
+            raise ConfigurationError(
+                "No mailer is configured: build TaskFlow with mailer=... (or from_settings)."
+            )
+        return self._runner
+
+
+def _next_cursor(items: Sequence[Notification] | Sequence[Delivery], has_more: bool) -> str | None:
+    if not has_more or not items:
+        return None
+    last = items[-1]
+    return encode_time_cursor(TimeKey(created_at=last.created_at, id=last.id))

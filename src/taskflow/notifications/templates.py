@@ -1,0 +1,93 @@
+"""Rendering notifications with Jinja2.
+
+The templates ship in the package (``taskflow/notifications/templates``), one folder per
+language and, inside it, one folder per notification type::
+
+    fa/layout.html                      the HTML frame (lang="fa" dir="rtl")
+    fa/task.assigned/subject.txt        the subject, and the in-app text
+    fa/task.assigned/body.txt           the plain-text part
+    fa/task.assigned/body.html          the HTML part (extends fa/layout.html)
+
+A folder given as ``template_dir`` is searched first (a Jinja2 ``ChoiceLoader``): put a
+file at the same relative path there to override any shipped one. HTML templates are
+autoescaped (a task title ``<script>`` arrives as text); ``.txt`` templates are not, as
+plain text needs no escaping. An unknown variable is an error, not an empty string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from attrs import frozen
+
+from taskflow.domain.notifications import DEFAULT_LANGUAGE, LANGUAGES, NotificationType
+
+__all__ = ["RenderedMail", "TemplateError", "TemplateRenderer"]
+
+
+class TemplateError(Exception):
+    """A template is missing or broken (internal: the runner marks the delivery failed)."""
+
+
+@frozen
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+class TemplateRenderer:
+    """Renders subject, plain text and HTML of a notification type in a language."""
+
+    def __init__(self, template_dir: Path | str | None = None) -> None:
+        loaders: list[jinja2.BaseLoader] = []
+        if template_dir is not None:
+            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+        loaders.append(jinja2.PackageLoader("taskflow.notifications", "templates"))
+        self._env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html", "htm", "xml"),
+                default_for_string=False,
+                default=False,
+            ),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def subject(
+        self, notification_type: NotificationType, language: str, context: Mapping[str, Any]
+    ) -> str:
+        """The subject line (also the in-app text): one line, spaces collapsed."""
+        raw = self._render(notification_type, language, "subject.txt", context)
+        return " ".join(raw.split())
+
+    def mail(
+        self, notification_type: NotificationType, language: str, context: Mapping[str, Any]
+    ) -> RenderedMail:
+        subject = self.subject(notification_type, language, context)
+        full = {**context, "subject": subject}
+        return RenderedMail(
+            subject=subject,
+            text=self._render(notification_type, language, "body.txt", full),
+            html=self._render(notification_type, language, "body.html", full),
+        )
+
+    def _render(
+        self,
+        notification_type: NotificationType,
+        language: str,
+        part: str,
+        context: Mapping[str, Any],
+    ) -> str:
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        name = f"{language}/{notification_type.value}/{part}"
+        try:
+            return self._env.get_template(name).render({**context, "language": language})
+        except jinja2.TemplateError as error:
+            raise TemplateError(f"{name}: {error}") from error
