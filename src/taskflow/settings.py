@@ -46,6 +46,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.errors import ConfigurationError
+from taskflow.notifications.config import NotificationConfig
 
 __all__ = [
     "GENERATED_SECRETS_FILE",
@@ -155,7 +156,23 @@ class Settings(BaseSettings):
     smtp_tls: Literal["starttls", "tls", "none"] = Field(
         default="starttls", validation_alias="SMTP_TLS"
     )
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    """Seconds to wait for the SMTP server (connect and each command)."""
     sentry_dsn: SecretStr | None = Field(default=None, validation_alias="SENTRY_DSN")
+
+    # --- Notifications ---------------------------------------------------------------
+    app_url: str = Field(default="http://localhost:8000", pattern=r"^https?://\S+$")
+    """Base of the links in mails (``{app_url}/tasks/{id}``, ``/verify-email?token=``...)."""
+    template_dir: Path | None = None
+    """A folder of templates searched before the shipped ones (overrides)."""
+    mail_max_attempts: int = Field(default=8, ge=1)
+    mail_retry_base: Duration = timedelta(seconds=30)
+    mail_retry_max: Duration = timedelta(hours=1)
+    mail_rate_limit: int = Field(default=30, ge=0)
+    """Mails per user per ``mail_rate_window``; the excess is deferred (0: no limit)."""
+    mail_rate_window: Duration = timedelta(hours=1)
+    mail_claim_timeout: Duration = timedelta(minutes=5)
+    """How long a worker holds a mail it is sending; must exceed the slowest send."""
 
     # --- Web edge --------------------------------------------------------------------
     cors_origins: CommaList = Field(default_factory=list, validation_alias="CORS_ORIGINS")
@@ -184,6 +201,10 @@ class Settings(BaseSettings):
         "email_verification_ttl",
         "password_reset_ttl",
         "invite_ttl",
+        "mail_retry_base",
+        "mail_retry_max",
+        "mail_rate_window",
+        "mail_claim_timeout",
         mode="before",
     )
     @classmethod
@@ -313,6 +334,19 @@ class Settings(BaseSettings):
 
     def invite_config(self) -> InviteConfig:
         return InviteConfig(ttl=self.invite_ttl)
+
+    def notification_config(self) -> NotificationConfig:
+        return NotificationConfig(
+            mail_from=self.smtp_from,
+            app_url=self.app_url.rstrip("/"),
+            template_dir=self.template_dir,
+            max_attempts=self.mail_max_attempts,
+            retry_base=self.mail_retry_base,
+            retry_max=self.mail_retry_max,
+            email_rate_limit=self.mail_rate_limit,
+            email_rate_window=self.mail_rate_window,
+            claim_timeout=self.mail_claim_timeout,
+        )
 
     def password_hashing_config(self) -> PasswordHashingConfig:
         return PasswordHashingConfig(

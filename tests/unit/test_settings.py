@@ -100,6 +100,15 @@ VARIABLE_CASES: list[tuple[str, str, str, object]] = [
         ("TASKFLOW_ARGON2_TIME_COST", "3", "argon2_time_cost", 3),
         ("TASKFLOW_ARGON2_PARALLELISM", "2", "argon2_parallelism", 2),
         ("TASKFLOW_LOG_LEVEL", "debug", "log_level", "DEBUG"),
+        ("TASKFLOW_SMTP_TIMEOUT", "7.5", "smtp_timeout", 7.5),
+        ("TASKFLOW_APP_URL", "https://tasks.example.com", "app_url", "https://tasks.example.com"),
+        ("TASKFLOW_TEMPLATE_DIR", "/srv/templates", "template_dir", Path("/srv/templates")),
+        ("TASKFLOW_MAIL_MAX_ATTEMPTS", "3", "mail_max_attempts", 3),
+        ("TASKFLOW_MAIL_RETRY_BASE", "10s", "mail_retry_base", timedelta(seconds=10)),
+        ("TASKFLOW_MAIL_RETRY_MAX", "30m", "mail_retry_max", timedelta(minutes=30)),
+        ("TASKFLOW_MAIL_RATE_LIMIT", "5", "mail_rate_limit", 5),
+        ("TASKFLOW_MAIL_RATE_WINDOW", "1d", "mail_rate_window", timedelta(days=1)),
+        ("TASKFLOW_MAIL_CLAIM_TIMEOUT", "2m", "mail_claim_timeout", timedelta(minutes=2)),
 ]  # fmt: skip
 
 
