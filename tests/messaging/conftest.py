@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from messaging_fakes import RedisServer
 
 redis = pytest.importorskip("redis")
 
@@ -44,3 +46,11 @@ def redis_prefix(redis_client: Any) -> Iterator[str]:
     keys = list(redis_client.scan_iter(match=prefix + "*", count=500))
     if keys:
         redis_client.delete(*keys)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
