@@ -15,7 +15,7 @@ NOW = datetime(2024, 2, 1, tzinfo=UTC)
 
 
 def test_a_handled_message_is_acknowledged() -> None:
-    queue, handled = InProcessQueue(), []
+    queue, handled = InProcessQueue(), list[Event]()
     event = make_event(TASK_CREATED, {}, NOW)
     queue.publish([event])
     assert EventConsumer(queue, handled.append, receive_timeout=0).consume_once() == 1

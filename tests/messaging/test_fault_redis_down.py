@@ -13,6 +13,7 @@ from taskflow.adapters.redis import RedisStreamQueue
 from taskflow.errors import StorageUnavailable
 from taskflow.events import TASK_ASSIGNED, TASK_CREATED
 from taskflow.messaging import OutboxRelay
+from taskflow.ports.messaging import Message
 from taskflow.testing import make_test_taskflow
 
 pytestmark = pytest.mark.redis
@@ -43,7 +44,7 @@ def test_events_wait_in_the_outbox_while_redis_is_down(own_redis: RedisServer) -
         except StorageUnavailable:  # the client reconnects on the next call
             if time.monotonic() > deadline:
                 raise
-    received = []
+    received: list[Message] = []
     while len(received) < 2 and time.monotonic() < deadline:
         received += queue.receive(max_messages=10, timeout=0.1)
     assert {m.event.name for m in received} == {TASK_CREATED, TASK_ASSIGNED}

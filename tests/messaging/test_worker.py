@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from taskflow.adapters.inprocess_queue import InProcessQueue
 from taskflow.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory
@@ -28,7 +29,9 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
     return condition()
 
 
-def _worker(factory: InMemoryUnitOfWorkFactory, handler: Callable[[Event], None], **kw) -> Worker:
+def _worker(
+    factory: InMemoryUnitOfWorkFactory, handler: Callable[[Event], None], **kw: Any
+) -> Worker:
     queue = InProcessQueue(retry_delay=0.01)
     relay = OutboxRelay(factory, queue, FakeClock(), poll_interval=0.01)
     kw.setdefault("receive_timeout", 0.05)
