@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -619,3 +621,45 @@ def test_an_unknown_argument_is_a_type_error_not_a_silent_no_op(tf: TaskFlow, cr
     task = crew_task(tf, crew)
     with pytest.raises(TypeError):
         tf.tasks.update(crew.owner, task.id, titel="typo")  # type: ignore[call-arg]
+
+
+def test_of_concurrent_updates_from_one_version_exactly_one_wins(tf: TaskFlow, crew: Crew):
+    task = crew_task(tf, crew)
+    barrier = threading.Barrier(8)
+
+    def edit(n: int) -> str:
+        barrier.wait()
+        try:
+            tf.tasks.update(crew.owner, task.id, expected_version=task.version, title=f"edit {n}")
+        except VersionConflict:
+            return "conflict"
+        return "won"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(edit, range(8)))
+    assert sorted(results) == ["conflict"] * 7 + ["won"]
+    final = tf.tasks.get(crew.owner, task.id)
+    assert final.version == task.version + 1
+    assert len([a for a in tf.tasks.activity(crew.owner, task.id).items if a.field == "title"]) == 1
+
+
+def test_members_of_one_team_cannot_touch_another_teams_task(tf: TaskFlow, crew: Crew):
+    theirs = tf.tasks.create(crew.outsider, crew.other_team_id, title="Private plans")
+    for actor in (crew.owner, crew.admin, crew.member):
+        for action in (
+            lambda a=actor: tf.tasks.get(a, theirs.id),
+            lambda a=actor: tf.tasks.update(a, theirs.id, title="pwned"),
+            lambda a=actor: tf.tasks.assign(a, theirs.id, a),
+            lambda a=actor: tf.tasks.complete(a, theirs.id),
+            lambda a=actor: tf.tasks.delete(a, theirs.id),
+            lambda a=actor: tf.tasks.restore(a, theirs.id),
+            lambda a=actor: tf.tasks.activity(a, theirs.id),
+            lambda a=actor: tf.comments.add(a, theirs.id, content="hi"),
+            lambda a=actor: tf.comments.list(a, theirs.id),
+            lambda a=actor: tf.tasks.list_team(a, crew.other_team_id),
+            lambda a=actor: tf.tasks.create(a, crew.other_team_id, title="x"),
+        ):
+            with pytest.raises(NotTeamMember):
+                action()
+    assert tf.tasks.get(crew.outsider, theirs.id) == theirs
+    assert all(t.id != theirs.id for t in tf.tasks.list_mine(crew.owner).items)
