@@ -76,9 +76,11 @@ COMMANDS: tuple[Command, ...] = (
     # Issue 6 (web helper): `taskflow serve`, e.g.
     # Command("serve", "run the reference HTTP server",
     #         "taskflow.adapters.fastapi.cli:configure_serve_command", extra="fastapi"),
-    # Issue 5 (notifications helper): `taskflow worker`, e.g.
-    # Command("worker", "run the notification worker",
-    #         "taskflow.notifications.cli:configure_worker_command"),
+    Command(
+        "worker",
+        "run the relay, the event consumers, the mail delivery and the periodic jobs",
+        "taskflow.worker:configure_worker_command",
+    ),
 )
 
 
