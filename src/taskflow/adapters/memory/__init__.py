@@ -1,6 +1,7 @@
 """In-memory adapters for every port: for tests, demos and single-process experiments."""
 
 from taskflow.adapters.memory.events import RecordingEventPublisher
+from taskflow.adapters.memory.mailer import RecordingMailer
 from taskflow.adapters.memory.outbox import InMemoryOutboxRepository
 from taskflow.adapters.memory.store import InMemoryStore
 from taskflow.adapters.memory.token_store import InMemoryTokenStore
@@ -13,4 +14,5 @@ __all__ = [
     "InMemoryUnitOfWork",
     "InMemoryUnitOfWorkFactory",
     "RecordingEventPublisher",
+    "RecordingMailer",
 ]
