@@ -35,6 +35,7 @@ from taskflow.testing import (
     FAST_PASSWORD_HASHING,
     TEST_AUTH_CONFIG,
     FakeClock,
+    RecordingMailer,
     make_test_taskflow,
 )
 
@@ -86,6 +87,12 @@ def clock() -> FakeClock:
 @pytest.fixture
 def events() -> RecordingEventPublisher:
     return RecordingEventPublisher()
+
+
+@pytest.fixture
+def mailer() -> RecordingMailer:
+    """The mailer of ``tf``: keeps every mail ``tf.notifications.deliver_due`` sends."""
+    return RecordingMailer()
 
 
 # --- SQL backends: one migrated database per backend per run ---------------------------
@@ -184,11 +191,14 @@ def sql_storage(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture
 def tf(
-    request: pytest.FixtureRequest, clock: FakeClock, events: RecordingEventPublisher
+    request: pytest.FixtureRequest,
+    clock: FakeClock,
+    events: RecordingEventPublisher,
+    mailer: RecordingMailer,
 ) -> TaskFlow:
     backend = getattr(request, "param", "memory")
     if backend == "memory":
-        return make_test_taskflow(clock=clock, publisher=events)
+        return make_test_taskflow(clock=clock, publisher=events, mailer=mailer)
     from taskflow.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory  # noqa: PLC0415
 
     storage = _storage_for(request, backend)
@@ -199,4 +209,5 @@ def tf(
         publisher=events,
         auth_config=TEST_AUTH_CONFIG,
         password_hashing=FAST_PASSWORD_HASHING,
+        mailer=mailer,
     )

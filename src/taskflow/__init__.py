@@ -2,7 +2,7 @@
 
 Build it once with ``TaskFlow.from_settings()`` (or ``TaskFlow.from_adapters(...)``) and
 call its services: ``tf.auth``, ``tf.teams``, ``tf.invites``, ``tf.tasks``,
-``tf.comments``. Nothing is done at import time.
+``tf.comments``, ``tf.notifications``. Nothing is done at import time.
 """
 
 from taskflow.bootstrap import TaskFlow
@@ -21,6 +21,13 @@ from taskflow.domain.models import (
     TeamSummary,
     User,
     UserRef,
+)
+from taskflow.domain.notifications import (
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationPreferences,
+    NotificationType,
 )
 from taskflow.errors import (
     AccountLocked,
@@ -74,7 +81,9 @@ __all__ = [
     "CommentNotFound",
     "ConfigurationError",
     "Conflict",
+    "Delivery",
     "DeliveryNotFound",
+    "DeliveryStatus",
     "EmailAlreadyExists",
     "Event",
     "Gone",
@@ -92,7 +101,10 @@ __all__ = [
     "Membership",
     "NotFound",
     "NotTeamMember",
+    "Notification",
     "NotificationNotFound",
+    "NotificationPreferences",
+    "NotificationType",
     "OwnerMustTransfer",
     "Page",
     "PermanentMailError",

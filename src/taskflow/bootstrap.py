@@ -21,6 +21,9 @@ from taskflow.clock import SystemClock
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.errors import ConfigurationError
 from taskflow.events import BlinkerEventPublisher
+from taskflow.notifications.config import NotificationConfig
+from taskflow.notifications.service import NotificationService
+from taskflow.ports.notifications import Mailer
 from taskflow.ports.services import Clock, EventPublisher, PasswordHasher, TokenStore
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
 from taskflow.security.passwords import Argon2PasswordHasher
@@ -52,7 +55,8 @@ class Storage:
 
 class TaskFlow:
     """taskflow, assembled: ``tf.auth``, ``tf.teams``, ``tf.invites``, ``tf.tasks``,
-    ``tf.comments``. Build it once at start-up and share it; it is thread-safe."""
+    ``tf.comments``, ``tf.notifications``. Build it once at start-up and share it; it is
+    thread-safe."""
 
     def __init__(
         self,
@@ -64,6 +68,8 @@ class TaskFlow:
         hasher: PasswordHasher,
         auth_config: AuthConfig,
         invite_config: InviteConfig,
+        notification_config: NotificationConfig | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.token_store = token_store
@@ -77,6 +83,10 @@ class TaskFlow:
         self.invites = InviteService(uow_factory, clock, invite_config)
         self.tasks = TaskService(uow_factory, clock)
         self.comments = CommentService(uow_factory, clock)
+        self.mailer = mailer
+        self.notifications = NotificationService(
+            uow_factory, clock, config=notification_config, mailer=mailer
+        )
         self._closers: list[Callable[[], None]] = []
 
     @classmethod
@@ -91,9 +101,12 @@ class TaskFlow:
         hasher: PasswordHasher | None = None,
         invite_config: InviteConfig | None = None,
         password_hashing: PasswordHashingConfig | None = None,
+        notification_config: NotificationConfig | None = None,
+        mailer: Mailer | None = None,
     ) -> TaskFlow:
         """Build from adapters you made. Defaults: the system clock, blinker signals, and
-        argon2id with ``password_hashing`` (OWASP's parameters if not given)."""
+        argon2id with ``password_hashing`` (OWASP's parameters if not given). Without a
+        ``mailer`` the inbox works but ``tf.notifications.deliver_due`` cannot send."""
         return cls(
             uow_factory=uow_factory,
             token_store=token_store,
@@ -102,6 +115,8 @@ class TaskFlow:
             hasher=hasher or Argon2PasswordHasher(password_hashing),
             auth_config=auth_config,
             invite_config=invite_config or InviteConfig(),
+            notification_config=notification_config,
+            mailer=mailer,
         )
 
     @classmethod
@@ -117,6 +132,8 @@ class TaskFlow:
         auth_config = settings.auth_config()
         invite_config = settings.invite_config()
         password_hashing = settings.password_hashing_config()
+        notification_config = settings.notification_config()
+        mailer = _build_mailer(settings)
         publisher = BlinkerEventPublisher()
         storage = _build_storage(settings, publisher)
         taskflow = cls.from_adapters(
@@ -126,6 +143,8 @@ class TaskFlow:
             publisher=publisher,
             invite_config=invite_config,
             password_hashing=password_hashing,
+            notification_config=notification_config,
+            mailer=mailer,
         )
         taskflow._closers.append(storage.close)
         return taskflow
@@ -198,4 +217,29 @@ def _missing_sql_support(missing_module: str) -> ConfigurationError:
         f"DATABASE_URL names a SQL database, which needs the optional dependency "
         f"{missing_module!r}: install it with: pip install 'taskflow[sqlalchemy]' (plus "
         "'taskflow[postgres]' or 'taskflow[mysql]' for those servers)."
+    )
+
+
+def _build_mailer(settings: Settings) -> Mailer:
+    """SMTP when ``SMTP_HOST`` is set (the ``smtp`` extra), else ``.eml`` files in
+    ``TASKFLOW_MAIL_DIR``."""
+    if not settings.uses_smtp:
+        from taskflow.adapters.mail_files import FileMailer  # noqa: PLC0415
+
+        return FileMailer(settings.resolved_mail_dir())
+    try:
+        from taskflow.adapters.smtp import SmtpMailer  # noqa: PLC0415
+    except ModuleNotFoundError as error:
+        raise ConfigurationError(
+            f"SMTP_HOST is set, which needs the optional dependency {error.name!r}: "
+            "install it with: pip install 'taskflow[smtp]'"
+        ) from None
+    password = settings.smtp_password
+    return SmtpMailer(
+        host=settings.smtp_host or "",
+        port=settings.smtp_port,
+        security=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=password.get_secret_value() if password is not None else None,
+        timeout=settings.smtp_timeout,
     )

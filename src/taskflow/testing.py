@@ -19,6 +19,7 @@ from taskflow.adapters.memory import (
     InMemoryUnitOfWorkFactory,
     RecordingEventPublisher,
 )
+from taskflow.adapters.memory.mailer import RecordingMailer
 from taskflow.bootstrap import TaskFlow
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 
@@ -30,6 +31,7 @@ __all__ = [
     "InMemoryTokenStore",
     "InMemoryUnitOfWorkFactory",
     "RecordingEventPublisher",
+    "RecordingMailer",
     "make_test_taskflow",
 ]
 
@@ -74,9 +76,11 @@ def make_test_taskflow(
     publisher: RecordingEventPublisher | None = None,
     auth_config: AuthConfig = TEST_AUTH_CONFIG,
     invite_config: InviteConfig | None = None,
+    mailer: RecordingMailer | None = None,
 ) -> TaskFlow:
-    """A ``TaskFlow`` on in-memory adapters with a fake clock, a recording publisher and
-    fast password hashing. Reach the fakes as ``tf.clock`` and ``tf.publisher``."""
+    """A ``TaskFlow`` on in-memory adapters with a fake clock, a recording publisher, a
+    recording mailer and fast password hashing. Reach the fakes as ``tf.clock``,
+    ``tf.publisher`` and ``tf.mailer``."""
     publisher = publisher or RecordingEventPublisher()
     return TaskFlow.from_adapters(
         uow_factory=InMemoryUnitOfWorkFactory(InMemoryStore(), publisher),
@@ -86,4 +90,5 @@ def make_test_taskflow(
         auth_config=auth_config,
         invite_config=invite_config or InviteConfig(),
         password_hashing=FAST_PASSWORD_HASHING,
+        mailer=mailer or RecordingMailer(),
     )
