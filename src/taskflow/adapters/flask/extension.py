@@ -73,7 +73,8 @@ class TaskFlowExtension:
             raise ConfigurationError(f"Unknown taskflow areas: {', '.join(unknown)}.")
         runtime = WebRuntime.create(tf, config)
         app.extensions[EXTENSION_KEY] = runtime
-        app.config.setdefault("MAX_CONTENT_LENGTH", runtime.config.max_body_bytes)
+        if app.config.get("MAX_CONTENT_LENGTH") is None:  # keep the app's own limit
+            app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes
         app.register_blueprint(ops.blueprint, url_prefix=url_prefix or None)
         for area in selected:
             blueprint: Blueprint = AREAS[area]

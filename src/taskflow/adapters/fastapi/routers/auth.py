@@ -171,7 +171,7 @@ def reset_password(body: PasswordResetIn, tf: TaskFlowDep) -> None:
     tf.auth.reset_password(body.token, body.new_password)
 
 
-@router.post("/auth/password", status_code=204, responses=error_responses(400, 401, 413))
+@router.post("/auth/password", status_code=204, responses=error_responses(400, 401, 404, 413, 423))
 def change_password(body: PasswordChangeIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     """Change the password (the current one is required); other sessions end."""
     tf.auth.change_password(
