@@ -103,3 +103,12 @@ def task(api: Api, alice: Account, team: dict[str, Any]) -> dict[str, Any]:
     )
     assert reply.status == 201
     return dict(reply.json())
+
+
+@pytest.fixture
+def member_bob(
+    join: Callable[..., None], team: dict[str, Any], alice: Account, bob: Account
+) -> Account:
+    """Bob, a plain member of Alice's team."""
+    join(team["id"], alice, bob)
+    return bob

@@ -177,8 +177,8 @@ def test_other_teams_tasks_are_403_and_unknown_404(api, bob, task):
         assert reply.error_code == "task_not_found"
 
 
-def test_a_plain_member_cannot_edit_someone_elses_task(api, alice, bob, team, task, join):
-    join(team["id"], alice, bob)
+def test_a_plain_member_cannot_edit_someone_elses_task(api, member_bob, task):
+    bob = member_bob
     reply = api.patch(f"/tasks/{task['id']}", {"title": "mine"}, token=bob.token)
     assert reply.status == 403
     assert reply.error_code == "forbidden"
@@ -199,8 +199,8 @@ def test_complete_reopen_delete_restore(api, alice, task):
     assert api.get(path, token=alice.token).status == 200
 
 
-def test_assign_and_unassign(api, alice, bob, team, task, join):
-    join(team["id"], alice, bob)
+def test_assign_and_unassign(api, alice, member_bob, task):
+    bob = member_bob
     assigned = api.post(f"/tasks/{task['id']}/assign", {"assignee_id": bob.id}, token=alice.token)
     assert assigned.status == 200
     assert assigned.json()["assignee"] == {"id": bob.id, "name": "Bob"}
@@ -231,8 +231,8 @@ def test_my_tasks_span_my_teams_only(api, alice, bob, team, task):
     assert api.get("/me/tasks?order=sideways", token=alice.token).status == 400
 
 
-def test_comments_add_list_edit_delete(api, alice, bob, team, task, join):
-    join(team["id"], alice, bob)
+def test_comments_add_list_edit_delete(api, alice, member_bob, task):
+    bob = member_bob
     path = f"/tasks/{task['id']}/comments"
     added = api.post(path, {"content": "Looks good"}, token=bob.token)
     assert added.status == 201

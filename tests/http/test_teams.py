@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from httpkit import assert_clean_error
+from httpkit import PASSWORD, assert_clean_error
 
 from taskflow.events import INVITE_CREATED
 
@@ -120,7 +120,7 @@ def test_invite_is_201_without_the_token_and_accept_joins(api, alice, bob, team,
     assert_clean_error(again)
 
 
-def test_invite_errors(api, alice, bob, team, signup, events):
+def test_invite_errors(api, alice, bob, team, events):
     by_outsider = api.post(
         "/auth/invite", {"team_id": team["id"], "email": "x@example.com"}, token=bob.token
     )
@@ -134,8 +134,10 @@ def test_invite_errors(api, alice, bob, team, signup, events):
     assert "team_id" in bad.error_fields
     api.post("/auth/invite", {"team_id": team["id"], "email": bob.email}, token=alice.token)
     token = events.named(INVITE_CREATED)[-1].payload["token"]
-    carol = signup(name="Carol")
-    mismatch = api.post("/auth/invite/accept", {"token": token}, token=carol.token)
+    carol = api.post(
+        "/auth/signup", {"email": "carol@example.com", "password": PASSWORD, "name": "Carol"}
+    ).json()
+    mismatch = api.post("/auth/invite/accept", {"token": token}, token=carol["token"])
     assert mismatch.status == 403
     assert mismatch.error_code == "invite_email_mismatch"
     unknown = api.post("/auth/invite/accept", {"token": "no-such-token"}, token=bob.token)
