@@ -136,9 +136,10 @@ class TaskFlow:
         mailer = _build_mailer(settings)
         publisher = BlinkerEventPublisher()
         storage = _build_storage(settings, publisher)
+        token_store, close_token_store = _with_redis_denylist(settings, storage.token_store)
         taskflow = cls.from_adapters(
             uow_factory=storage.uow_factory,
-            token_store=storage.token_store,
+            token_store=token_store,
             auth_config=auth_config,
             publisher=publisher,
             invite_config=invite_config,
@@ -147,6 +148,7 @@ class TaskFlow:
             mailer=mailer,
         )
         taskflow._closers.append(storage.close)
+        taskflow._closers.append(close_token_store)
         return taskflow
 
     def close(self) -> None:
@@ -218,6 +220,29 @@ def _missing_sql_support(missing_module: str) -> ConfigurationError:
         f"{missing_module!r}: install it with: pip install 'taskflow[sqlalchemy]' (plus "
         "'taskflow[postgres]' or 'taskflow[mysql]' for those servers)."
     )
+
+
+def _with_redis_denylist(
+    settings: Settings, token_store: TokenStore
+) -> tuple[TokenStore, Callable[[], None]]:
+    """With ``REDIS_URL``, revoked access tokens are kept in Redis (shared by every
+    process, expiring with the tokens); sessions stay in ``token_store``. Returns the
+    token store and how to close what was opened for it."""
+    if settings.redis_url is None:
+        return token_store, _nothing_to_close
+    try:
+        from taskflow.adapters.redis.token_store import (  # noqa: PLC0415
+            RedisDenylistTokenStore,
+        )
+    except ModuleNotFoundError as error:
+        raise ConfigurationError(
+            f"REDIS_URL is set, which needs the optional dependency {error.name!r}: "
+            "install it with: pip install 'taskflow[redis]'"
+        ) from None
+    redis_store = RedisDenylistTokenStore.from_url(
+        token_store, settings.redis_url.get_secret_value()
+    )
+    return redis_store, redis_store.close
 
 
 def _build_mailer(settings: Settings) -> Mailer:
