@@ -15,10 +15,16 @@ from taskflow import (
     InvalidInput,
     TaskFlow,
 )
+from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import USER_PASSWORD_RESET
 from taskflow.ports.services import PasswordHasher
 from taskflow.security.passwords import Argon2PasswordHasher
-from taskflow.testing import FAST_PASSWORD_HASHING, TEST_AUTH_CONFIG, make_test_taskflow
+from taskflow.testing import (
+    FAST_PASSWORD_HASHING,
+    TEST_AUTH_CONFIG,
+    FakeClock,
+    make_test_taskflow,
+)
 
 PASSWORD = "correct horse battery staple"
 EMAIL = "sara@example.com"
@@ -157,7 +163,7 @@ def test_four_failures_do_not_lock(tf: TaskFlow, sara: UUID) -> None:
     assert tf.auth.login(email=EMAIL, password=PASSWORD).user.id == sara
 
 
-def test_the_lock_ends_after_its_duration(tf: TaskFlow, sara: UUID, clock) -> None:
+def test_the_lock_ends_after_its_duration(tf: TaskFlow, sara: UUID, clock: FakeClock) -> None:
     fail(tf, 5)
     clock.advance(minutes=14, seconds=59)
     with pytest.raises(AccountLocked) as caught:
@@ -167,7 +173,7 @@ def test_the_lock_ends_after_its_duration(tf: TaskFlow, sara: UUID, clock) -> No
     assert tf.auth.login(email=EMAIL, password=PASSWORD).user.id == sara
 
 
-def test_after_a_lock_the_count_starts_again(tf: TaskFlow, sara: UUID, clock) -> None:
+def test_after_a_lock_the_count_starts_again(tf: TaskFlow, sara: UUID, clock: FakeClock) -> None:
     fail(tf, 5)
     clock.advance(minutes=15)
     fail(tf, 4)  # would lock if the count had not restarted
@@ -186,7 +192,9 @@ def test_a_success_resets_the_count(tf: TaskFlow, sara: UUID) -> None:
     assert tf.auth.login(email=EMAIL, password=PASSWORD).user.id == sara
 
 
-def test_failures_while_locked_do_not_extend_the_lock(tf: TaskFlow, sara: UUID, clock) -> None:
+def test_failures_while_locked_do_not_extend_the_lock(
+    tf: TaskFlow, sara: UUID, clock: FakeClock
+) -> None:
     fail(tf, 5)
     clock.advance(minutes=10)
     for _ in range(3):
@@ -207,7 +215,9 @@ def test_unknown_emails_lock_nothing(tf: TaskFlow, sara: UUID) -> None:
     assert tf.auth.login(email=EMAIL, password=PASSWORD).user.id == sara
 
 
-def test_threshold_and_duration_come_from_the_config(clock, events) -> None:
+def test_threshold_and_duration_come_from_the_config(
+    clock: FakeClock, events: RecordingEventPublisher
+) -> None:
     config = attrs.evolve(
         TEST_AUTH_CONFIG, lockout_threshold=2, lockout_duration=timedelta(minutes=1)
     )
@@ -219,7 +229,9 @@ def test_threshold_and_duration_come_from_the_config(clock, events) -> None:
     assert caught.value.retry_after == 60
 
 
-def test_a_locked_account_can_still_reset_its_password(tf: TaskFlow, sara: UUID, events) -> None:
+def test_a_locked_account_can_still_reset_its_password(
+    tf: TaskFlow, sara: UUID, events: RecordingEventPublisher
+) -> None:
     fail(tf, 5)
     tf.auth.request_password_reset(EMAIL)
     token = events.named(USER_PASSWORD_RESET)[-1].payload["token"]

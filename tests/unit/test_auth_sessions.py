@@ -4,6 +4,7 @@ changing the password (which ends every other session)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -119,7 +120,7 @@ def test_refresh_answers_the_current_profile(tf: TaskFlow, first: AuthResult) ->
 
 
 @pytest.mark.parametrize("token", ["", "nonsense", None])
-def test_refresh_with_garbage_is_invalid_token(tf: TaskFlow, token) -> None:
+def test_refresh_with_garbage_is_invalid_token(tf: TaskFlow, token: Any) -> None:
     with pytest.raises(InvalidToken):
         tf.auth.refresh(token)
 

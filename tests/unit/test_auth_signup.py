@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from taskflow import EmailAlreadyExists, InvalidInput, TaskFlow
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import USER_SIGNUP
+from taskflow.testing import FakeClock
 
 PASSWORD = "correct horse battery staple"
 
@@ -25,7 +28,7 @@ def test_signup_returns_the_profile_and_a_working_login(tf: TaskFlow) -> None:
     assert tf.auth.me(result.user.id) == result.user
 
 
-def test_signup_stamps_the_clock_time(tf: TaskFlow, clock) -> None:
+def test_signup_stamps_the_clock_time(tf: TaskFlow, clock: FakeClock) -> None:
     result = tf.auth.signup(email="sara@example.com", password=PASSWORD, name="Sara")
     assert result.user.created_at == clock.now()
 
@@ -116,7 +119,7 @@ def test_every_bad_field_is_named_at_once(tf: TaskFlow) -> None:
         {"email": "sara@example.com", "password": PASSWORD, "name": ["Sara"]},
     ],
 )
-def test_wrong_types_are_invalid_input_not_a_crash(tf: TaskFlow, kwargs) -> None:
+def test_wrong_types_are_invalid_input_not_a_crash(tf: TaskFlow, kwargs: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput):
         tf.auth.signup(**kwargs)
 

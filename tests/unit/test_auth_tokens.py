@@ -12,7 +12,9 @@ import pytest
 from pydantic import SecretStr
 
 from taskflow import ConfigurationError, InvalidToken, TaskFlow, TokenExpired, TokenRevoked
+from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.security.tokens import TokenCodec, TokenType
+from taskflow.services.auth import AuthResult
 from taskflow.testing import TEST_AUTH_CONFIG, FakeClock, make_test_taskflow
 
 PASSWORD = "correct horse battery staple"
@@ -105,7 +107,7 @@ def test_round_trip(codec: TokenCodec) -> None:
 
 
 def test_alg_none_is_refused(codec: TokenCodec) -> None:
-    token = jwt.encode(valid_payload(), None, algorithm="none")
+    token = jwt.encode(valid_payload(), "", algorithm="none")
     with pytest.raises(InvalidToken):
         codec.decode(token, TokenType.ACCESS, now=NOW)
 
@@ -234,12 +236,12 @@ def test_hs512_with_long_secrets_works() -> None:
 
 
 @pytest.fixture
-def login(tf: TaskFlow):
+def login(tf: TaskFlow) -> AuthResult:
     tf.auth.signup(email="sara@example.com", password=PASSWORD, name="Sara")
     return tf.auth.login(email="sara@example.com", password=PASSWORD)
 
 
-def test_validate_token_answers_the_principal(tf: TaskFlow, login) -> None:
+def test_validate_token_answers_the_principal(tf: TaskFlow, login: AuthResult) -> None:
     principal = tf.auth.validate_token(login.token)
     assert principal.user_id == login.user.id
     assert principal.session_id == login.session_id
@@ -247,7 +249,7 @@ def test_validate_token_answers_the_principal(tf: TaskFlow, login) -> None:
     assert principal.expires_at == login.expires_at
 
 
-def test_access_token_lives_15_minutes(tf: TaskFlow, login, clock: FakeClock) -> None:
+def test_access_token_lives_15_minutes(tf: TaskFlow, login: AuthResult, clock: FakeClock) -> None:
     clock.advance(minutes=14, seconds=59)
     tf.auth.validate_token(login.token)
     clock.advance(seconds=1)
@@ -256,17 +258,19 @@ def test_access_token_lives_15_minutes(tf: TaskFlow, login, clock: FakeClock) ->
     assert caught.value.status == 401
 
 
-def test_a_refresh_token_is_not_an_access_token(tf: TaskFlow, login) -> None:
+def test_a_refresh_token_is_not_an_access_token(tf: TaskFlow, login: AuthResult) -> None:
     with pytest.raises(InvalidToken):
         tf.auth.validate_token(login.refresh_token)
 
 
-def test_an_access_token_is_not_a_refresh_token(tf: TaskFlow, login) -> None:
+def test_an_access_token_is_not_a_refresh_token(tf: TaskFlow, login: AuthResult) -> None:
     with pytest.raises(InvalidToken):
         tf.auth.refresh(login.token)
 
 
-def test_a_token_of_another_deployment_is_refused(tf: TaskFlow, login, clock, events) -> None:
+def test_a_token_of_another_deployment_is_refused(
+    tf: TaskFlow, login: AuthResult, clock: FakeClock, events: RecordingEventPublisher
+) -> None:
     config = attrs.evolve(
         TEST_AUTH_CONFIG,
         jwt_secret=SecretStr("another-deployment-jwt-secret-of-40-chars"),
@@ -280,19 +284,19 @@ def test_a_token_of_another_deployment_is_refused(tf: TaskFlow, login, clock, ev
         tf.auth.refresh(foreign.refresh_token)
 
 
-def test_a_logged_out_token_is_revoked(tf: TaskFlow, login) -> None:
+def test_a_logged_out_token_is_revoked(tf: TaskFlow, login: AuthResult) -> None:
     tf.auth.logout(login.token)
     with pytest.raises(TokenRevoked):
         tf.auth.validate_token(login.token)
 
 
-def test_a_token_of_an_ended_session_is_revoked_at_once(tf: TaskFlow, login) -> None:
+def test_a_token_of_an_ended_session_is_revoked_at_once(tf: TaskFlow, login: AuthResult) -> None:
     tf.auth.end_session(login.user.id, login.session_id)
     with pytest.raises(TokenRevoked):
         tf.auth.validate_token(login.token)
 
 
-def test_a_token_whose_session_is_unknown_is_invalid(tf: TaskFlow, login) -> None:
+def test_a_token_whose_session_is_unknown_is_invalid(tf: TaskFlow, login: AuthResult) -> None:
     codec = TokenCodec(tf.auth_config)
     stray = codec.issue(
         TokenType.ACCESS, user_id=login.user.id, session_id=uuid4(), now=tf.clock.now()
@@ -301,7 +305,9 @@ def test_a_token_whose_session_is_unknown_is_invalid(tf: TaskFlow, login) -> Non
         tf.auth.validate_token(stray.token)
 
 
-def test_a_token_naming_another_user_than_its_session_is_invalid(tf: TaskFlow, login) -> None:
+def test_a_token_naming_another_user_than_its_session_is_invalid(
+    tf: TaskFlow, login: AuthResult
+) -> None:
     codec = TokenCodec(tf.auth_config)
     forged = codec.issue(
         TokenType.ACCESS, user_id=uuid4(), session_id=login.session_id, now=tf.clock.now()
@@ -310,7 +316,9 @@ def test_a_token_naming_another_user_than_its_session_is_invalid(tf: TaskFlow, l
         tf.auth.validate_token(forged.token)
 
 
-def test_error_messages_never_repeat_the_token(tf: TaskFlow, login, clock) -> None:
+def test_error_messages_never_repeat_the_token(
+    tf: TaskFlow, login: AuthResult, clock: FakeClock
+) -> None:
     failures = []
     for bad in (login.refresh_token, login.token + "x", login.token[:-3]):
         with pytest.raises(InvalidToken) as caught:
@@ -328,7 +336,7 @@ def test_error_messages_never_repeat_the_token(tf: TaskFlow, login, clock) -> No
         assert login.token.split(".")[1][:20] not in text
 
 
-def test_principal_ids_are_uuids(tf: TaskFlow, login) -> None:
+def test_principal_ids_are_uuids(tf: TaskFlow, login: AuthResult) -> None:
     principal = tf.auth.validate_token(login.token)
     assert isinstance(principal.user_id, UUID)
     assert isinstance(principal.session_id, UUID)
