@@ -30,7 +30,7 @@ def history(tf: TaskFlow, crew: Crew, task_id: Any) -> list[TaskActivity]:
 
 def test_the_whole_life_of_a_task_is_recorded_oldest_first(
     tf: TaskFlow, crew: Crew, clock: FakeClock
-):
+) -> None:
     start = clock.now()
     task = tf.tasks.create(crew.creator, crew.team_id, title="Draft", assignee_id=crew.assignee)
     clock.advance(minutes=1)
@@ -82,7 +82,9 @@ def test_the_whole_life_of_a_task_is_recorded_oldest_first(
     assert all(a.task_id == task.id for a in rows)
 
 
-def test_status_changes_through_update_are_completions_and_reopenings(tf: TaskFlow, crew: Crew):
+def test_status_changes_through_update_are_completions_and_reopenings(
+    tf: TaskFlow, crew: Crew
+) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="t")
     tf.tasks.update(crew.creator, task.id, status="done")
     tf.tasks.update(crew.creator, task.id, status="in_progress")
@@ -92,13 +94,13 @@ def test_status_changes_through_update_are_completions_and_reopenings(tf: TaskFl
     ]
 
 
-def test_cleared_fields_record_the_old_value(tf: TaskFlow, crew: Crew):
+def test_cleared_fields_record_the_old_value(tf: TaskFlow, crew: Crew) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="t", due_date="2024-05-05")
     tf.tasks.update(crew.creator, task.id, due_date=None)
     assert summary(history(tf, crew, task.id))[-1] == ("changed", "due_date", "2024-05-05", None)
 
 
-def test_changes_that_change_nothing_record_nothing(tf: TaskFlow, crew: Crew):
+def test_changes_that_change_nothing_record_nothing(tf: TaskFlow, crew: Crew) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="t", assignee_id=crew.assignee)
     tf.tasks.update(crew.creator, task.id, title="t", priority="medium")
     tf.tasks.assign(crew.creator, task.id, crew.assignee)
@@ -113,7 +115,7 @@ def test_changes_that_change_nothing_record_nothing(tf: TaskFlow, crew: Crew):
     ]
 
 
-def test_failed_changes_record_nothing(tf: TaskFlow, crew: Crew):
+def test_failed_changes_record_nothing(tf: TaskFlow, crew: Crew) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="t")
     before = history(tf, crew, task.id)
     with pytest.raises(VersionConflict):
@@ -127,7 +129,7 @@ def test_failed_changes_record_nothing(tf: TaskFlow, crew: Crew):
     assert history(tf, crew, task.id) == before
 
 
-def test_departing_members_unassignment_is_recorded(tf: TaskFlow, crew: Crew):
+def test_departing_members_unassignment_is_recorded(tf: TaskFlow, crew: Crew) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="t", assignee_id=crew.assignee)
     tf.teams.remove_member(crew.owner, crew.team_id, crew.assignee)
     assert summary(history(tf, crew, task.id))[-1] == (
@@ -139,13 +141,14 @@ def test_departing_members_unassignment_is_recorded(tf: TaskFlow, crew: Crew):
     assert tf.tasks.get(crew.owner, task.id).assignee_id is None
 
 
-def test_activity_pages_oldest_first(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_activity_pages_oldest_first(tf: TaskFlow, crew: Crew, clock: FakeClock) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="v0")
     for i in range(1, 8):
         if i % 3:
             clock.advance(seconds=1)  # some rows share a timestamp: the id breaks the tie
         tf.tasks.update(crew.creator, task.id, title=f"v{i}")
-    seen, cursor = [], None
+    seen: list[TaskActivity] = []
+    cursor = None
     while True:
         page = tf.tasks.activity(crew.member, task.id, limit=3, cursor=cursor)
         assert len(page.items) <= 3
@@ -158,13 +161,13 @@ def test_activity_pages_oldest_first(tf: TaskFlow, crew: Crew, clock: FakeClock)
 
 
 @pytest.mark.parametrize("bad", [{"limit": 0}, {"limit": 101}, {"cursor": "%%%"}])
-def test_bad_activity_page_requests(tf: TaskFlow, crew: Crew, bad: dict[str, Any]):
+def test_bad_activity_page_requests(tf: TaskFlow, crew: Crew, bad: dict[str, Any]) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="t")
     with pytest.raises(InvalidInput):
         tf.tasks.activity(crew.member, task.id, **bad)
 
 
-def test_only_members_read_the_activity(tf: TaskFlow, crew: Crew):
+def test_only_members_read_the_activity(tf: TaskFlow, crew: Crew) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="t")
     with pytest.raises(NotTeamMember):
         tf.tasks.activity(crew.outsider, task.id)

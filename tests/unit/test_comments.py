@@ -34,7 +34,7 @@ def comment_by(tf: TaskFlow, author: Any, task: TaskView, content: str = "Nice")
 @pytest.mark.parametrize("role", ["owner", "admin", "member", "creator", "assignee"])
 def test_every_member_may_comment(
     tf: TaskFlow, crew: Crew, task: TaskView, clock: FakeClock, role: str
-):
+) -> None:
     author = getattr(crew, role)
     comment = comment_by(tf, author, task)
     assert comment.author == UserRef(id=author, name=role.capitalize())
@@ -43,7 +43,9 @@ def test_every_member_may_comment(
     assert comment.created_at == comment.updated_at == clock.now()
 
 
-def test_content_is_trimmed_and_otherwise_stored_as_given(tf: TaskFlow, crew: Crew, task: TaskView):
+def test_content_is_trimmed_and_otherwise_stored_as_given(
+    tf: TaskFlow, crew: Crew, task: TaskView
+) -> None:
     text = "سلام <script>alert('x')</script> &amp; 🎉\n\nsecond   paragraph"
     comment = comment_by(tf, crew.member, task, f"  \n{text}\t ")
     assert comment.content == text
@@ -51,17 +53,17 @@ def test_content_is_trimmed_and_otherwise_stored_as_given(tf: TaskFlow, crew: Cr
 
 
 @pytest.mark.parametrize("content", ["", "   \n\t", "x" * 10_001])
-def test_bad_content_is_refused(tf: TaskFlow, crew: Crew, task: TaskView, content: str):
+def test_bad_content_is_refused(tf: TaskFlow, crew: Crew, task: TaskView, content: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         comment_by(tf, crew.member, task, content)
     assert [e["field"] for e in caught.value.errors] == ["content"]
 
 
-def test_content_of_10000_characters_is_fine(tf: TaskFlow, crew: Crew, task: TaskView):
+def test_content_of_10000_characters_is_fine(tf: TaskFlow, crew: Crew, task: TaskView) -> None:
     assert len(comment_by(tf, crew.member, task, "ب" * 10_000).content) == 10_000
 
 
-def test_non_members_and_missing_tasks(tf: TaskFlow, crew: Crew, task: TaskView):
+def test_non_members_and_missing_tasks(tf: TaskFlow, crew: Crew, task: TaskView) -> None:
     with pytest.raises(NotTeamMember):
         comment_by(tf, crew.outsider, task)
     with pytest.raises(NotTeamMember):
@@ -74,13 +76,14 @@ def test_non_members_and_missing_tasks(tf: TaskFlow, crew: Crew, task: TaskView)
 
 def test_comments_list_oldest_first_with_pages(
     tf: TaskFlow, crew: Crew, task: TaskView, clock: FakeClock
-):
+) -> None:
     made = []
     for i in range(7):
         if i % 2:
             clock.advance(seconds=1)  # some share a timestamp: the id breaks the tie
         made.append(comment_by(tf, crew.member, task, f"c{i}"))
-    seen, cursor = [], None
+    seen: list[CommentView] = []
+    cursor = None
     while True:
         page = tf.comments.list(crew.owner, task.id, limit=3, cursor=cursor)
         seen.extend(page.items)
@@ -93,7 +96,7 @@ def test_comments_list_oldest_first_with_pages(
     ]
 
 
-def test_comments_of_one_task_only(tf: TaskFlow, crew: Crew, task: TaskView):
+def test_comments_of_one_task_only(tf: TaskFlow, crew: Crew, task: TaskView) -> None:
     other = tf.tasks.create(crew.member, crew.team_id, title="Other")
     comment_by(tf, crew.member, other, "elsewhere")
     mine = comment_by(tf, crew.member, task, "here")
@@ -101,12 +104,14 @@ def test_comments_of_one_task_only(tf: TaskFlow, crew: Crew, task: TaskView):
 
 
 @pytest.mark.parametrize("bad", [{"limit": 0}, {"limit": 101}, {"cursor": "!!"}])
-def test_bad_page_requests(tf: TaskFlow, crew: Crew, task: TaskView, bad: dict[str, Any]):
+def test_bad_page_requests(tf: TaskFlow, crew: Crew, task: TaskView, bad: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput):
         tf.comments.list(crew.member, task.id, **bad)
 
 
-def test_the_author_edits_their_comment(tf: TaskFlow, crew: Crew, task: TaskView, clock: FakeClock):
+def test_the_author_edits_their_comment(
+    tf: TaskFlow, crew: Crew, task: TaskView, clock: FakeClock
+) -> None:
     comment = comment_by(tf, crew.member, task, "tpyo")
     clock.advance(minutes=2)
     edited = tf.comments.edit(crew.member, comment.id, content="  typo fixed ")
@@ -117,7 +122,7 @@ def test_the_author_edits_their_comment(tf: TaskFlow, crew: Crew, task: TaskView
 
 
 @pytest.mark.parametrize("role", ["owner", "admin", "creator", "assignee", "member"])
-def test_nobody_else_edits_a_comment(tf: TaskFlow, crew: Crew, task: TaskView, role: str):
+def test_nobody_else_edits_a_comment(tf: TaskFlow, crew: Crew, task: TaskView, role: str) -> None:
     author = crew.member if role != "member" else crew.creator
     comment = comment_by(tf, author, task)
     with pytest.raises(PermissionDenied):
@@ -125,7 +130,7 @@ def test_nobody_else_edits_a_comment(tf: TaskFlow, crew: Crew, task: TaskView, r
     assert tf.comments.list(crew.owner, task.id).items == [comment]
 
 
-def test_edit_validates_content(tf: TaskFlow, crew: Crew, task: TaskView):
+def test_edit_validates_content(tf: TaskFlow, crew: Crew, task: TaskView) -> None:
     comment = comment_by(tf, crew.member, task)
     with pytest.raises(InvalidInput):
         tf.comments.edit(crew.member, comment.id, content=" ")
@@ -134,7 +139,7 @@ def test_edit_validates_content(tf: TaskFlow, crew: Crew, task: TaskView):
 @pytest.mark.parametrize("deleter", ["author", "admin", "owner"])
 def test_the_author_an_admin_or_the_owner_deletes(
     tf: TaskFlow, crew: Crew, task: TaskView, deleter: str
-):
+) -> None:
     comment = comment_by(tf, crew.member, task)
     tf.comments.delete(crew.member if deleter == "author" else getattr(crew, deleter), comment.id)
     assert tf.comments.list(crew.owner, task.id).items == []
@@ -145,7 +150,9 @@ def test_the_author_an_admin_or_the_owner_deletes(
 
 
 @pytest.mark.parametrize("role", ["creator", "assignee"])
-def test_plain_members_delete_only_their_own(tf: TaskFlow, crew: Crew, task: TaskView, role: str):
+def test_plain_members_delete_only_their_own(
+    tf: TaskFlow, crew: Crew, task: TaskView, role: str
+) -> None:
     comment = comment_by(tf, crew.member, task)
     with pytest.raises(PermissionDenied):
         tf.comments.delete(getattr(crew, role), comment.id)
@@ -154,7 +161,7 @@ def test_plain_members_delete_only_their_own(tf: TaskFlow, crew: Crew, task: Tas
 
 def test_admins_delete_but_never_edit_an_admins_or_owners_comment(
     tf: TaskFlow, crew: Crew, task: TaskView
-):
+) -> None:
     by_owner = comment_by(tf, crew.owner, task)
     with pytest.raises(PermissionDenied):
         tf.comments.edit(crew.admin, by_owner.id, content="x")
@@ -162,7 +169,7 @@ def test_admins_delete_but_never_edit_an_admins_or_owners_comment(
     assert tf.comments.list(crew.owner, task.id).items == []
 
 
-def test_outsiders_cannot_reach_comments_by_id(tf: TaskFlow, crew: Crew, task: TaskView):
+def test_outsiders_cannot_reach_comments_by_id(tf: TaskFlow, crew: Crew, task: TaskView) -> None:
     comment = comment_by(tf, crew.member, task)
     with pytest.raises(NotTeamMember):
         tf.comments.edit(crew.outsider, comment.id, content="x")
@@ -176,7 +183,7 @@ def test_outsiders_cannot_reach_comments_by_id(tf: TaskFlow, crew: Crew, task: T
 
 def test_an_author_who_left_the_team_cannot_touch_their_comment(
     tf: TaskFlow, crew: Crew, task: TaskView
-):
+) -> None:
     comment = comment_by(tf, crew.member, task)
     tf.teams.leave(crew.member, crew.team_id)
     with pytest.raises(NotTeamMember):
@@ -188,7 +195,7 @@ def test_an_author_who_left_the_team_cannot_touch_their_comment(
 
 def test_comments_of_a_deleted_task_are_out_of_reach_until_restored(
     tf: TaskFlow, crew: Crew, task: TaskView
-):
+) -> None:
     comment = comment_by(tf, crew.member, task)
     tf.tasks.delete(crew.creator, task.id)
     for action in (
@@ -203,13 +210,13 @@ def test_comments_of_a_deleted_task_are_out_of_reach_until_restored(
     assert tf.comments.list(crew.member, task.id).items == [comment]
 
 
-def test_a_comment_adds_a_commented_activity(tf: TaskFlow, crew: Crew, task: TaskView):
+def test_a_comment_adds_a_commented_activity(tf: TaskFlow, crew: Crew, task: TaskView) -> None:
     comment_by(tf, crew.admin, task)
     last = tf.tasks.activity(crew.member, task.id).items[-1]
     assert (last.kind.value, last.actor_id) == ("commented", crew.admin)
 
 
-def test_a_failed_comment_adds_no_activity(tf: TaskFlow, crew: Crew, task: TaskView):
+def test_a_failed_comment_adds_no_activity(tf: TaskFlow, crew: Crew, task: TaskView) -> None:
     before = tf.tasks.activity(crew.member, task.id).items
     with pytest.raises(InvalidInput):
         comment_by(tf, crew.member, task, " ")

@@ -174,7 +174,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def test_every_row_of_the_document_has_an_action_and_back():
+def test_every_row_of_the_document_has_an_action_and_back() -> None:
     assert [row.action for row in MATRIX] == list(ACTIONS)
 
 
@@ -216,7 +216,7 @@ def actor_of(world: World, column: str) -> UUID:
 
 
 @pytest.mark.parametrize(("action", "column", "expected"), CELLS)
-def test_cell(world: World, action: str, column: str, expected: str):
+def test_cell(world: World, action: str, column: str, expected: str) -> None:
     act = ACTIONS[action]
     actor = actor_of(world, column)
     missing = column == "missing"
@@ -238,7 +238,7 @@ def test_cell(world: World, action: str, column: str, expected: str):
             assert not isinstance(error, NotTeamMember)
 
 
-def test_every_cell_is_tried():
+def test_every_cell_is_tried() -> None:
     cells = sum(1 for row in MATRIX for column in COLUMNS if row.cells[column] != "—")
     assert len(CELLS) == cells
     assert len(MATRIX) == len(ACTIONS) >= 37
@@ -255,7 +255,7 @@ ROLE_COLUMNS: dict[str, Role] = {"owner": Role.OWNER, "admin": Role.ADMIN, "memb
 
 
 @pytest.mark.parametrize("row", [r for r in MATRIX if r.permission != "—"], ids=lambda r: r.action)
-def test_role_permissions_agree_with_the_matrix(row: Row):
+def test_role_permissions_agree_with_the_matrix(row: Row) -> None:
     names = [name.strip() for name in row.permission.split("/")]
     known = set().union(*ROLE_PERMISSIONS.values())
     if len(names) == 1:
@@ -276,12 +276,12 @@ def test_role_permissions_agree_with_the_matrix(row: Row):
     assert (own in ROLE_PERMISSIONS[Role.MEMBER]) == (row.cells["creator"] == "allowed")
 
 
-def test_every_role_permission_appears_in_the_matrix():
+def test_every_role_permission_appears_in_the_matrix() -> None:
     named = {n.strip() for row in MATRIX for n in row.permission.split("/")} - {"—"}
     every = set().union(*ROLE_PERMISSIONS.values())
     assert every <= named, every - named
 
 
-def test_higher_roles_have_every_permission_of_lower_ones():
+def test_higher_roles_have_every_permission_of_lower_ones() -> None:
     assert ROLE_PERMISSIONS[Role.MEMBER] <= ROLE_PERMISSIONS[Role.ADMIN]
     assert ROLE_PERMISSIONS[Role.ADMIN] <= ROLE_PERMISSIONS[Role.OWNER]

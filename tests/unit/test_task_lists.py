@@ -96,13 +96,15 @@ def test_filters(
     board: dict[str, TaskView],
     filters: dict[str, Any],
     expected: set[str],
-):
+) -> None:
     page = tf.tasks.list_team(crew.member, crew.team_id, with_total=True, **filters)
     assert names(board, page.items) == expected
     assert page.total == len(expected)
 
 
-def test_filter_by_assignee_and_creator(tf: TaskFlow, crew: Crew, board: dict[str, TaskView]):
+def test_filter_by_assignee_and_creator(
+    tf: TaskFlow, crew: Crew, board: dict[str, TaskView]
+) -> None:
     assigned = tf.tasks.list_team(crew.owner, crew.team_id, assignee_id=crew.assignee)
     assert names(board, assigned.items) == {"late", "late_done", "today", "soon"}
     by_member = tf.tasks.list_team(crew.owner, crew.team_id, created_by=crew.member)
@@ -112,7 +114,7 @@ def test_filter_by_assignee_and_creator(tf: TaskFlow, crew: Crew, board: dict[st
 
 def test_overdue_uses_todays_date_in_utc(
     tf: TaskFlow, crew: Crew, board: dict[str, TaskView], clock: FakeClock
-):
+) -> None:
     # 23:30 on Feb 1st in New York is already Feb 2nd in UTC: "today" is now overdue.
     clock.set(datetime(2024, 2, 1, 23, 30, tzinfo=timezone(timedelta(hours=-5))))
     page = tf.tasks.list_team(crew.owner, crew.team_id, overdue=True)
@@ -121,7 +123,7 @@ def test_overdue_uses_todays_date_in_utc(
 
 def test_completing_an_overdue_task_removes_it_from_overdue(
     tf: TaskFlow, crew: Crew, board: dict[str, TaskView]
-):
+) -> None:
     tf.tasks.complete(crew.creator, board["late"].id)
     assert tf.tasks.list_team(crew.owner, crew.team_id, overdue=True).items == []
 
@@ -144,7 +146,7 @@ def test_completing_an_overdue_task_removes_it_from_overdue(
         {"unassigned": True, "assignee_id": uuid4()},
     ],
 )
-def test_bad_filters_are_invalid_input(tf: TaskFlow, crew: Crew, filters: dict[str, Any]):
+def test_bad_filters_are_invalid_input(tf: TaskFlow, crew: Crew, filters: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput):
         tf.tasks.list_team(crew.owner, crew.team_id, **filters)
     with pytest.raises(InvalidInput):
@@ -152,13 +154,13 @@ def test_bad_filters_are_invalid_input(tf: TaskFlow, crew: Crew, filters: dict[s
 
 
 @pytest.mark.parametrize("limit", [1, 100])
-def test_limit_bounds_are_accepted(tf: TaskFlow, crew: Crew, limit: int):
+def test_limit_bounds_are_accepted(tf: TaskFlow, crew: Crew, limit: int) -> None:
     for i in range(3):
         tf.tasks.create(crew.owner, crew.team_id, title=f"t{i}")
     assert len(tf.tasks.list_team(crew.owner, crew.team_id, limit=limit).items) == min(limit, 3)
 
 
-def test_total_only_on_request_and_for_the_whole_list(tf: TaskFlow, crew: Crew):
+def test_total_only_on_request_and_for_the_whole_list(tf: TaskFlow, crew: Crew) -> None:
     for i in range(5):
         tf.tasks.create(crew.owner, crew.team_id, title=f"t{i}")
     assert tf.tasks.list_team(crew.owner, crew.team_id, limit=2).total is None
@@ -170,7 +172,7 @@ def test_total_only_on_request_and_for_the_whole_list(tf: TaskFlow, crew: Crew):
     assert len(second.items) == 2
 
 
-def test_the_last_page_has_no_cursor(tf: TaskFlow, crew: Crew):
+def test_the_last_page_has_no_cursor(tf: TaskFlow, crew: Crew) -> None:
     for i in range(4):
         tf.tasks.create(crew.owner, crew.team_id, title=f"t{i}")
     first = tf.tasks.list_team(crew.owner, crew.team_id, limit=2)
@@ -183,7 +185,7 @@ def test_the_last_page_has_no_cursor(tf: TaskFlow, crew: Crew):
 # --- access ----------------------------------------------------------------------------
 
 
-def test_only_members_list_a_team(tf: TaskFlow, crew: Crew):
+def test_only_members_list_a_team(tf: TaskFlow, crew: Crew) -> None:
     with pytest.raises(NotTeamMember):
         tf.tasks.list_team(crew.outsider, crew.team_id)
     with pytest.raises(NotTeamMember):
@@ -192,7 +194,9 @@ def test_only_members_list_a_team(tf: TaskFlow, crew: Crew):
         tf.tasks.list_team(crew.owner, uuid4())
 
 
-def test_my_tasks_span_all_my_teams_and_only_mine(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_my_tasks_span_all_my_teams_and_only_mine(
+    tf: TaskFlow, crew: Crew, clock: FakeClock
+) -> None:
     here = tf.tasks.create(crew.creator, crew.team_id, title="here")
     second_team = tf.teams.create(crew.creator, name="Side project").id
     clock.advance(seconds=1)
@@ -204,13 +208,13 @@ def test_my_tasks_span_all_my_teams_and_only_mine(tf: TaskFlow, crew: Crew, cloc
     assert (ids(mine.items), mine.total) == ([there.id], 1)
 
 
-def test_my_tasks_without_any_team_is_empty(tf: TaskFlow, make_user: Any):
+def test_my_tasks_without_any_team_is_empty(tf: TaskFlow, make_user: Any) -> None:
     loner = make_user(name="Loner")
     assert tf.tasks.list_mine(loner).items == []
     assert tf.tasks.list_mine(loner, with_total=True).total == 0
 
 
-def test_leaving_a_team_drops_its_tasks_from_my_tasks(tf: TaskFlow, crew: Crew):
+def test_leaving_a_team_drops_its_tasks_from_my_tasks(tf: TaskFlow, crew: Crew) -> None:
     tf.tasks.create(crew.owner, crew.team_id, title="team work")
     assert len(tf.tasks.list_mine(crew.member).items) == 1
     tf.teams.leave(crew.member, crew.team_id)
@@ -220,7 +224,7 @@ def test_leaving_a_team_drops_its_tasks_from_my_tasks(tf: TaskFlow, crew: Crew):
 # --- sorting ---------------------------------------------------------------------------
 
 
-def test_priority_sorts_by_meaning_not_alphabet(tf: TaskFlow, crew: Crew):
+def test_priority_sorts_by_meaning_not_alphabet(tf: TaskFlow, crew: Crew) -> None:
     for priority in ("medium", "low", "high"):
         tf.tasks.create(crew.owner, crew.team_id, title=priority, priority=priority)
     asc = tf.tasks.list_team(crew.owner, crew.team_id, sort="priority", order="asc")
@@ -229,7 +233,7 @@ def test_priority_sorts_by_meaning_not_alphabet(tf: TaskFlow, crew: Crew):
     assert [t.title for t in desc.items] == ["high", "medium", "low"]
 
 
-def test_undated_tasks_come_last_ascending_and_first_descending(tf: TaskFlow, crew: Crew):
+def test_undated_tasks_come_last_ascending_and_first_descending(tf: TaskFlow, crew: Crew) -> None:
     for title, due in (("undated", None), ("march", "2024-03-01"), ("feb", "2024-02-01")):
         tf.tasks.create(crew.owner, crew.team_id, title=title, due_date=due)
     asc = tf.tasks.list_team(crew.owner, crew.team_id, sort="due_date", order="asc")
@@ -238,7 +242,7 @@ def test_undated_tasks_come_last_ascending_and_first_descending(tf: TaskFlow, cr
     assert [t.title for t in desc.items] == ["undated", "march", "feb"]
 
 
-def test_updated_at_follows_the_latest_change(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_updated_at_follows_the_latest_change(tf: TaskFlow, crew: Crew, clock: FakeClock) -> None:
     first = tf.tasks.create(crew.owner, crew.team_id, title="first")
     clock.advance(minutes=1)
     tf.tasks.create(crew.owner, crew.team_id, title="second")
@@ -248,7 +252,7 @@ def test_updated_at_follows_the_latest_change(tf: TaskFlow, crew: Crew, clock: F
     assert [t.title for t in page.items] == ["first", "second"]
 
 
-def test_default_order_is_newest_first(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_default_order_is_newest_first(tf: TaskFlow, crew: Crew, clock: FakeClock) -> None:
     old = tf.tasks.create(crew.owner, crew.team_id, title="old")
     clock.advance(minutes=1)
     new = tf.tasks.create(crew.owner, crew.team_id, title="new")
@@ -258,12 +262,13 @@ def test_default_order_is_newest_first(tf: TaskFlow, crew: Crew, clock: FakeCloc
 # --- cursors ---------------------------------------------------------------------------
 
 
-def test_a_cursor_from_another_sort_or_order_is_refused(tf: TaskFlow, crew: Crew):
+def test_a_cursor_from_another_sort_or_order_is_refused(tf: TaskFlow, crew: Crew) -> None:
     for i in range(3):
         tf.tasks.create(crew.owner, crew.team_id, title=f"t{i}")
     cursor = tf.tasks.list_team(crew.owner, crew.team_id, limit=1, sort="created_at").next_cursor
     assert cursor is not None
-    for other in ({"sort": "updated_at"}, {"sort": "priority"}, {"order": "asc"}):
+    others: list[dict[str, Any]] = [{"sort": "updated_at"}, {"sort": "priority"}, {"order": "asc"}]
+    for other in others:
         with pytest.raises(InvalidInput) as caught:
             tf.tasks.list_team(crew.owner, crew.team_id, limit=1, cursor=cursor, **other)
         assert caught.value.errors[0]["field"] == "cursor"
@@ -281,14 +286,14 @@ def test_a_cursor_from_another_sort_or_order_is_refused(tf: TaskFlow, crew: Crew
 )
 def test_a_forged_cursor_is_invalid_input_not_a_crash(
     tf: TaskFlow, crew: Crew, sort: str, value: Any
-):
+) -> None:
     tf.tasks.create(crew.owner, crew.team_id, title="t")
     forged = encode_cursor({"s": f"{sort}.desc", "v": value, "id": str(uuid4())})
     with pytest.raises(InvalidInput):
         tf.tasks.list_team(crew.owner, crew.team_id, sort=sort, cursor=forged)
 
 
-def test_a_forged_cursor_with_a_wrongly_typed_value_is_refused(tf: TaskFlow, crew: Crew):
+def test_a_forged_cursor_with_a_wrongly_typed_value_is_refused(tf: TaskFlow, crew: Crew) -> None:
     tf.tasks.create(crew.owner, crew.team_id, title="t")
     dated = encode_sort_cursor("priority.asc", date(2024, 1, 1), uuid4())
     with pytest.raises(InvalidInput):
@@ -298,7 +303,7 @@ def test_a_forged_cursor_with_a_wrongly_typed_value_is_refused(tf: TaskFlow, cre
         tf.tasks.list_team(crew.owner, crew.team_id, sort="due_date", order="asc", cursor=timed)
 
 
-def test_cursors_are_opaque_strings(tf: TaskFlow, crew: Crew):
+def test_cursors_are_opaque_strings(tf: TaskFlow, crew: Crew) -> None:
     for i in range(2):
         tf.tasks.create(crew.owner, crew.team_id, title=f"t{i}")
     cursor = tf.tasks.list_team(crew.owner, crew.team_id, limit=1).next_cursor
@@ -308,7 +313,7 @@ def test_cursors_are_opaque_strings(tf: TaskFlow, crew: Crew):
 
 def test_pages_stay_stable_when_a_task_is_added_meanwhile(
     tf: TaskFlow, crew: Crew, clock: FakeClock
-):
+) -> None:
     made = []
     for i in range(4):
         clock.advance(seconds=1)
@@ -383,7 +388,7 @@ def test_walking_all_pages_yields_every_task_once_in_order(
     specs: list[dict[str, Any]],
     limit: int,
     status_filter: Any,
-):
+) -> None:
     # A fresh team per example, so examples do not see each other's tasks.
     team_id = tf.teams.create(crew.owner, name="Property").id
     made = []

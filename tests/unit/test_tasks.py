@@ -40,7 +40,7 @@ def fields_of(error: InvalidInput) -> set[str]:
 # --- create ----------------------------------------------------------------------------
 
 
-def test_create_returns_the_seed_response_shape(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_create_returns_the_seed_response_shape(tf: TaskFlow, crew: Crew, clock: FakeClock) -> None:
     task = tf.tasks.create(
         crew.creator,
         crew.team_id,
@@ -65,7 +65,7 @@ def test_create_returns_the_seed_response_shape(tf: TaskFlow, crew: Crew, clock:
     assert tf.tasks.get(crew.member, task.id) == task
 
 
-def test_create_defaults(tf: TaskFlow, crew: Crew):
+def test_create_defaults(tf: TaskFlow, crew: Crew) -> None:
     task = tf.tasks.create(crew.member, crew.team_id, title="Plain")
     assert task.priority is Priority.MEDIUM
     assert task.status is TaskStatus.TODO
@@ -76,41 +76,43 @@ def test_create_defaults(tf: TaskFlow, crew: Crew):
 
 
 @pytest.mark.parametrize("role", ["owner", "admin", "member"])
-def test_every_role_may_create(tf: TaskFlow, crew: Crew, role: str):
+def test_every_role_may_create(tf: TaskFlow, crew: Crew, role: str) -> None:
     actor = getattr(crew, role)
     assert tf.tasks.create(actor, crew.team_id, title="x").created_by == actor
 
 
-def test_a_non_member_cannot_create(tf: TaskFlow, crew: Crew, events: RecordingEventPublisher):
+def test_a_non_member_cannot_create(
+    tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
+) -> None:
     events.clear()
     with pytest.raises(NotTeamMember):
         tf.tasks.create(crew.outsider, crew.team_id, title="x")
     assert events.events == []
 
 
-def test_create_in_a_missing_team_is_not_found(tf: TaskFlow, crew: Crew):
+def test_create_in_a_missing_team_is_not_found(tf: TaskFlow, crew: Crew) -> None:
     with pytest.raises(TeamNotFound):
         tf.tasks.create(crew.owner, uuid4(), title="x")
 
 
-def test_title_is_trimmed_and_kept_otherwise(tf: TaskFlow, crew: Crew):
+def test_title_is_trimmed_and_kept_otherwise(tf: TaskFlow, crew: Crew) -> None:
     assert crew_task(tf, crew, title="  Fix <script>alert(1)</script> 🐛  ").title == (
         "Fix <script>alert(1)</script> 🐛"
     )
 
 
 @pytest.mark.parametrize("title", ["", "   ", "x" * 256, " " + "x" * 256])
-def test_bad_titles_are_refused(tf: TaskFlow, crew: Crew, title: str):
+def test_bad_titles_are_refused(tf: TaskFlow, crew: Crew, title: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         crew_task(tf, crew, title=title)
     assert fields_of(caught.value) == {"title"}
 
 
-def test_title_of_255_characters_is_fine(tf: TaskFlow, crew: Crew):
+def test_title_of_255_characters_is_fine(tf: TaskFlow, crew: Crew) -> None:
     assert crew_task(tf, crew, title="ت" * 255).title == "ت" * 255
 
 
-def test_description_is_stored_as_given_and_capped(tf: TaskFlow, crew: Crew):
+def test_description_is_stored_as_given_and_capped(tf: TaskFlow, crew: Crew) -> None:
     text = "  line one\n\n  <b>دو</b>  "
     assert crew_task(tf, crew, description=text).description == text
     assert crew_task(tf, crew, description="d" * 10_000).description == "d" * 10_000
@@ -131,24 +133,28 @@ def test_description_is_stored_as_given_and_capped(tf: TaskFlow, crew: Crew):
         ("idempotency_key", "k" * 256),
     ],
 )
-def test_bad_values_are_refused_naming_the_field(tf: TaskFlow, crew: Crew, field: str, value: Any):
+def test_bad_values_are_refused_naming_the_field(
+    tf: TaskFlow, crew: Crew, field: str, value: Any
+) -> None:
     with pytest.raises(InvalidInput) as caught:
         crew_task(tf, crew, **{field: value})
     assert fields_of(caught.value) == {field}
 
 
 @pytest.mark.parametrize("status", ["todo", "in_progress", TaskStatus.DONE])
-def test_every_status_may_be_given(tf: TaskFlow, crew: Crew, status: Any):
+def test_every_status_may_be_given(tf: TaskFlow, crew: Crew, status: Any) -> None:
     assert crew_task(tf, crew, status=status).status == TaskStatus(status)
 
 
-def test_a_task_created_done_is_completed_at_once(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_a_task_created_done_is_completed_at_once(
+    tf: TaskFlow, crew: Crew, clock: FakeClock
+) -> None:
     assert crew_task(tf, crew, status="done").completed_at == clock.now()
     assert crew_task(tf, crew, status="in_progress").completed_at is None
 
 
 @pytest.mark.parametrize("due", [date(2024, 2, 29), "2024-02-29"])
-def test_due_date_takes_a_date_or_an_iso_string(tf: TaskFlow, crew: Crew, due: Any):
+def test_due_date_takes_a_date_or_an_iso_string(tf: TaskFlow, crew: Crew, due: Any) -> None:
     assert crew_task(tf, crew, due_date=due).due_date == date(2024, 2, 29)
 
 
@@ -165,13 +171,13 @@ def test_due_date_takes_a_date_or_an_iso_string(tf: TaskFlow, crew: Crew, due: A
         datetime(2024, 2, 15, tzinfo=UTC),
     ],
 )
-def test_bad_due_dates_are_refused(tf: TaskFlow, crew: Crew, due: Any):
+def test_bad_due_dates_are_refused(tf: TaskFlow, crew: Crew, due: Any) -> None:
     with pytest.raises(InvalidInput) as caught:
         crew_task(tf, crew, due_date=due)
     assert fields_of(caught.value) == {"due_date"}
 
 
-def test_the_assignee_must_be_a_member_of_the_team(tf: TaskFlow, crew: Crew):
+def test_the_assignee_must_be_a_member_of_the_team(tf: TaskFlow, crew: Crew) -> None:
     for stranger in (crew.outsider, uuid4()):
         with pytest.raises(InvalidInput) as caught:
             crew_task(tf, crew, assignee_id=stranger)
@@ -180,7 +186,7 @@ def test_the_assignee_must_be_a_member_of_the_team(tf: TaskFlow, crew: Crew):
 
 def test_create_emits_created_and_assigned(
     tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
-):
+) -> None:
     events.clear()
     task = crew_task(tf, crew)
     assert [e.name for e in events.events] == ["task.created", "task.assigned"]
@@ -200,7 +206,7 @@ def test_create_emits_created_and_assigned(
 
 def test_an_unassigned_create_emits_only_created(
     tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
-):
+) -> None:
     events.clear()
     crew_task(tf, crew, assignee_id=None)
     assert [e.name for e in events.events] == ["task.created"]
@@ -209,7 +215,7 @@ def test_an_unassigned_create_emits_only_created(
 
 def test_a_failed_create_stores_and_publishes_nothing(
     tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
-):
+) -> None:
     events.clear()
     with pytest.raises(InvalidInput):
         crew_task(tf, crew, assignee_id=crew.outsider)
@@ -222,7 +228,7 @@ def test_a_failed_create_stores_and_publishes_nothing(
 
 def test_a_retried_create_returns_the_first_task(
     tf: TaskFlow, crew: Crew, events: RecordingEventPublisher, clock: FakeClock
-):
+) -> None:
     first = crew_task(tf, crew, idempotency_key="req-1")
     events.clear()
     clock.advance(seconds=5)
@@ -232,7 +238,7 @@ def test_a_retried_create_returns_the_first_task(
     assert tf.tasks.list_team(crew.owner, crew.team_id, with_total=True).total == 1
 
 
-def test_idempotency_keys_are_per_user_and_per_team(tf: TaskFlow, crew: Crew):
+def test_idempotency_keys_are_per_user_and_per_team(tf: TaskFlow, crew: Crew) -> None:
     first = crew_task(tf, crew, idempotency_key="k")
     by_someone_else = tf.tasks.create(crew.member, crew.team_id, title="t", idempotency_key="k")
     second_team = tf.teams.create(crew.creator, name="Second").id
@@ -241,7 +247,9 @@ def test_idempotency_keys_are_per_user_and_per_team(tf: TaskFlow, crew: Crew):
     assert len({first.id, by_someone_else.id, in_another_team.id, without_key.id}) == 4
 
 
-def test_a_retry_after_the_first_task_was_deleted_makes_no_duplicate(tf: TaskFlow, crew: Crew):
+def test_a_retry_after_the_first_task_was_deleted_makes_no_duplicate(
+    tf: TaskFlow, crew: Crew
+) -> None:
     first = crew_task(tf, crew, idempotency_key="k")
     tf.tasks.delete(crew.creator, first.id)
     assert crew_task(tf, crew, idempotency_key="k").id == first.id
@@ -251,12 +259,12 @@ def test_a_retry_after_the_first_task_was_deleted_makes_no_duplicate(tf: TaskFlo
 # --- get -------------------------------------------------------------------------------
 
 
-def test_get_missing_task_is_not_found(tf: TaskFlow, crew: Crew):
+def test_get_missing_task_is_not_found(tf: TaskFlow, crew: Crew) -> None:
     with pytest.raises(TaskNotFound):
         tf.tasks.get(crew.owner, uuid4())
 
 
-def test_an_outsider_cannot_read_a_task_by_guessing_its_id(tf: TaskFlow, crew: Crew):
+def test_an_outsider_cannot_read_a_task_by_guessing_its_id(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(NotTeamMember):
         tf.tasks.get(crew.outsider, task.id)
@@ -265,7 +273,7 @@ def test_an_outsider_cannot_read_a_task_by_guessing_its_id(tf: TaskFlow, crew: C
 # --- update ----------------------------------------------------------------------------
 
 
-def test_update_changes_only_the_given_fields(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_update_changes_only_the_given_fields(tf: TaskFlow, crew: Crew, clock: FakeClock) -> None:
     task = crew_task(tf, crew, description="keep me", priority="low", due_date="2024-03-01")
     clock.advance(minutes=1)
     updated = tf.tasks.update(crew.creator, task.id, title="  New title ", status="in_progress")
@@ -283,7 +291,7 @@ def test_update_changes_only_the_given_fields(tf: TaskFlow, crew: Crew, clock: F
     assert tf.tasks.get(crew.member, task.id) == updated
 
 
-def test_none_clears_the_clearable_fields(tf: TaskFlow, crew: Crew):
+def test_none_clears_the_clearable_fields(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew, description="d", due_date="2024-03-01")
     cleared = tf.tasks.update(
         crew.creator, task.id, description=None, assignee_id=None, due_date=None
@@ -297,14 +305,15 @@ def test_none_clears_the_clearable_fields(tf: TaskFlow, crew: Crew):
 
 
 @pytest.mark.parametrize("field", ["title", "status", "priority"])
-def test_required_fields_cannot_be_cleared(tf: TaskFlow, crew: Crew, field: str):
+def test_required_fields_cannot_be_cleared(tf: TaskFlow, crew: Crew, field: str) -> None:
     task = crew_task(tf, crew)
+    clear: dict[str, Any] = {field: None}
     with pytest.raises(InvalidInput) as caught:
-        tf.tasks.update(crew.creator, task.id, **{field: None})
+        tf.tasks.update(crew.creator, task.id, **clear)
     assert fields_of(caught.value) == {field}
 
 
-def test_update_validates_like_create(tf: TaskFlow, crew: Crew):
+def test_update_validates_like_create(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     bad: list[dict[str, Any]] = [
         {"title": " "},
@@ -324,7 +333,7 @@ def test_update_validates_like_create(tf: TaskFlow, crew: Crew):
 
 def test_an_update_that_changes_nothing_keeps_the_version(
     tf: TaskFlow, crew: Crew, clock: FakeClock
-):
+) -> None:
     task = crew_task(tf, crew, priority="high")
     clock.advance(minutes=1)
     same = tf.tasks.update(crew.creator, task.id, title=task.title, priority="high")
@@ -332,12 +341,12 @@ def test_an_update_that_changes_nothing_keeps_the_version(
 
 
 @pytest.mark.parametrize("role", ["creator", "assignee", "admin", "owner"])
-def test_who_may_update(tf: TaskFlow, crew: Crew, role: str):
+def test_who_may_update(tf: TaskFlow, crew: Crew, role: str) -> None:
     task = crew_task(tf, crew)
     assert tf.tasks.update(getattr(crew, role), task.id, priority="low").priority is Priority.LOW
 
 
-def test_a_plain_member_may_not_update_someone_elses_task(tf: TaskFlow, crew: Crew):
+def test_a_plain_member_may_not_update_someone_elses_task(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(PermissionDenied) as caught:
         tf.tasks.update(crew.member, task.id, title="mine now")
@@ -349,7 +358,7 @@ def test_a_plain_member_may_not_update_someone_elses_task(tf: TaskFlow, crew: Cr
 
 def test_a_stale_version_is_a_conflict_and_changes_nothing(
     tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
-):
+) -> None:
     task = crew_task(tf, crew)
     read_version = task.version
     tf.tasks.update(crew.assignee, task.id, status="in_progress")  # someone else changed it
@@ -370,14 +379,14 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(
     assert events.events == []
 
 
-def test_a_stale_version_conflicts_even_if_nothing_would_change(tf: TaskFlow, crew: Crew):
+def test_a_stale_version_conflicts_even_if_nothing_would_change(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     tf.tasks.update(crew.creator, task.id, title="v2")
     with pytest.raises(VersionConflict):
         tf.tasks.update(crew.creator, task.id, expected_version=1, title="v2")
 
 
-def test_the_current_version_is_accepted(tf: TaskFlow, crew: Crew):
+def test_the_current_version_is_accepted(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     v2 = tf.tasks.update(crew.creator, task.id, expected_version=1, title="v2")
     v3 = tf.tasks.update(crew.creator, task.id, expected_version=v2.version, title="v3")
@@ -386,7 +395,7 @@ def test_the_current_version_is_accepted(tf: TaskFlow, crew: Crew):
 
 def test_updating_to_done_completes_and_away_from_done_reopens(
     tf: TaskFlow, crew: Crew, clock: FakeClock, events: RecordingEventPublisher
-):
+) -> None:
     task = crew_task(tf, crew)
     clock.advance(hours=1)
     events.clear()
@@ -406,7 +415,7 @@ def test_updating_to_done_completes_and_away_from_done_reopens(
 
 def test_updating_the_assignee_emits_assigned(
     tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
-):
+) -> None:
     task = crew_task(tf, crew)
     events.clear()
     updated = tf.tasks.update(crew.creator, task.id, assignee_id=crew.member)
@@ -416,7 +425,7 @@ def test_updating_the_assignee_emits_assigned(
     ]
 
 
-def test_a_missing_or_deleted_task_cannot_be_updated(tf: TaskFlow, crew: Crew):
+def test_a_missing_or_deleted_task_cannot_be_updated(tf: TaskFlow, crew: Crew) -> None:
     with pytest.raises(TaskNotFound):
         tf.tasks.update(crew.owner, uuid4(), title="x")
     task = crew_task(tf, crew)
@@ -431,7 +440,7 @@ def test_a_missing_or_deleted_task_cannot_be_updated(tf: TaskFlow, crew: Crew):
 @pytest.mark.parametrize("role", ["creator", "assignee", "admin", "owner"])
 def test_who_may_complete(
     tf: TaskFlow, crew: Crew, clock: FakeClock, events: RecordingEventPublisher, role: str
-):
+) -> None:
     task = crew_task(tf, crew)
     clock.advance(minutes=3)
     events.clear()
@@ -448,7 +457,7 @@ def test_who_may_complete(
     ]
 
 
-def test_a_plain_member_may_not_complete_or_reopen(tf: TaskFlow, crew: Crew):
+def test_a_plain_member_may_not_complete_or_reopen(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(PermissionDenied):
         tf.tasks.complete(crew.member, task.id)
@@ -459,7 +468,7 @@ def test_a_plain_member_may_not_complete_or_reopen(tf: TaskFlow, crew: Crew):
 
 def test_completing_a_done_task_changes_nothing(
     tf: TaskFlow, crew: Crew, clock: FakeClock, events: RecordingEventPublisher
-):
+) -> None:
     task = crew_task(tf, crew)
     done = tf.tasks.complete(crew.assignee, task.id)
     clock.advance(hours=2)
@@ -468,7 +477,7 @@ def test_completing_a_done_task_changes_nothing(
     assert events.events == []
 
 
-def test_reopen_sets_a_done_task_back_to_todo(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_reopen_sets_a_done_task_back_to_todo(tf: TaskFlow, crew: Crew, clock: FakeClock) -> None:
     task = crew_task(tf, crew)
     tf.tasks.complete(crew.assignee, task.id)
     clock.advance(minutes=1)
@@ -479,7 +488,7 @@ def test_reopen_sets_a_done_task_back_to_todo(tf: TaskFlow, crew: Crew, clock: F
     assert reopened.updated_at == clock.now()
 
 
-def test_reopening_an_open_task_changes_nothing(tf: TaskFlow, crew: Crew):
+def test_reopening_an_open_task_changes_nothing(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew, status="in_progress")
     assert tf.tasks.reopen(crew.creator, task.id) == task
 
@@ -488,7 +497,7 @@ def test_reopening_an_open_task_changes_nothing(tf: TaskFlow, crew: Crew):
 
 
 @pytest.mark.parametrize("role", ["creator", "admin", "owner"])
-def test_who_may_delete_and_restore(tf: TaskFlow, crew: Crew, role: str):
+def test_who_may_delete_and_restore(tf: TaskFlow, crew: Crew, role: str) -> None:
     actor = getattr(crew, role)
     task = crew_task(tf, crew)
     tf.tasks.delete(actor, task.id)
@@ -502,7 +511,9 @@ def test_who_may_delete_and_restore(tf: TaskFlow, crew: Crew, role: str):
 
 
 @pytest.mark.parametrize("role", ["assignee", "member"])
-def test_an_assignee_or_plain_member_may_not_delete_or_restore(tf: TaskFlow, crew: Crew, role: str):
+def test_an_assignee_or_plain_member_may_not_delete_or_restore(
+    tf: TaskFlow, crew: Crew, role: str
+) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(PermissionDenied):
         tf.tasks.delete(getattr(crew, role), task.id)
@@ -512,14 +523,16 @@ def test_an_assignee_or_plain_member_may_not_delete_or_restore(tf: TaskFlow, cre
         tf.tasks.restore(getattr(crew, role), task.id)
 
 
-def test_deleted_tasks_vanish_from_lists(tf: TaskFlow, crew: Crew):
+def test_deleted_tasks_vanish_from_lists(tf: TaskFlow, crew: Crew) -> None:
     kept, deleted = crew_task(tf, crew, title="kept"), crew_task(tf, crew, title="gone")
     tf.tasks.delete(crew.owner, deleted.id)
     assert [t.id for t in tf.tasks.list_team(crew.owner, crew.team_id).items] == [kept.id]
     assert [t.id for t in tf.tasks.list_mine(crew.assignee).items] == [kept.id]
 
 
-def test_a_deleted_task_cannot_be_deleted_completed_or_assigned_again(tf: TaskFlow, crew: Crew):
+def test_a_deleted_task_cannot_be_deleted_completed_or_assigned_again(
+    tf: TaskFlow, crew: Crew
+) -> None:
     task = crew_task(tf, crew)
     tf.tasks.delete(crew.owner, task.id)
     for action in (
@@ -532,14 +545,14 @@ def test_a_deleted_task_cannot_be_deleted_completed_or_assigned_again(tf: TaskFl
             action()
 
 
-def test_restoring_a_live_task_changes_nothing(tf: TaskFlow, crew: Crew):
+def test_restoring_a_live_task_changes_nothing(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     assert tf.tasks.restore(crew.owner, task.id) == task
 
 
 def test_restore_of_a_missing_task_is_not_found_and_an_outsider_is_refused(
     tf: TaskFlow, crew: Crew
-):
+) -> None:
     with pytest.raises(TaskNotFound):
         tf.tasks.restore(crew.owner, uuid4())
     task = crew_task(tf, crew)
@@ -551,7 +564,9 @@ def test_restore_of_a_missing_task_is_not_found_and_an_outsider_is_refused(
 # --- assign ----------------------------------------------------------------------------
 
 
-def test_assign_reassign_unassign(tf: TaskFlow, crew: Crew, events: RecordingEventPublisher):
+def test_assign_reassign_unassign(
+    tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
+) -> None:
     task = crew_task(tf, crew, assignee_id=None)
     events.clear()
     assigned = tf.tasks.assign(crew.creator, task.id, crew.member)
@@ -573,21 +588,21 @@ def test_assign_reassign_unassign(tf: TaskFlow, crew: Crew, events: RecordingEve
 
 def test_assigning_the_same_person_again_changes_nothing(
     tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
-):
+) -> None:
     task = crew_task(tf, crew)
     events.clear()
     assert tf.tasks.assign(crew.owner, task.id, crew.assignee) == task
     assert events.events == []
 
 
-def test_only_team_members_can_be_assigned(tf: TaskFlow, crew: Crew):
+def test_only_team_members_can_be_assigned(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(InvalidInput) as caught:
         tf.tasks.assign(crew.owner, task.id, crew.outsider)
     assert fields_of(caught.value) == {"assignee_id"}
 
 
-def test_a_plain_member_may_not_assign(tf: TaskFlow, crew: Crew):
+def test_a_plain_member_may_not_assign(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(PermissionDenied):
         tf.tasks.assign(crew.member, task.id, crew.member)
@@ -595,21 +610,23 @@ def test_a_plain_member_may_not_assign(tf: TaskFlow, crew: Crew):
         tf.tasks.assign(crew.outsider, task.id, None)
 
 
-def test_the_assignee_may_hand_the_task_on_and_then_loses_the_right(tf: TaskFlow, crew: Crew):
+def test_the_assignee_may_hand_the_task_on_and_then_loses_the_right(
+    tf: TaskFlow, crew: Crew
+) -> None:
     task = crew_task(tf, crew)
     tf.tasks.assign(crew.assignee, task.id, crew.member)
     with pytest.raises(PermissionDenied):
         tf.tasks.update(crew.assignee, task.id, title="no longer mine")
 
 
-def test_an_admin_who_left_loses_access(tf: TaskFlow, crew: Crew):
+def test_an_admin_who_left_loses_access(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     tf.teams.leave(crew.admin, crew.team_id)
     with pytest.raises(NotTeamMember):
         tf.tasks.update(crew.admin, task.id, title="x")
 
 
-def test_time_moves_updated_at_only(tf: TaskFlow, crew: Crew, clock: FakeClock):
+def test_time_moves_updated_at_only(tf: TaskFlow, crew: Crew, clock: FakeClock) -> None:
     task = crew_task(tf, crew)
     clock.advance(timedelta(days=1))
     changed = tf.tasks.assign(crew.owner, task.id, crew.member)
@@ -617,13 +634,13 @@ def test_time_moves_updated_at_only(tf: TaskFlow, crew: Crew, clock: FakeClock):
     assert changed.updated_at == task.updated_at + timedelta(days=1)
 
 
-def test_an_unknown_argument_is_a_type_error_not_a_silent_no_op(tf: TaskFlow, crew: Crew):
+def test_an_unknown_argument_is_a_type_error_not_a_silent_no_op(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(TypeError):
         tf.tasks.update(crew.owner, task.id, titel="typo")  # type: ignore[call-arg]
 
 
-def test_of_concurrent_updates_from_one_version_exactly_one_wins(tf: TaskFlow, crew: Crew):
+def test_of_concurrent_updates_from_one_version_exactly_one_wins(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     barrier = threading.Barrier(8)
 
@@ -643,7 +660,7 @@ def test_of_concurrent_updates_from_one_version_exactly_one_wins(tf: TaskFlow, c
     assert len([a for a in tf.tasks.activity(crew.owner, task.id).items if a.field == "title"]) == 1
 
 
-def test_members_of_one_team_cannot_touch_another_teams_task(tf: TaskFlow, crew: Crew):
+def test_members_of_one_team_cannot_touch_another_teams_task(tf: TaskFlow, crew: Crew) -> None:
     theirs = tf.tasks.create(crew.outsider, crew.other_team_id, title="Private plans")
     for actor in (crew.owner, crew.admin, crew.member):
         for action in (
