@@ -54,6 +54,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+DUE_SOON_INTERVAL = 15 * 60.0
+"""Seconds between two runs of the ``task.due_soon`` job (it is idempotent)."""
+
 DeliverDue = Callable[[], Awaitable[int]]
 """One pass of the mail delivery: send what is due, return how many mails were sent."""
 
@@ -263,41 +266,47 @@ def build_queue(settings: Settings, **options: Any) -> Queue:
         )
         return queue
     in_process = importlib.import_module("taskflow.adapters.inprocess_queue")
-    return in_process.InProcessQueue(**options)  # type: ignore[no-any-return]
+    in_process_queue: Queue = in_process.InProcessQueue(**options)
+    return in_process_queue
 
 
 def build_worker(
     tf: TaskFlow,
-    settings: Settings,
+    settings: Settings | None = None,
     *,
     queue: Queue | None = None,
     handler: EventHandler | None = None,
     deliver_due: DeliverDue | None = None,
     jobs: Sequence[PeriodicJob] | None = None,
+    due_soon_interval: float = DUE_SOON_INTERVAL,
+    **worker_options: Any,
 ) -> Worker:
-    """The worker for ``tf`` as ``settings`` describe it. Every part can be replaced
-    (tests, custom set-ups); by default the handler, the delivery and the due-soon job are
-    ``tf.notifications``'s."""
-    queue = queue if queue is not None else build_queue(settings)
-    notifications: Any = getattr(tf, "notifications", None)
+    """The worker of ``tf``: the queue ``settings`` name (``REDIS_URL``: Redis Streams,
+    else in-process; ``settings=None`` is the in-process queue), ``tf.notifications`` as
+    the handler, its mail delivery (when ``tf`` has a mailer) and its ``task.due_soon``
+    job. Every part can be replaced; ``worker_options`` go to ``Worker``."""
+    if queue is None:
+        queue = build_queue(settings) if settings is not None else _in_process_queue()
     if handler is None:
-        if notifications is None:
-            raise RuntimeError("no event handler: tf has no notifications")
-        handler = notifications.handle_event
-    if deliver_due is None and notifications is not None:
-        deliver_due = getattr(notifications, "deliver_due", None)
+        handler = tf.notifications.handle_event
+    if deliver_due is None and tf.mailer is not None:
+        deliver_due = tf.notifications.deliver_due
     if jobs is None:
-        jobs = []
-        due_soon = getattr(notifications, "run_due_soon", None)
-        if due_soon is not None:
-            jobs.append(PeriodicJob("due-soon", 15 * 60.0, due_soon))
+        jobs = [PeriodicJob("due-soon", due_soon_interval, tf.notifications.run_due_soon)]
     return Worker(
         relay=OutboxRelay(tf.uow_factory, queue, tf.clock),
         queue=queue,
         handler=handler,
         deliver_due=deliver_due,
         jobs=jobs,
+        **worker_options,
     )
+
+
+def _in_process_queue() -> Queue:
+    in_process = importlib.import_module("taskflow.adapters.inprocess_queue")
+    queue: Queue = in_process.InProcessQueue()
+    return queue
 
 
 # The `taskflow worker` command -----------------------------------------------------------

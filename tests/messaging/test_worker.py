@@ -12,10 +12,16 @@ from typing import Any
 from taskflow.adapters.inprocess_queue import InProcessQueue
 from taskflow.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory
 from taskflow.domain.models import Event
-from taskflow.events import TASK_ASSIGNED, TASK_CREATED, BlinkerEventPublisher, make_event
+from taskflow.events import (
+    INVITE_CREATED,
+    TASK_ASSIGNED,
+    TASK_CREATED,
+    BlinkerEventPublisher,
+    make_event,
+)
 from taskflow.messaging import OutboxRelay
-from taskflow.testing import FakeClock, make_test_taskflow
-from taskflow.worker import PeriodicJob, Worker
+from taskflow.testing import FakeClock, RecordingMailer, make_test_taskflow
+from taskflow.worker import PeriodicJob, Worker, build_worker
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)
 
@@ -151,3 +157,24 @@ def test_a_failing_job_or_delivery_keeps_the_worker_running() -> None:
     finally:
         assert worker.stop(timeout=5)
     assert not worker.running
+
+
+def test_build_worker_turns_an_assignment_into_a_mail_in_process() -> None:
+    tf = make_test_taskflow()
+    owner = tf.auth.signup(email="owner@example.com", password="correct horse 1", name="Ali")
+    team = tf.teams.create(owner.user.id, name="تیم")
+    tf.invites.create(owner.user.id, team_id=team.id, email="sara@example.com")
+    token = tf.publisher.named(INVITE_CREATED)[-1].payload["token"]  # type: ignore[attr-defined]
+    sara = tf.auth.signup(email="sara@example.com", password="correct horse 2", name="Sara")
+    tf.invites.accept(sara.user.id, token)
+    worker = build_worker(tf, receive_timeout=0.05)
+    worker.start()
+    try:
+        tf.tasks.create(owner.user.id, team.id, title="<b>گزارش</b>", assignee_id=sara.user.id)
+        mailer = tf.mailer
+        assert isinstance(mailer, RecordingMailer)
+        assert _wait_for(
+            lambda: any("گزارش" in str(m["Subject"]) for m in mailer.to("sara@example.com"))
+        )
+    finally:
+        assert worker.stop(timeout=5)
