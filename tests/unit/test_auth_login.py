@@ -3,6 +3,7 @@ same work), the lockout after consecutive failures, and what lifts it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
 
@@ -250,3 +251,33 @@ def test_a_wrong_current_password_counts_towards_the_lock(tf: TaskFlow, sara: UU
         tf.auth.login(email=EMAIL, password=PASSWORD)
     with pytest.raises(AccountLocked):
         tf.auth.change_password(sara, current_password=PASSWORD, new_password="new password 1")
+
+
+class MeanwhileHasher(CountingHasher):
+    """Runs ``meanwhile`` during the first password check: what a parallel request
+    would do between login's read and its write."""
+
+    def __init__(self, inner: PasswordHasher, meanwhile: Callable[[], object]) -> None:
+        super().__init__(inner)
+        self.meanwhile: Callable[[], object] | None = meanwhile
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        if self.meanwhile is not None:
+            action, self.meanwhile = self.meanwhile, None
+            action()
+        return super().verify(password_hash, password)
+
+
+def test_a_lock_made_by_parallel_guesses_stops_a_login_in_flight(tf: TaskFlow, sara: UUID) -> None:
+    hasher = MeanwhileHasher(Argon2PasswordHasher(FAST_PASSWORD_HASHING), lambda: fail(tf, 5))
+    with pytest.raises(AccountLocked):
+        sharing(tf, hasher).auth.login(email=EMAIL, password=PASSWORD)
+
+
+def test_a_password_changed_during_the_check_is_not_accepted(tf: TaskFlow, sara: UUID) -> None:
+    def change() -> None:
+        tf.auth.change_password(sara, current_password=PASSWORD, new_password="changed password")
+
+    hasher = MeanwhileHasher(Argon2PasswordHasher(FAST_PASSWORD_HASHING), change)
+    with pytest.raises(InvalidCredentials):
+        sharing(tf, hasher).auth.login(email=EMAIL, password=PASSWORD)

@@ -340,3 +340,23 @@ def test_principal_ids_are_uuids(tf: TaskFlow, login: AuthResult) -> None:
     principal = tf.auth.validate_token(login.token)
     assert isinstance(principal.user_id, UUID)
     assert isinstance(principal.session_id, UUID)
+
+
+def test_a_denied_jti_is_refused_even_while_its_session_lives(
+    tf: TaskFlow, login: AuthResult
+) -> None:
+    principal = tf.auth.validate_token(login.token)
+    tf.token_store.deny(principal.jti, principal.expires_at)
+    with pytest.raises(TokenRevoked):
+        tf.auth.validate_token(login.token)
+    # the session itself is untouched: a refreshed access token works
+    assert tf.auth.validate_token(tf.auth.refresh(login.refresh_token).token)
+
+
+def test_logout_puts_the_jti_on_the_denylist_until_the_token_expires(
+    tf: TaskFlow, login: AuthResult, clock: FakeClock
+) -> None:
+    principal = tf.auth.validate_token(login.token)
+    tf.auth.logout(login.token)
+    assert tf.token_store.is_denied(principal.jti, clock.now())
+    assert not tf.token_store.is_denied(principal.jti, principal.expires_at)
