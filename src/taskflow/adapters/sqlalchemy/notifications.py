@@ -1,0 +1,495 @@
+"""The notification system on SQLAlchemy: its tables (on taskflow's one ``metadata``,
+created by migration 0002) and its repositories.
+
+Tables, on the auth side unless said otherwise:
+
+- ``notifications``: the in-app inbox;
+- ``notification_log``: one delivery per (event, recipient, channel), UNIQUE: the
+  seed's ``notification_log``, and what makes a redelivered event send nothing twice;
+- ``notification_preferences``: one row per user who changed anything;
+- ``due_soon_reminders`` (task side, next to the tasks and the outbox that receives the
+  ``task.due_soon`` events): one row per (task, due date) announced, the primary key
+  making the job once-only across runs and workers.
+
+Claims (``claim_due``) select due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+concurrent workers pass each other by) and take each with a conditional ``UPDATE``,
+whose row count decides on every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Final
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Row
+from sqlalchemy.sql import ColumnElement
+
+from taskflow.adapters.sqlalchemy import tables as t
+from taskflow.adapters.sqlalchemy.errors import is_unique_violation, translate
+from taskflow.adapters.sqlalchemy.repositories import _Repository, _task
+from taskflow.domain.models import Task, TaskStatus
+from taskflow.domain.notifications import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationPreferences,
+    NotificationType,
+)
+from taskflow.domain.queries import Slice, TimeKey
+
+__all__ = [
+    "SqlDeliveryRepository",
+    "SqlDueSoonRepository",
+    "SqlNotificationRepository",
+    "SqlPreferenceRepository",
+    "due_soon_reminders",
+    "notification_log",
+    "notification_preferences",
+    "notifications",
+]
+
+_MYSQL_OPTIONS: Final[dict[str, Any]] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+_STATUSES: Final = tuple(status.value for status in DeliveryStatus)
+_CHANNELS: Final = tuple(channel.value for channel in Channel)
+
+
+def _ts(name: str, *, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, t.UtcDateTime(), nullable=nullable)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+notifications = sa.Table(
+    "notifications",
+    t.metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("data", sa.JSON(), nullable=False),
+    sa.Column("event_id", sa.Uuid(), nullable=False),
+    _ts("created_at"),
+    _ts("read_at", nullable=True),
+    _ts("archived_at", nullable=True),
+    # The inbox, newest first, and its keyset.
+    sa.Index(None, "user_id", "created_at", "id"),
+    info={"database": t.AUTH},
+    **_MYSQL_OPTIONS,
+)
+
+notification_log = sa.Table(
+    "notification_log",
+    t.metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("event_id", sa.Uuid(), nullable=False),
+    sa.Column("recipient", sa.String(255), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("user_id", sa.Uuid(), nullable=True),
+    sa.Column("email", sa.String(255), nullable=True),
+    sa.Column("context", sa.JSON(), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    _ts("created_at"),
+    _ts("updated_at"),
+    _ts("next_attempt_at"),
+    _ts("sent_at", nullable=True),
+    sa.Column("claim_id", sa.Uuid(), nullable=True),
+    _ts("claimed_until", nullable=True),
+    sa.CheckConstraint(_in("status", _STATUSES), name="status"),
+    sa.CheckConstraint(_in("channel", _CHANNELS), name="channel"),
+    sa.UniqueConstraint("event_id", "recipient", "channel"),
+    # What is due: the delivery runner's claim.
+    sa.Index(None, "status", "next_attempt_at"),
+    # The rate limit's window.
+    sa.Index(None, "recipient", "channel", "sent_at"),
+    # The log, newest first.
+    sa.Index(None, "created_at", "id"),
+    info={"database": t.AUTH},
+    **_MYSQL_OPTIONS,
+)
+
+notification_preferences = sa.Table(
+    "notification_preferences",
+    t.metadata,
+    sa.Column(
+        "user_id",
+        sa.Uuid(),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("email_off", sa.JSON(), nullable=False),
+    sa.Column("quiet_hours_start", sa.Time(), nullable=True),
+    sa.Column("quiet_hours_end", sa.Time(), nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    _ts("updated_at", nullable=True),
+    info={"database": t.AUTH},
+    **_MYSQL_OPTIONS,
+)
+
+due_soon_reminders = sa.Table(
+    "due_soon_reminders",
+    t.metadata,
+    sa.Column(
+        "task_id",
+        sa.Uuid(),
+        sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("due_date", sa.Date(), primary_key=True),
+    _ts("created_at"),
+    info={"database": t.TASK},
+    **_MYSQL_OPTIONS,
+)
+
+# The due-soon job reads tasks by due date.
+sa.Index("ix_tasks_due_date", t.tasks.c.due_date)
+
+
+def _before(table: sa.Table, before: TimeKey | None) -> list[ColumnElement[bool]]:
+    if before is None:
+        return []
+    position = sa.tuple_(
+        sa.bindparam(None, before.created_at, type_=t.UtcDateTime()),
+        sa.bindparam(None, before.id, type_=sa.Uuid()),
+    )
+    return [sa.tuple_(table.c.created_at, table.c.id) < position]
+
+
+class _InsertOnce(_Repository):
+    def _insert_once(self, statement: sa.Insert) -> bool:
+        """Run an insert in a SAVEPOINT; False (and the unit still usable) if it hit a
+        unique key."""
+        connection = self._connection()
+        try:
+            with connection.begin_nested():
+                connection.execute(statement)
+        except exc.IntegrityError as error:
+            if is_unique_violation(error):
+                return False
+            raise _translated(error) from error
+        except exc.SQLAlchemyError as error:
+            raise _translated(error) from error
+        return True
+
+
+def _translated(error: exc.SQLAlchemyError) -> Exception:
+    translated = translate(error)
+    return translated if translated is not None else error
+
+
+# --- The inbox -------------------------------------------------------------------------
+
+
+def _notification(row: Row[Any]) -> Notification:
+    return Notification(
+        id=row.id,
+        user_id=row.user_id,
+        type=NotificationType(row.type),
+        text=row.text,
+        data=dict(row.data or {}),
+        event_id=row.event_id,
+        created_at=row.created_at,
+        read_at=row.read_at,
+        archived_at=row.archived_at,
+    )
+
+
+class SqlNotificationRepository(_Repository):
+    _t = notifications
+
+    def add(self, notification: Notification) -> None:
+        self._execute(
+            self._t.insert().values(
+                id=notification.id,
+                user_id=notification.user_id,
+                type=notification.type.value,
+                text=notification.text,
+                data=notification.data,
+                event_id=notification.event_id,
+                created_at=notification.created_at,
+                read_at=notification.read_at,
+                archived_at=notification.archived_at,
+            )
+        )
+
+    def get(self, notification_id: UUID) -> Notification | None:
+        row = self._execute(sa.select(self._t).where(self._t.c.id == notification_id)).first()
+        return _notification(row) if row else None
+
+    def list_for_user(
+        self,
+        user_id: UUID,
+        *,
+        unread_only: bool,
+        include_archived: bool,
+        before: TimeKey | None,
+        limit: int,
+    ) -> Slice[Notification]:
+        c = self._t.c
+        conditions: list[ColumnElement[bool]] = [c.user_id == user_id, *_before(self._t, before)]
+        if unread_only:
+            conditions.append(c.read_at.is_(None))
+        if not include_archived:
+            conditions.append(c.archived_at.is_(None))
+        statement = (
+            sa.select(self._t)
+            .where(*conditions)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(limit + 1)
+        )
+        rows = [_notification(row) for row in self._execute(statement)]
+        return Slice(items=rows[:limit], has_more=len(rows) > limit)
+
+    def count_unread(self, user_id: UUID) -> int:
+        c = self._t.c
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(self._t)
+            .where(c.user_id == user_id, c.read_at.is_(None), c.archived_at.is_(None))
+        )
+        return int(self._execute(statement).scalar_one())
+
+    def mark_read(self, notification_id: UUID, now: datetime) -> None:
+        c = self._t.c
+        self._execute(
+            self._t.update().where(c.id == notification_id, c.read_at.is_(None)).values(read_at=now)
+        )
+
+    def mark_all_read(self, user_id: UUID, now: datetime) -> int:
+        c = self._t.c
+        return self._rowcount(
+            self._t.update().where(c.user_id == user_id, c.read_at.is_(None)).values(read_at=now)
+        )
+
+    def archive(self, notification_id: UUID, now: datetime) -> None:
+        c = self._t.c
+        self._execute(
+            self._t.update()
+            .where(c.id == notification_id, c.archived_at.is_(None))
+            .values(archived_at=now, read_at=sa.func.coalesce(c.read_at, now))
+        )
+
+
+# --- The notification log --------------------------------------------------------------
+
+
+def _delivery(row: Row[Any]) -> Delivery:
+    return Delivery(
+        id=row.id,
+        event_id=row.event_id,
+        recipient=row.recipient,
+        channel=Channel(row.channel),
+        type=NotificationType(row.type),
+        user_id=row.user_id,
+        email=row.email,
+        context=dict(row.context or {}),
+        status=DeliveryStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        next_attempt_at=row.next_attempt_at,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        sent_at=row.sent_at,
+        claim_id=row.claim_id,
+        claimed_until=row.claimed_until,
+    )
+
+
+def _delivery_values(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "event_id": delivery.event_id,
+        "recipient": delivery.recipient,
+        "channel": delivery.channel.value,
+        "type": delivery.type.value,
+        "user_id": delivery.user_id,
+        "email": delivery.email,
+        "context": delivery.context,
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "created_at": delivery.created_at,
+        "updated_at": delivery.updated_at,
+        "next_attempt_at": delivery.next_attempt_at,
+        "sent_at": delivery.sent_at,
+        "claim_id": delivery.claim_id,
+        "claimed_until": delivery.claimed_until,
+    }
+
+
+class SqlDeliveryRepository(_InsertOnce):
+    _t = notification_log
+
+    def add(self, delivery: Delivery) -> bool:
+        return self._insert_once(self._t.insert().values(_delivery_values(delivery)))
+
+    def get(self, delivery_id: UUID) -> Delivery | None:
+        row = self._execute(sa.select(self._t).where(self._t.c.id == delivery_id)).first()
+        return _delivery(row) if row else None
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
+        c = self._t.c
+        return sa.and_(
+            c.channel == Channel.EMAIL.value,
+            sa.or_(
+                sa.and_(
+                    c.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.DEFERRED.value]),
+                    c.next_attempt_at <= now,
+                ),
+                sa.and_(c.status == DeliveryStatus.SENDING.value, c.claimed_until <= now),
+            ),
+        )
+
+    def claim_due(
+        self, now: datetime, *, claim_id: UUID, claimed_until: datetime, limit: int
+    ) -> Sequence[Delivery]:
+        c = self._t.c
+        candidates = (
+            sa.select(c.id).where(self._due(now)).order_by(c.next_attempt_at, c.id).limit(limit)
+        )
+        if self._is_postgresql():
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = list(self._execute(candidates).scalars())
+        if not ids:
+            return []
+        self._execute(
+            self._t.update()
+            .where(c.id.in_(ids), self._due(now))
+            .values(
+                status=DeliveryStatus.SENDING.value,
+                claim_id=claim_id,
+                claimed_until=claimed_until,
+                updated_at=now,
+            )
+        )
+        claimed = sa.select(self._t).where(c.claim_id == claim_id).order_by(c.next_attempt_at, c.id)
+        return [_delivery(row) for row in self._execute(claimed)]
+
+    def finish(self, delivery: Delivery, claim_id: UUID) -> bool:
+        c = self._t.c
+        values = _delivery_values(delivery)
+        del values["id"]
+        statement = (
+            self._t.update()
+            .where(
+                c.id == delivery.id,
+                c.status == DeliveryStatus.SENDING.value,
+                c.claim_id == claim_id,
+            )
+            .values(values)
+        )
+        return self._rowcount(statement) == 1
+
+    def update(self, delivery: Delivery) -> None:
+        values = _delivery_values(delivery)
+        del values["id"]
+        self._execute(self._t.update().where(self._t.c.id == delivery.id).values(values))
+
+    def sent_since(self, recipient: str, channel: Channel, since: datetime) -> Sequence[datetime]:
+        c = self._t.c
+        statement = (
+            sa.select(c.sent_at)
+            .where(c.recipient == recipient, c.channel == channel.value, c.sent_at >= since)
+            .order_by(c.sent_at)
+        )
+        return list(self._execute(statement).scalars())
+
+    def list(
+        self, *, status: DeliveryStatus | None, before: TimeKey | None, limit: int
+    ) -> Slice[Delivery]:
+        c = self._t.c
+        conditions = _before(self._t, before)
+        if status is not None:
+            conditions.append(c.status == status.value)
+        statement = (
+            sa.select(self._t)
+            .where(*conditions)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(limit + 1)
+        )
+        rows = [_delivery(row) for row in self._execute(statement)]
+        return Slice(items=rows[:limit], has_more=len(rows) > limit)
+
+    def for_event(self, event_id: UUID) -> Sequence[Delivery]:
+        c = self._t.c
+        statement = sa.select(self._t).where(c.event_id == event_id).order_by(c.created_at, c.id)
+        return [_delivery(row) for row in self._execute(statement)]
+
+
+# --- Preferences -----------------------------------------------------------------------
+
+
+def _preferences(row: Row[Any]) -> NotificationPreferences:
+    return NotificationPreferences(
+        user_id=row.user_id,
+        email_off=frozenset(NotificationType(name) for name in row.email_off or ()),
+        quiet_hours_start=row.quiet_hours_start,
+        quiet_hours_end=row.quiet_hours_end,
+        timezone=row.timezone,
+        language=row.language,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlPreferenceRepository(_InsertOnce):
+    _t = notification_preferences
+
+    def get(self, user_id: UUID) -> NotificationPreferences | None:
+        row = self._execute(sa.select(self._t).where(self._t.c.user_id == user_id)).first()
+        return _preferences(row) if row else None
+
+    def get_many(self, user_ids: Sequence[UUID]) -> dict[UUID, NotificationPreferences]:
+        wanted = set(user_ids)
+        if not wanted:
+            return {}
+        statement = sa.select(self._t).where(self._t.c.user_id.in_(wanted))
+        return {row.user_id: _preferences(row) for row in self._execute(statement)}
+
+    def put(self, preferences: NotificationPreferences) -> None:
+        values = {
+            "email_off": sorted(kind.value for kind in preferences.email_off),
+            "quiet_hours_start": preferences.quiet_hours_start,
+            "quiet_hours_end": preferences.quiet_hours_end,
+            "timezone": preferences.timezone,
+            "language": preferences.language,
+            "updated_at": preferences.updated_at,
+        }
+        update = self._t.update().where(self._t.c.user_id == preferences.user_id).values(values)
+        if self._rowcount(update) == 1:
+            return
+        if not self._insert_once(self._t.insert().values(user_id=preferences.user_id, **values)):
+            self._execute(update)  # inserted by a concurrent unit meanwhile: ours wins
+
+
+# --- The due-soon job ------------------------------------------------------------------
+
+
+class SqlDueSoonRepository(_InsertOnce):
+    def tasks_due_between(self, first: date, last: date) -> Sequence[Task]:
+        c = t.tasks.c
+        statement = (
+            sa.select(t.tasks)
+            .where(
+                c.deleted_at.is_(None),
+                c.status != TaskStatus.DONE.value,
+                c.assignee_id.is_not(None),
+                c.due_date.between(first, last),
+            )
+            .order_by(c.due_date, c.id)
+        )
+        return [_task(row) for row in self._execute(statement)]
+
+    def mark(self, task_id: UUID, due_date: date, now: datetime) -> bool:
+        return self._insert_once(
+            due_soon_reminders.insert().values(task_id=task_id, due_date=due_date, created_at=now)
+        )
