@@ -35,6 +35,12 @@ from sqlalchemy.engine import Connection, Engine
 from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
 from taskflow.adapters.sqlalchemy.errors import translate
+from taskflow.adapters.sqlalchemy.notifications import (
+    SqlDeliveryRepository,
+    SqlDueSoonRepository,
+    SqlNotificationRepository,
+    SqlPreferenceRepository,
+)
 from taskflow.adapters.sqlalchemy.outbox import SqlOutboxRepository
 from taskflow.adapters.sqlalchemy.repositories import (
     SqlActivityRepository,
@@ -117,6 +123,10 @@ class SqlAlchemyUnitOfWork:
         self.comments = SqlCommentRepository(task)
         self.activity = SqlActivityRepository(task)
         self.outbox = SqlOutboxRepository(self._outbox_connections)
+        self.notifications = SqlNotificationRepository(auth)
+        self.deliveries = SqlDeliveryRepository(auth)
+        self.preferences = SqlPreferenceRepository(auth)
+        self.due_soon = SqlDueSoonRepository(task)
 
     def _source(self, side: str) -> Any:
         return lambda: self.connection(side)
