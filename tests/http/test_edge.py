@@ -8,6 +8,7 @@ import logging
 
 import pytest
 from httpkit import PASSWORD, assert_clean_error, build_api
+from pydantic import SecretStr
 
 from taskflow.adapters.web import WebConfig
 from taskflow.errors import StorageUnavailable
@@ -202,8 +203,6 @@ def test_ready_is_503_when_the_database_does_not_answer(server, tf, monkeypatch)
 
 
 def test_ready_checks_redis_when_configured(server, tf):
-    from pydantic import SecretStr
-
     config = WebConfig(rate_limit=None, redis_url=SecretStr("redis://127.0.0.1:1/0"))
     reply = build_api(server, tf, config).get("/ready")
     assert reply.status == 503

@@ -12,7 +12,7 @@ same ``InvalidInput`` either way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
@@ -37,11 +37,16 @@ __all__ = [
     "InviteOut",
     "LoginIn",
     "LoginOut",
+    "MarkedReadOut",
     "MemberOut",
+    "NotificationListQuery",
+    "NotificationOut",
     "PageOut",
     "PageQuery",
     "PasswordChangeIn",
     "PasswordResetIn",
+    "PreferencesIn",
+    "PreferencesOut",
     "ReadyOut",
     "RefreshIn",
     "SessionOut",
@@ -55,6 +60,7 @@ __all__ = [
     "TeamOut",
     "TokenIn",
     "TransferIn",
+    "UnreadCountOut",
     "UserOut",
     "UserRefOut",
     "UserWithTeamsOut",
@@ -337,6 +343,50 @@ class CommentOut(_Out):
     updated_at: datetime
 
 
+# --- notifications ---------------------------------------------------------------------
+
+
+class NotificationOut(_Out):
+    id: UUID
+    type: str = Field(description="task.assigned, task.completed, task.due_soon, invite.created...")
+    text: str = Field(description="Rendered in the recipient's language.")
+    data: dict[str, Any] = Field(description="The ids a client needs (task_id, team_id...).")
+    created_at: datetime
+    read_at: datetime | None
+    archived_at: datetime | None
+
+
+class UnreadCountOut(_Out):
+    unread: int
+
+
+class MarkedReadOut(_Out):
+    marked_read: int = Field(description="How many notifications were marked read.")
+
+
+class PreferencesIn(_In):
+    """Only the fields sent change. Quiet hours are set (or cleared with null) together."""
+
+    email: dict[str, bool] | None = Field(
+        default=None, description='Mail on or off per type, e.g. {"task.completed": false}.'
+    )
+    quiet_hours_start: time | None = Field(default=None, description="HH:MM, wall clock.")
+    quiet_hours_end: time | None = Field(default=None, description="HH:MM, wall clock.")
+    timezone: str | None = Field(default=None, description="IANA zone, e.g. Asia/Tehran.")
+    language: Literal["fa", "en"] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+
+class PreferencesOut(_Out):
+    email: dict[str, bool] = Field(description="Whether each type is also mailed.")
+    quiet_hours_start: time | None
+    quiet_hours_end: time | None
+    timezone: str
+    language: str
+
+
 # --- query strings ---------------------------------------------------------------------
 
 
@@ -366,6 +416,11 @@ class TaskListQuery(PageQuery):
 
     def filters(self) -> dict[str, Any]:
         return self.model_dump()
+
+
+class NotificationListQuery(PageQuery):
+    unread_only: bool = False
+    include_archived: bool = False
 
 
 LIST_QUERY_FIELDS = frozenset({"status", "priority"})

@@ -9,6 +9,8 @@ from taskflow.adapters.web.schemas import (
     InviteOut,
     LoginOut,
     MemberOut,
+    NotificationOut,
+    PreferencesOut,
     SessionOut,
     SignupOut,
     TaskOut,
@@ -17,6 +19,7 @@ from taskflow.adapters.web.schemas import (
     UserRefOut,
     UserWithTeamsOut,
 )
+from taskflow.domain.notifications import Notification, NotificationPreferences, NotificationType
 from taskflow.services.auth import AuthResult, SessionInfo, UserProfile
 from taskflow.services.comments import CommentView
 from taskflow.services.invites import InviteInfo
@@ -28,6 +31,8 @@ __all__ = [
     "invite_out",
     "login_out",
     "member_out",
+    "notification_out",
+    "preferences_out",
     "session_out",
     "signup_out",
     "task_out",
@@ -123,4 +128,26 @@ def invite_out(invite: InviteInfo) -> InviteOut:
         expires_at=invite.expires_at,
         created_by=invite.created_by,
         created_at=invite.created_at,
+    )
+
+
+def notification_out(notification: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=notification.id,
+        type=notification.type.value,
+        text=notification.text,
+        data=notification.data,
+        created_at=notification.created_at,
+        read_at=notification.read_at,
+        archived_at=notification.archived_at,
+    )
+
+
+def preferences_out(preferences: NotificationPreferences) -> PreferencesOut:
+    return PreferencesOut(
+        email={kind.value: preferences.wants_email(kind) for kind in NotificationType},
+        quiet_hours_start=preferences.quiet_hours_start,
+        quiet_hours_end=preferences.quiet_hours_end,
+        timezone=preferences.timezone,
+        language=preferences.language,
     )
