@@ -73,9 +73,12 @@ COMMANDS: tuple[Command, ...] = (
     # Issue 4 (SQL helper): `taskflow db upgrade|current`, e.g.
     # Command("db", "apply or show the database migrations",
     #         "taskflow.adapters.sqlalchemy.cli:configure_db_command", extra="sqlalchemy"),
-    # Issue 6 (web helper): `taskflow serve`, e.g.
-    # Command("serve", "run the reference HTTP server",
-    #         "taskflow.adapters.fastapi.cli:configure_serve_command", extra="fastapi"),
+    Command(
+        "serve",
+        "run the reference HTTP server (FastAPI, or Flask with --app flask)",
+        "taskflow.adapters.serve:configure_serve_command",
+        extra="fastapi",
+    ),
     Command(
         "worker",
         "run the relay, the event consumers, the mail delivery and the periodic jobs",

@@ -1,0 +1,174 @@
+"""``taskflow serve``: the reference HTTP server, ready with no set-up.
+
+    taskflow serve                      # FastAPI on uvicorn, http://127.0.0.1:8000
+    taskflow serve --app flask          # the Flask server on waitress
+    taskflow serve --host 0.0.0.0 --port 9000
+
+It builds the same app as ``examples/fastapi_app`` (or ``examples/flask_app``) from the
+installed package: ``Settings()`` from the environment and ``.env``; by default a SQLite
+file in ``TASKFLOW_DATA_DIR``, mail written as ``.eml`` files into its ``mail`` folder and
+the in-process queue. On start it applies the database migrations (what
+``taskflow db upgrade`` does; ``--skip-migrations`` when your deployment runs them
+itself) and starts the worker in a thread (``--no-worker`` when ``taskflow worker`` runs
+separately, e.g. with ``REDIS_URL``). ``DATABASE_URL``, ``REDIS_URL``, ``SMTP_*`` switch to
+PostgreSQL or MariaDB, Redis and a real mail server.
+
+Servers: uvicorn for FastAPI (an ASGI server). For Flask, waitress: a production-quality,
+pure-Python, multi-threaded WSGI server that runs everywhere Python does (Windows
+included), which is what Flask's own deployment docs suggest for that; werkzeug's
+built-in server is for development only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import TYPE_CHECKING, Any
+
+from taskflow.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from taskflow.bootstrap import TaskFlow
+    from taskflow.settings import Settings
+
+__all__ = ["configure_serve_command", "run_serve_command"]
+
+logger = logging.getLogger("taskflow.serve")
+
+APPS = ("fastapi", "flask")
+
+
+def configure_serve_command(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--app", choices=APPS, default="fastapi", help="which reference server (default: fastapi)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (default: 8000)")
+    parser.add_argument(
+        "--skip-migrations",
+        action="store_true",
+        help="do not apply the database migrations on start",
+    )
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the notification worker in this process (run `taskflow worker`)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=8, help="flask/waitress: worker threads (default: 8)"
+    )
+    parser.set_defaults(handler=run_serve_command)
+
+
+def run_serve_command(args: argparse.Namespace) -> int:
+    from taskflow.bootstrap import TaskFlow  # noqa: PLC0415 - only when run
+    from taskflow.settings import Settings  # noqa: PLC0415
+
+    if not 0 < args.port < 65536:
+        raise ConfigurationError("--port must be between 1 and 65535.")
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not args.skip_migrations:
+        apply_migrations(settings)
+    with TaskFlow.from_settings(settings) as tf:
+        worker = None if args.no_worker else _start_worker(tf, settings)
+        try:
+            logger.info(
+                "taskflow %s server on http://%s:%d (database: %s; mail: %s)",
+                args.app,
+                args.host,
+                args.port,
+                _describe_database(settings),
+                settings.smtp_host or settings.resolved_mail_dir(),
+            )
+            if args.app == "flask":
+                _serve_flask(tf, settings, args.host, args.port, args.threads)
+            else:
+                _serve_fastapi(tf, settings, args.host, args.port)
+        finally:
+            if worker is not None:
+                worker.stop(timeout=10)
+                worker.queue.close()
+    return 0
+
+
+def apply_migrations(settings: Settings) -> None:
+    """Bring every taskflow database to the latest schema (nothing for ``memory://``)."""
+    if settings.uses_memory_storage:
+        return
+    if settings.database_url is None:  # the embedded default: a SQLite file in data_dir
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        from taskflow.adapters.sqlalchemy import SqlStorage  # noqa: PLC0415
+    except ModuleNotFoundError as error:
+        raise ConfigurationError(
+            f"The database needs the optional dependency {error.name!r}: "
+            "pip install 'taskflow[sqlalchemy]'"
+        ) from None
+
+    def secret(value: Any) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    storage = SqlStorage.from_urls(
+        settings.resolved_database_url(),
+        auth_url=secret(settings.auth_database_url),
+        task_url=secret(settings.task_database_url),
+    )
+    try:
+        storage.upgrade()
+    finally:
+        storage.close()
+
+
+def _start_worker(tf: TaskFlow, settings: Settings) -> Any:
+    from taskflow.worker import build_worker  # noqa: PLC0415
+
+    worker = build_worker(tf, settings)
+    worker.start()
+    return worker
+
+
+def _describe_database(settings: Settings) -> str:
+    """What the log may say about the database: never the URL (it can hold a password)."""
+    if settings.uses_memory_storage:
+        return "in memory"
+    if settings.database_url is None:
+        return f"SQLite file in {settings.data_dir}"
+    return settings.resolved_database_url().split(":", 1)[0]
+
+
+def _serve_fastapi(tf: TaskFlow, settings: Settings, host: str, port: int) -> None:
+    import uvicorn  # noqa: PLC0415
+
+    from taskflow.adapters.fastapi import create_app  # noqa: PLC0415
+    from taskflow.adapters.web import WebConfig  # noqa: PLC0415
+
+    app = create_app(tf, WebConfig.from_settings(settings))
+    # access_log off: taskflow logs one line per request itself (with the path template
+    # and the request id). Forwarded headers are handled by taskflow's trusted proxies.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        proxy_headers=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _serve_flask(tf: TaskFlow, settings: Settings, host: str, port: int, threads: int) -> None:
+    try:
+        import waitress  # noqa: PLC0415
+    except ModuleNotFoundError:
+        raise ConfigurationError(
+            "'taskflow serve --app flask' needs waitress: pip install 'taskflow[flask]'"
+        ) from None
+
+    from taskflow.adapters.flask import create_app  # noqa: PLC0415
+    from taskflow.adapters.web import WebConfig  # noqa: PLC0415
+
+    app = create_app(tf, WebConfig.from_settings(settings))
+    waitress.serve(app, host=host, port=port, threads=threads, ident="taskflow")
