@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from crew import Crew
@@ -15,6 +15,7 @@ from taskflow import TaskFlow
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.domain.models import Priority, TaskStatus, UserRef
 from taskflow.errors import (
+    Conflict,
     InvalidInput,
     NotTeamMember,
     PermissionDenied,
@@ -680,3 +681,25 @@ def test_members_of_one_team_cannot_touch_another_teams_task(tf: TaskFlow, crew:
                 action()
     assert tf.tasks.get(crew.outsider, theirs.id) == theirs
     assert all(t.id != theirs.id for t in tf.tasks.list_mine(crew.owner).items)
+
+
+def test_concurrent_retries_with_one_key_make_one_task(
+    tf: TaskFlow, crew: Crew, events: RecordingEventPublisher
+) -> None:
+    barrier = threading.Barrier(6)
+    events.clear()
+
+    def create(_: int) -> UUID | str:
+        barrier.wait()
+        try:
+            return crew_task(tf, crew, idempotency_key="same-request").id
+        except Conflict:  # lost the race on a database: a retry returns the winner
+            return "conflict"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(create, range(6)))
+    page = tf.tasks.list_team(crew.owner, crew.team_id, with_total=True)
+    assert page.total == 1
+    assert {r for r in results if r != "conflict"} == {page.items[0].id}
+    assert len(events.named("task.created")) == 1
+    assert crew_task(tf, crew, idempotency_key="same-request").id == page.items[0].id
