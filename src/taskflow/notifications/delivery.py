@@ -66,10 +66,10 @@ def build_message(
     message["To"] = delivery.email or ""
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(idstring=str(delivery.id), domain="taskflow")
-    message["Content-Language"] = language
     message["X-Taskflow-Delivery"] = str(delivery.id)
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    message["Content-Language"] = language  # after the parts: set_content drops Content-*
     return message
 
 
