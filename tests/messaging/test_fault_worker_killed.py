@@ -1,0 +1,178 @@
+"""Fault: a worker is killed with SIGKILL in the middle of a batch of hundreds of mails.
+
+Real parts only: a SQLite file shared by the processes, a redis-server of the test's own,
+aiosmtpd on loopback, and ``taskflow worker`` processes. After a second worker starts,
+every mail arrives at the SMTP server; the only duplicate allowed is the one mail in
+flight at the kill (the server had accepted it, the worker died before recording it:
+SMTP cannot close that window; see docs/events.md)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from messaging_fakes import RecordingSmtpServer, RedisServer
+
+from taskflow import TaskFlow
+from taskflow.domain.models import Event
+from taskflow.events import INVITE_CREATED
+from taskflow.events import signal as event_signal
+from taskflow.settings import Settings, env_name
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+TASKS = 300
+MEMBERS = 4
+
+
+@pytest.fixture
+def smtp() -> Iterator[RecordingSmtpServer]:
+    server = RecordingSmtpServer(delay=0.004)  # ~250 mails/s at most: the kill lands mid-batch
+    server.start()
+    yield server
+    server.stop()
+
+
+def _environment(tmp_path: Path, redis_url: str, smtp_port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFLOW_")}
+    for field in Settings.model_fields:
+        env.pop(env_name(field), None)
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'taskflow.sqlite3'}",
+            "REDIS_URL": redis_url,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "SMTP_TLS": "none",
+            "SMTP_FROM": "TaskFlow <no-reply@example.com>",
+            "JWT_SECRET": "j" * 40,
+            "REFRESH_SECRET": "r" * 40,
+            "TASKFLOW_DATA_DIR": str(tmp_path / "data"),
+            "TASKFLOW_MAIL_RATE_LIMIT": "0",
+            "TASKFLOW_MAIL_CLAIM_TIMEOUT": "2s",
+            "TASKFLOW_MAIL_RETRY_BASE": "1s",
+            "TASKFLOW_ARGON2_MEMORY_KIB": "1024",
+            "TASKFLOW_ARGON2_TIME_COST": "1",
+            "TASKFLOW_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "taskflow", "worker", "--visibility-timeout", "2"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def _populate(tf: TaskFlow) -> None:
+    """An owner, MEMBERS members, and TASKS tasks assigned round-robin to the members."""
+    tokens: list[str] = []
+
+    def keep_token(_sender: object, event: Event) -> None:
+        tokens.append(str(event.payload["token"]))
+
+    event_signal(INVITE_CREATED).connect(keep_token)
+    try:
+        password = "correct horse battery"
+        owner = tf.auth.signup(email="owner@example.com", password=password, name="Owner")
+        team = tf.teams.create(owner.user.id, name="تیم")
+        members = []
+        for n in range(MEMBERS):
+            email = f"member{n}@example.com"
+            tf.invites.create(owner.user.id, team_id=team.id, email=email)
+            member = tf.auth.signup(email=email, password=password, name=f"Member {n}")
+            tf.invites.accept(member.user.id, tokens[-1])
+            members.append(member.user.id)
+    finally:
+        event_signal(INVITE_CREATED).disconnect(keep_token)
+    for n in range(TASKS):
+        tf.tasks.create(
+            owner.user.id, team.id, title=f"task-{n:03d}", assignee_id=members[n % MEMBERS]
+        )
+
+
+def _email_deliveries(tf: TaskFlow) -> list[Any]:
+    found, cursor = [], None
+    while True:
+        page = tf.notifications.deliveries(limit=100, cursor=cursor)
+        found += [d for d in page.items if d.channel == "email"]
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor
+
+
+def test_a_killed_worker_loses_no_mail(
+    tmp_path: Path,
+    own_redis: RedisServer,
+    smtp: RecordingSmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = _environment(tmp_path, own_redis.url, smtp.port)
+    for field in Settings.model_fields:
+        monkeypatch.delenv(env_name(field), raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    tf = TaskFlow.from_settings(Settings())  # the same database as the workers
+    with tf:
+        _populate(tf)
+        log = tmp_path / "worker.log"
+
+        first = _start_worker(env, log)
+        try:
+            assert _wait_for(lambda: len(smtp.received()) >= 100, 60), log.read_text()
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        finally:
+            first.kill()
+        at_kill = len(smtp.received())
+        assert at_kill < TASKS, "the first worker finished before the kill: no fault tested"
+
+        second = _start_worker(env, log)
+        try:
+
+            def all_sent() -> bool:
+                deliveries = _email_deliveries(tf)
+                return len(deliveries) >= TASKS and all(d.status == "sent" for d in deliveries)
+
+            assert _wait_for(all_sent, 90), log.read_text()
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(30) == 0, log.read_text()  # a clean stop on SIGTERM
+        finally:
+            second.kill()
+
+        deliveries = _email_deliveries(tf)
+        received = Counter(str(m["X-Taskflow-Delivery"]) for m in smtp.received())
+        expected = {str(d.id) for d in deliveries}
+        assert set(received) == expected  # every mail arrived, and nothing else
+        duplicates = {key: count for key, count in received.items() if count > 1}
+        assert sum(count - 1 for count in duplicates.values()) <= 1, duplicates
+        print(f"killed after {at_kill} mails; {len(expected)} sent; duplicates: {duplicates}")
+        titles = {
+            subject
+            for m in smtp.received()
+            for subject in [str(m["Subject"])]
+            if "task-" in subject
+        }
+        assert len({t[t.index("task-") : t.index("task-") + 8] for t in titles}) == TASKS
