@@ -422,3 +422,17 @@ def test_walking_all_pages_yields_every_task_once_in_order(
                 status=status_filter,
             )
             assert [t.id for t in seen] == expected_order(current, sort, order), (sort, order)
+
+
+def test_text_search_treats_wildcards_as_plain_text(tf: TaskFlow, crew: Crew) -> None:
+    for title in ("50% done", "500 done", "snake_case", "snakeXcase", "back\\slash"):
+        tf.tasks.create(crew.owner, crew.team_id, title=title)
+
+    def found(q: str) -> list[str]:
+        return sorted(t.title for t in tf.tasks.list_team(crew.owner, crew.team_id, q=q).items)
+
+    assert found("50%") == ["50% done"]
+    assert found("e_c") == ["snake_case"]
+    assert found("%") == ["50% done"]
+    assert found("\\") == ["back\\slash"]
+    assert found("Snake") == ["snakeXcase", "snake_case"]
