@@ -363,6 +363,7 @@ task_specs = st.lists(
             # 0 makes tasks share created_at (ties broken by id).
             "minutes_later": st.sampled_from([0, 0, 1, 5]),
             "touch_later": st.booleans(),
+            "second_team": st.sampled_from([0, 1]),
         }
     ),
     min_size=0,
@@ -382,21 +383,23 @@ task_specs = st.lists(
 )
 def test_walking_all_pages_yields_every_task_once_in_order(
     tf: TaskFlow,
-    crew: Crew,
+    make_user: Any,
     clock: FakeClock,
     *,
     specs: list[dict[str, Any]],
     limit: int,
     status_filter: Any,
 ) -> None:
-    # A fresh team per example, so examples do not see each other's tasks.
-    team_id = tf.teams.create(crew.owner, name="Property").id
+    # A fresh user with two fresh teams per example, so examples never see each other's
+    # tasks: "my tasks" spans both teams, the team list only the first.
+    owner = make_user(name="Walker")
+    teams = [tf.teams.create(owner, name=f"Property {i}").id for i in range(2)]
     made = []
     for spec in specs:
         clock.advance(minutes=spec["minutes_later"])
         task = tf.tasks.create(
-            crew.owner,
-            team_id,
+            owner,
+            teams[spec["second_team"]],
             title="t",
             priority=spec["priority"],
             status=spec["status"],
@@ -406,22 +409,20 @@ def test_walking_all_pages_yields_every_task_once_in_order(
     for task, spec in zip(made, specs, strict=True):
         if spec["touch_later"]:  # spread updated_at, leaving some ties
             clock.advance(minutes=spec["minutes_later"])
-            tf.tasks.update(crew.owner, task.id, title="touched")
-    current = [tf.tasks.get(crew.owner, t.id) for t in made]
+            tf.tasks.update(owner, task.id, title="touched")
+    current = [tf.tasks.get(owner, t.id) for t in made]
     wanted = {"todo"} if status_filter == "todo" else {"todo", "done"}
     if status_filter is not None:
         current = [t for t in current if t.status.value in wanted]
+    in_first_team = [t for t in current if t.team_id == teams[0]]
 
     for sort in ("created_at", "updated_at", "due_date", "priority"):
         for order in ("asc", "desc"):
-            seen = walk(
-                partial(tf.tasks.list_team, crew.owner, team_id),
-                sort=sort,
-                order=order,
-                limit=limit,
-                status=status_filter,
-            )
-            assert [t.id for t in seen] == expected_order(current, sort, order), (sort, order)
+            options = {"sort": sort, "order": order, "limit": limit, "status": status_filter}
+            team_walk = walk(partial(tf.tasks.list_team, owner, teams[0]), **options)
+            assert [t.id for t in team_walk] == expected_order(in_first_team, sort, order)
+            mine_walk = walk(partial(tf.tasks.list_mine, owner), **options)
+            assert [t.id for t in mine_walk] == expected_order(current, sort, order)
 
 
 def test_text_search_treats_wildcards_as_plain_text(tf: TaskFlow, crew: Crew) -> None:
