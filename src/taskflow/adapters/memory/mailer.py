@@ -15,9 +15,9 @@ class RecordingMailer:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.attempts = 0
-        self._failures: list[Exception] = []
+        self._failures: list[BaseException] = []
 
-    def fail_with(self, *errors: Exception) -> None:
+    def fail_with(self, *errors: BaseException) -> None:
         self._failures.extend(errors)
 
     async def send(self, message: EmailMessage) -> None:
