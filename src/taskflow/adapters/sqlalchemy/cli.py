@@ -1,0 +1,78 @@
+"""``taskflow db upgrade`` and ``taskflow db current``: taskflow's migrations on the
+database(s) the settings name (``DATABASE_URL``, or ``AUTH_DATABASE_URL`` and
+``TASK_DATABASE_URL``; the default is the SQLite file in ``TASKFLOW_DATA_DIR``).
+
+A read replica is never migrated: it follows its primary.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Engine
+
+from taskflow.adapters.sqlalchemy import SqlStorage
+from taskflow.adapters.sqlalchemy.migrate import current_revision, head_revision, upgrade
+from taskflow.errors import ConfigurationError, StorageUnavailable
+
+__all__ = ["configure_db_command", "run_db_current", "run_db_upgrade"]
+
+
+def configure_db_command(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+    up = actions.add_parser("upgrade", help="apply every pending migration")
+    up.add_argument("revision", nargs="?", default="head", help="target (default: head)")
+    up.set_defaults(handler=run_db_upgrade)
+    current = actions.add_parser("current", help="show the revision the database is at")
+    current.set_defaults(handler=run_db_current)
+
+
+def _primaries() -> tuple[SqlStorage, list[tuple[str, Engine]]]:
+    from taskflow.settings import Settings  # noqa: PLC0415 - read only when run
+
+    settings = Settings()
+    if settings.uses_memory_storage:
+        raise ConfigurationError("DATABASE_URL=memory:// has no schema to migrate.")
+
+    def secret(value: object) -> str | None:
+        getter = getattr(value, "get_secret_value", None)
+        return getter() if getter is not None else None
+
+    storage = SqlStorage.from_urls(
+        settings.resolved_database_url(),
+        auth_url=secret(settings.auth_database_url),
+        task_url=secret(settings.task_database_url),
+    )
+    databases = storage.databases
+    if not databases.separate:
+        return storage, [("database", databases.auth)]
+    return storage, [("auth database", databases.auth), ("task database", databases.task)]
+
+
+def run_db_upgrade(args: argparse.Namespace) -> int:
+    storage, primaries = _primaries()
+    try:
+        for label, engine in primaries:
+            upgrade(engine, args.revision)
+            print(f"{label}: at {current_revision(engine)} ({engine.dialect.name})")
+    except exc.OperationalError as error:
+        raise StorageUnavailable("Cannot reach the database; nothing was migrated.") from error
+    finally:
+        storage.close()
+    return 0
+
+
+def run_db_current(_args: argparse.Namespace) -> int:
+    storage, primaries = _primaries()
+    head = head_revision()
+    try:
+        for label, engine in primaries:
+            revision = current_revision(engine)
+            state = "up to date" if revision == head else f"behind: head is {head}"
+            print(f"{label}: {revision or 'empty (no taskflow tables)'} ({state})")
+    except exc.OperationalError as error:
+        raise StorageUnavailable("Cannot reach the database.") from error
+    finally:
+        storage.close()
+    return 0
