@@ -70,9 +70,12 @@ class Command:
 # The one place where subcommands are registered.
 COMMANDS: tuple[Command, ...] = (
     Command("version", "print taskflow's version", "taskflow.cli:configure_version_command"),
-    # Issue 4 (SQL helper): `taskflow db upgrade|current`, e.g.
-    # Command("db", "apply or show the database migrations",
-    #         "taskflow.adapters.sqlalchemy.cli:configure_db_command", extra="sqlalchemy"),
+    Command(
+        "db",
+        "apply or show the database migrations (upgrade, current)",
+        "taskflow.adapters.sqlalchemy.cli:configure_db_command",
+        extra="sqlalchemy",
+    ),
     Command(
         "serve",
         "run the reference HTTP server (FastAPI, or Flask with --app flask)",
