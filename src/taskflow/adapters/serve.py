@@ -25,7 +25,7 @@ import argparse
 import logging
 from typing import TYPE_CHECKING, Any
 
-from taskflow.errors import ConfigurationError
+from taskflow.errors import ConfigurationError, StorageUnavailable
 
 if TYPE_CHECKING:
     from taskflow.bootstrap import TaskFlow
@@ -102,6 +102,8 @@ def apply_migrations(settings: Settings) -> None:
     if settings.database_url is None:  # the embedded default: a SQLite file in data_dir
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
+        from sqlalchemy import exc  # noqa: PLC0415
+
         from taskflow.adapters.sqlalchemy import SqlStorage  # noqa: PLC0415
     except ModuleNotFoundError as error:
         raise ConfigurationError(
@@ -118,7 +120,9 @@ def apply_migrations(settings: Settings) -> None:
         task_url=secret(settings.task_database_url),
     )
     try:
-        storage.upgrade()
+        storage.upgrade()  # what `taskflow db upgrade` does
+    except exc.OperationalError as error:
+        raise StorageUnavailable("Cannot reach the database; nothing was migrated.") from error
     finally:
         storage.close()
 
