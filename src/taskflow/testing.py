@@ -22,6 +22,8 @@ from taskflow.adapters.memory import (
 from taskflow.adapters.memory.mailer import RecordingMailer
 from taskflow.bootstrap import TaskFlow
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
+from taskflow.notifications.config import NotificationConfig
+from taskflow.ports.notifications import Mailer
 
 __all__ = [
     "FAST_PASSWORD_HASHING",
@@ -76,7 +78,8 @@ def make_test_taskflow(
     publisher: RecordingEventPublisher | None = None,
     auth_config: AuthConfig = TEST_AUTH_CONFIG,
     invite_config: InviteConfig | None = None,
-    mailer: RecordingMailer | None = None,
+    mailer: Mailer | None = None,
+    notification_config: NotificationConfig | None = None,
 ) -> TaskFlow:
     """A ``TaskFlow`` on in-memory adapters with a fake clock, a recording publisher, a
     recording mailer and fast password hashing. Reach the fakes as ``tf.clock``,
@@ -91,4 +94,5 @@ def make_test_taskflow(
         invite_config=invite_config or InviteConfig(),
         password_hashing=FAST_PASSWORD_HASHING,
         mailer=mailer or RecordingMailer(),
+        notification_config=notification_config,
     )

@@ -3,8 +3,9 @@
 - Security: ``starttls`` (upgrade a plain connection; port 587), ``tls`` (implicit TLS;
   port 465) or ``none`` (a loopback test server only). Certificates are verified.
 - Login when a username is given; every command waits at most ``timeout`` seconds.
-- One connection is kept open and reused for the next messages (one at a time); any
-  failure drops it, and the next send connects again.
+- One connection is kept open and reused for the next messages (one at a time) until
+  ``aclose()``, which the delivery runner calls at the end of each pass; any failure
+  drops it, and the next send connects again.
 - Errors are classified for the delivery runner: connection refused, timeouts, a dropped
   connection and 4xx answers are ``TransientMailError`` (retried later); 5xx answers
   (and a server lacking a required extension) are ``PermanentMailError``. A recipient
@@ -15,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from email.message import EmailMessage
@@ -82,7 +84,11 @@ class SmtpMailer:
     def _lock_for_this_loop(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop: the old connection is unusable
-            self._loop, self._lock, self._client = loop, asyncio.Lock(), None
+            stale, self._client = self._client, None
+            if stale is not None:
+                with contextlib.suppress(RuntimeError):  # its loop may be closed
+                    stale.close()
+            self._loop, self._lock = loop, asyncio.Lock()
         assert self._lock is not None  # noqa: S101 - set just above
         return self._lock
 

@@ -117,10 +117,23 @@ class DeliveryRunner:
             return 0
         ready = self._prepare(claimed, claim_id, now)
         sent = 0
-        for item in ready:
-            if await self._send(item, claim_id):
-                sent += 1
+        try:
+            for item in ready:
+                if await self._send(item, claim_id):
+                    sent += 1
+        finally:
+            await self._release_mailer()
         return sent
+
+    async def _release_mailer(self) -> None:
+        """A mailer may hold a connection across the sends of one pass (SMTP does); it
+        is released at the end of the pass, so nothing outlives the event loop."""
+        close = getattr(self._mailer, "aclose", None)
+        if close is not None:
+            try:
+                await close()
+            except Exception:
+                logger.exception("closing the mailer's connection failed")
 
     def replay(self, delivery_id: UUID) -> Delivery:
         """Send a ``failed`` or ``dead`` delivery again, from a fresh count of attempts."""
