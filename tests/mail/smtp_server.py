@@ -29,6 +29,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    peer: object  # the client's (host, port): one per connection
 
 
 @dataclass
@@ -49,7 +50,12 @@ class ScriptedHandler:
         message = message_from_bytes(content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.received.append(
-            Received(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], message)
+            Received(
+                str(envelope.mail_from),
+                [str(r) for r in envelope.rcpt_tos],
+                message,
+                session.peer,
+            )
         )
         return "250 2.0.0 Ok: queued"
 
