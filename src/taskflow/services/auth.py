@@ -8,7 +8,8 @@ Rules (the user's guide is ``docs/auth.md``):
   answers an ``AuthResult`` and emits ``user.signup``.
 - Login answers the same ``InvalidCredentials`` for an unknown email and a wrong
   password, and does the same work for both: an unknown email is checked against a dummy
-  hash (made once, with the configured hasher). ``AuthConfig.lockout_threshold``
+  hash (made once, with the configured hasher); the only extra work for a known email
+  is writing the failure count, small next to argon2. ``AuthConfig.lockout_threshold``
   consecutive failures lock the account for ``lockout_duration``: ``AccountLocked`` (423),
   even with the right password. A success resets the count. A password reset lifts the
   lock, so a lock can never shut a user out for good. A hash made with outdated argon2
@@ -17,7 +18,9 @@ Rules (the user's guide is ``docs/auth.md``):
   ``TokenStore``. Refresh tokens live ``refresh_token_ttl`` (7 days) counted from the
   login: a session has a fixed end, refreshing does not extend it. Each refresh rotates
   the family's token; presenting an already-used refresh token is taken as theft and ends
-  the whole session (``RefreshTokenReused``), so the thief's newer token dies too.
+  the whole session (``RefreshTokenReused``), so the thief's newer token dies too. The
+  price: a client that retries a refresh whose answer it lost is taken for a thief and
+  must log in again (no grace period, on purpose).
 - Access tokens live ``access_token_ttl`` (15 minutes). ``validate_token`` refuses a
   token whose ``jti`` was denied (logout) or whose session ended (logout, reuse, password
   change or reset, "end session"), so ending a session takes effect at once.
@@ -373,7 +376,9 @@ class AuthService:
 
     def logout(self, access_token: str) -> None:
         """Refuse this access token until it expires and end its session (so its refresh
-        token dies too). Logging out twice with the same token is harmless."""
+        token dies too). Logging out twice with the same token is harmless; an expired
+        access token cannot log out (``TokenExpired``): refresh first, or use
+        ``end_session``."""
         now = self._clock.now()
         claims = self._codec.decode(access_token, TokenType.ACCESS, now=now)
         self._tokens.deny(claims.jti, claims.expires_at)
