@@ -49,7 +49,9 @@ def validate(model: type[M], /, **raw: Any) -> M:
 
 
 def normalize_email(value: str) -> str:
-    """Validate an email's syntax (no DNS lookups) and return it lower-cased."""
+    """Validate an email's syntax (no DNS lookups) and return it lower-cased, without the
+    spaces a form or a paste may leave around it."""
+    value = value.strip()
     if len(value) > 255:
         raise ValueError("must be at most 255 characters")
     try:

@@ -149,3 +149,11 @@ def test_the_password_is_never_in_the_result_repr(tf: TaskFlow) -> None:
     assert PASSWORD not in text
     assert result.token not in text
     assert result.refresh_token not in text
+
+
+def test_spaces_around_the_email_are_dropped_at_signup_as_at_login(tf: TaskFlow) -> None:
+    result = tf.auth.signup(email="  Sara@Example.com \t", password="long enough", name="Sara")
+    assert result.user.email == "sara@example.com"
+    assert tf.auth.login(email=" sara@example.com ", password="long enough").user.id == (
+        result.user.id
+    )
