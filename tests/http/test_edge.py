@@ -207,3 +207,11 @@ def test_ready_checks_redis_when_configured(server, tf):
     reply = build_api(server, tf, config).get("/ready")
     assert reply.status == 503
     assert reply.json()["checks"] == {"database": "ok", "redis": "unavailable"}
+
+
+def test_an_unreachable_limiter_storage_lets_requests_through(server, tf):
+    config = WebConfig(
+        rate_limit="1/minute", rate_limit_storage_url=SecretStr("redis://127.0.0.1:1/0")
+    )
+    api = build_api(server, tf, config)
+    assert [api.get("/teams").status for _ in range(3)] == [401, 401, 401]

@@ -1,0 +1,157 @@
+"""Mounting taskflow in an existing app: choosing areas and a prefix, using the
+dependencies/helpers in the application's own endpoints, the application-factory pattern,
+the thread pool, Sentry. (The REST contract itself is in the other files.)"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import httpx
+import pytest
+import sentry_sdk
+from fastapi import Depends, FastAPI
+from flask import Flask
+from httpkit import PASSWORD
+from pydantic import SecretStr
+from starlette.testclient import TestClient
+
+from taskflow.adapters.fastapi import (
+    CurrentPrincipal,
+    TaskFlowDep,
+    mount_taskflow,
+    require_team_role,
+)
+from taskflow.adapters.flask import TaskFlowExtension, current_principal, get_taskflow
+from taskflow.adapters.web import WebConfig
+from taskflow.adapters.web import sentry as sentry_module
+from taskflow.errors import ConfigurationError
+
+CONFIG = WebConfig(rate_limit=None, auth_rate_limit=None)
+
+
+def _signup(tf, email="owner@example.com"):
+    return tf.auth.signup(email=email, password=PASSWORD, name="Owner")
+
+
+def test_fastapi_mounts_chosen_areas_under_a_prefix(tf):
+    app = FastAPI()
+    mount_taskflow(app, tf, CONFIG, areas=["auth"], prefix="/api")
+    client = TestClient(app)
+    signed_up = client.post(
+        "/api/auth/signup", json={"email": "a@example.com", "password": PASSWORD, "name": "A"}
+    )
+    assert signed_up.status_code == 201
+    assert client.get("/api/health").status_code == 200
+    headers = {"Authorization": f"Bearer {signed_up.json()['token']}"}
+    assert client.get("/api/teams", headers=headers).status_code == 404  # not mounted
+    assert client.get("/auth/me", headers=headers).status_code == 404
+
+
+def test_fastapi_refuses_an_unknown_area(tf):
+    with pytest.raises(ConfigurationError, match="reports"):
+        mount_taskflow(FastAPI(), tf, CONFIG, areas=["auth", "reports"])
+
+
+def test_fastapi_dependencies_serve_the_applications_own_endpoints(tf):
+    app = FastAPI()
+    mount_taskflow(app, tf, CONFIG)
+
+    @app.get("/mine")
+    def mine(principal: CurrentPrincipal, taskflow: TaskFlowDep) -> dict[str, int]:
+        return {"teams": len(taskflow.teams.list_mine(principal.user_id))}
+
+    @app.get("/teams/{team_id}/report", dependencies=[Depends(require_team_role("admin"))])
+    def report(team_id: str) -> dict[str, str]:
+        return {"team": team_id}
+
+    owner = _signup(tf)
+    member = _signup(tf, "member@example.com")
+    team = tf.teams.create(owner.user.id, name="T")
+    client = TestClient(app)
+    owner_headers = {"Authorization": f"Bearer {owner.token}"}
+    assert client.get("/mine", headers=owner_headers).json() == {"teams": 1}
+    assert client.get("/mine").status_code == 401
+    assert client.get(f"/teams/{team.id}/report", headers=owner_headers).status_code == 200
+    member_headers = {"Authorization": f"Bearer {member.token}"}
+    outsider = client.get(f"/teams/{team.id}/report", headers=member_headers)
+    assert outsider.status_code == 403
+    assert outsider.json()["error"]["code"] == "not_team_member"
+
+
+def test_flask_application_factory_areas_prefix_and_own_views(tf):
+    extension = TaskFlowExtension()
+
+    def create_app() -> Flask:
+        app = Flask(__name__)
+        extension.init_app(app, tf, CONFIG, areas=["auth", "teams"], url_prefix="/api")
+
+        @app.get("/mine")
+        def mine() -> dict[str, int]:
+            return {"teams": len(get_taskflow().teams.list_mine(current_principal().user_id))}
+
+        return app
+
+    owner = _signup(tf)
+    tf.teams.create(owner.user.id, name="T")
+    client = create_app().test_client()
+    headers = {"Authorization": f"Bearer {owner.token}"}
+    assert client.get("/api/teams", headers=headers).status_code == 200
+    assert client.get("/api/me/tasks", headers=headers).status_code == 404  # not registered
+    assert client.get("/mine", headers=headers).get_json() == {"teams": 1}
+    unauthenticated = client.get("/mine")
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.get_json()["error"]["code"] == "unauthenticated"
+
+
+def test_flask_extension_needs_the_services(tf):
+    with pytest.raises(ConfigurationError):
+        TaskFlowExtension(Flask(__name__))
+
+
+def test_fastapi_runs_service_calls_off_the_event_loop(tf, monkeypatch):
+    """A slow service call (a password hash, a query) must not stop other requests: the
+    blocked call waits for /health to be answered, which only happens if it runs in the
+    thread pool rather than on the event loop."""
+    app = FastAPI()
+    mount_taskflow(app, tf, CONFIG)
+    owner = _signup(tf)
+    entered, health_answered = threading.Event(), threading.Event()
+
+    def slow_list_mine(_user_id):
+        entered.set()
+        assert health_answered.wait(timeout=5), "the event loop was blocked"
+        return []
+
+    monkeypatch.setattr(tf.teams, "list_mine", slow_list_mine)
+
+    async def scenario() -> tuple[int, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            slow = asyncio.create_task(
+                client.get("/teams", headers={"Authorization": f"Bearer {owner.token}"})
+            )
+            assert await asyncio.to_thread(entered.wait, 5)  # the slow call is running
+            health = await client.get("/health")
+            health_answered.set()
+            return health.status_code, (await slow).status_code
+
+    assert asyncio.run(scenario()) == (200, 200)
+
+
+def test_sentry_starts_when_a_dsn_is_configured(tf, monkeypatch):
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(sentry_sdk, "init", lambda **options: started.append(options))
+    monkeypatch.setattr(sentry_module, "_initialised_dsn", None)
+    dsn = "https://public@sentry.example.com/1"
+    mount_taskflow(FastAPI(), tf, WebConfig(sentry_dsn=SecretStr(dsn)))
+    assert started == [{"dsn": dsn, "send_default_pii": False, "traces_sample_rate": 0.0}]
+    mount_taskflow(FastAPI(), tf, WebConfig())  # no DSN: nothing more
+    assert len(started) == 1
+
+
+def test_sentry_without_the_sdk_is_a_clear_configuration_error(tf, monkeypatch):
+    monkeypatch.setattr(sentry_module, "_initialised_dsn", None)
+    monkeypatch.setitem(__import__("sys").modules, "sentry_sdk", None)
+    with pytest.raises(ConfigurationError, match=r"taskflow\[sentry\]"):
+        mount_taskflow(FastAPI(), tf, WebConfig(sentry_dsn=SecretStr("https://k@s.example/1")))
