@@ -138,3 +138,28 @@ def test_a_moved_due_date_is_announced_again_for_the_new_day(
         "2024-02-02",
         "2024-02-05",
     ]
+
+
+def test_an_announcement_that_no_longer_holds_notifies_nobody(
+    tf: TaskFlow, events: RecordingEventPublisher, crew: Crew
+) -> None:
+    done = tf.tasks.create(
+        crew.owner, crew.team_id, title="Done", assignee_id=crew.assignee, due_date=TOMORROW
+    )
+    moved = tf.tasks.create(
+        crew.owner, crew.team_id, title="Moved", assignee_id=crew.assignee, due_date=TOMORROW
+    )
+    given = tf.tasks.create(
+        crew.owner, crew.team_id, title="Given", assignee_id=crew.assignee, due_date=TOMORROW
+    )
+    assert tf.notifications.run_due_soon() == 3
+    announced = {e.payload["task_id"]: e for e in events.named(TASK_DUE_SOON)}
+    # Before the worker handles the events: done, moved, given to someone else.
+    tf.tasks.complete(crew.owner, done.id)
+    tf.tasks.update(crew.owner, moved.id, due_date=date(2024, 2, 9))
+    tf.tasks.assign(crew.owner, given.id, crew.member)
+    for task in (done, moved, given):
+        event = announced[str(task.id)]
+        tf.notifications.handle_event(event)
+        assert tf.notifications.event_deliveries(event.id) == []
+    assert [n.type for n in tf.notifications.list(crew.assignee).items] == []

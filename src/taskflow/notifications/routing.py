@@ -7,7 +7,8 @@ task.assigned          task.assigned          email, in-app    the assignee (not
                                                                assigned the task themself)
 task.completed         task.completed         in-app           the task's creator (not when
                                                                they completed it themself)
-task.due_soon          task.due_soon          email, in-app    the assignee
+task.due_soon          task.due_soon          email, in-app    the assignee (if the task is
+                                                               still theirs, open, due then)
 invite.created         invite.created         email            the invited address
 user.signup            user.welcome           email            the new user
 user.verify_email      user.verify_email      email            that user (with the link)
@@ -29,7 +30,7 @@ from uuid import UUID
 import attrs
 from attrs import frozen
 
-from taskflow.domain.models import Event, Task, User
+from taskflow.domain.models import Event, Task, TaskStatus, User
 from taskflow.domain.notifications import Channel, NotificationType
 from taskflow.events import (
     INVITE_CREATED,
@@ -175,7 +176,11 @@ def _due_soon(
     if task is None or assignee is None:
         return ()
     context = _task_context(app_url, task)
-    context["due_date"] = str(payload.get("due_date") or context["due_date"])
+    # Changed since the job announced it (done, moved, given to someone else): the
+    # announcement no longer holds; the job announces a new due date by itself.
+    still_due = task.status is not TaskStatus.DONE and task.assignee_id == assignee_id
+    if not still_due or context["due_date"] != payload.get("due_date"):
+        return ()
     return (_for_user(route, assignee, context),)
 
 
