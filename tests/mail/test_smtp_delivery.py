@@ -40,7 +40,7 @@ def test_the_server_receives_the_persian_mail_for_the_assignee_escaped_in_html(
     smtp_server: SmtpServer,
 ) -> None:
     tf = smtp_taskflow(smtp_server.port, FakeClock())
-    assign_script_task(tf)
+    mail = assign_script_task(tf)
     assert deliver(tf) == 1
 
     [received] = smtp_server.received
@@ -57,6 +57,7 @@ def test_the_server_receives_the_persian_mail_for_the_assignee_escaped_in_html(
     assert "<script>alert(1)</script> گزارش" in text.get_content()
     html_text = html.get_content()
     assert '<html lang="fa" dir="rtl">' in html_text
+    assert message["Message-ID"] == f"<{mail.id}@taskflow.test>"
     assert "&lt;script&gt;alert(1)&lt;/script&gt; گزارش" in html_text
     assert "<script>" not in html_text
 

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 from uuid import UUID
 
 import attrs
@@ -65,12 +65,18 @@ def build_message(
     message["From"] = mail_from
     message["To"] = delivery.email or ""
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(idstring=str(delivery.id), domain="taskflow")
+    message["Message-ID"] = f"<{delivery.id}@{_domain_of(mail_from)}>"
     message["X-Taskflow-Delivery"] = str(delivery.id)
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
     message["Content-Language"] = language  # after the parts: set_content drops Content-*
     return message
+
+
+def _domain_of(mail_from: str) -> str:
+    """The sender's domain, for Message-IDs (``taskflow.invalid`` if it has none)."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2]
+    return domain if domain and "." in domain else "taskflow.invalid"
 
 
 @frozen
