@@ -26,7 +26,7 @@ import importlib
 import logging
 import signal
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from taskflow.events import EVENT_NAMES
 from taskflow.events import signal as event_signal
 from taskflow.messaging.consumer import EventConsumer, EventHandler
 from taskflow.messaging.relay import OutboxRelay
+from taskflow.notifications.routing import ROUTES
 from taskflow.ports.messaging import Queue
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class Worker:
         jobs: Sequence[PeriodicJob] = (),
         consumer_batch_size: int = 10,
         receive_timeout: float = 1.0,
+        event_names: Collection[str] | None = None,
         delivery_interval: float = 1.0,
         stop_timeout: float = 60.0,
     ) -> None:
@@ -92,6 +94,8 @@ class Worker:
 
         - ``receive_timeout``: the longest wait for a message, hence for an idle consumer
           to notice a stop.
+        - ``event_names``: the events ``handler`` wants (others are acknowledged without
+          it); ``None``: all.
         - ``delivery_interval``: seconds between delivery passes when nothing is due (a
           handled event wakes the loop at once).
         - ``stop_timeout``: how long ``stop`` waits for the work in hand."""
@@ -103,6 +107,7 @@ class Worker:
             self._handle_and_wake_delivery,
             batch_size=consumer_batch_size,
             receive_timeout=receive_timeout,
+            event_names=event_names,
         )
         self._deliver_due = deliver_due
         self._jobs = list(jobs)
@@ -289,6 +294,8 @@ def build_worker(
         queue = build_queue(settings) if settings is not None else _in_process_queue()
     if handler is None:
         handler = tf.notifications.handle_event
+        # Events that notify nobody (task.created...) skip the handler's transaction.
+        worker_options.setdefault("event_names", {route.event for route in ROUTES})
     if deliver_due is None and tf.mailer is not None:
         deliver_due = tf.notifications.deliver_due
     if jobs is None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from taskflow.adapters.inprocess_queue import InProcessQueue
 from taskflow.domain.models import Event
-from taskflow.events import TASK_CREATED, make_event
+from taskflow.events import TASK_ASSIGNED, TASK_CREATED, make_event
 from taskflow.messaging import EventConsumer
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)
@@ -77,3 +77,14 @@ def test_a_stop_finishes_the_message_in_hand_and_gives_back_the_rest() -> None:
     assert handled == events[:1]
     assert queue.drain_settled() == [events[0].id]
     assert [m.event for m in queue.receive(max_messages=10, timeout=0)] == events[1:]
+
+
+def test_events_the_handler_does_not_want_are_acknowledged_without_it() -> None:
+    queue, handled = InProcessQueue(), list[Event]()
+    wanted = make_event(TASK_ASSIGNED, {}, NOW)
+    unwanted = make_event(TASK_CREATED, {}, NOW)
+    queue.publish([unwanted, wanted])
+    consumer = EventConsumer(queue, handled.append, receive_timeout=0, event_names={TASK_ASSIGNED})
+    assert consumer.consume_once() == 2
+    assert handled == [wanted]
+    assert queue.drain_settled() == [unwanted.id, wanted.id]

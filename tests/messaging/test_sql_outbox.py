@@ -94,4 +94,3 @@ def test_two_relays_at_once_publish_every_event_exactly_once(sql_storage: Any) -
     published = Counter(event.id for queue in queues for event in queue.published)
     assert set(published) == {event.id for event in events}
     assert max(published.values()) == 1
-    assert all(queue.published for queue in queues)  # both relays did share the work

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from taskflow.domain.models import Event
 from taskflow.ports.messaging import Message, Queue
@@ -35,9 +35,13 @@ class EventConsumer:
         batch_size: int = 10,
         receive_timeout: float = 1.0,
         max_backoff: float = 30.0,
+        event_names: Collection[str] | None = None,
     ) -> None:
+        """``event_names``: the events the handler wants; the others are acknowledged
+        without calling it (``None``: every event)."""
         self._queue = queue
         self._handler = handler
+        self._event_names = frozenset(event_names) if event_names is not None else None
         self._batch_size = batch_size
         self._receive_timeout = receive_timeout
         self._max_backoff = max_backoff
@@ -56,6 +60,9 @@ class EventConsumer:
 
     def handle(self, message: Message) -> None:
         event = message.event
+        if self._event_names is not None and event.name not in self._event_names:
+            self._queue.ack(message)  # nothing to do for it here
+            return
         try:
             self._handler(event)
         except Exception as error:
