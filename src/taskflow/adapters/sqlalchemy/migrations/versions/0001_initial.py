@@ -107,7 +107,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=255), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("email_verified", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("email_verified", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
