@@ -122,7 +122,9 @@ def postgres_engine_url() -> Iterator[str]:
     except sa.exc.OperationalError as error:
         admin.dispose()
         _unreachable("postgres", error)
-    url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={RUN_NAME}"})
+    # synchronous_commit=off: a test database need not wait for the disk at each commit.
+    options = f"-csearch_path={RUN_NAME} -csynchronous_commit=off"
+    url = sa.make_url(POSTGRES_URL).update_query_dict({"options": options})
     yield url.render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.exec_driver_sql(f"DROP SCHEMA {RUN_NAME} CASCADE")
