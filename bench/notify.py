@@ -26,33 +26,39 @@ Redis: a redis-server of the benchmark's own, on a free port (both sides use it)
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
-import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-from collections import Counter
-from collections.abc import Callable
-from email.header import decode_header
-from email.parser import BytesParser
-from email.policy import compat32
 from pathlib import Path
-from typing import Any
 
-from aiosmtpd.controller import Controller
+# Run as `python bench/notify.py`, this folder would come first on sys.path, and its
+# http.py (the HTTP benchmark) would hide the standard library's `http` package.
+sys.path = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).parent]
 
-from taskflow import TaskFlow
-from taskflow.domain.models import Event
-from taskflow.events import INVITE_CREATED
-from taskflow.events import signal as event_signal
-from taskflow.settings import Settings, env_name
+import argparse  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from email.header import decode_header  # noqa: E402
+from email.parser import BytesParser  # noqa: E402
+from email.policy import compat32  # noqa: E402
+from typing import Any  # noqa: E402
+
+import redis  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+
+from taskflow import TaskFlow  # noqa: E402
+from taskflow.domain.models import Event  # noqa: E402
+from taskflow.events import INVITE_CREATED  # noqa: E402
+from taskflow.events import signal as event_signal  # noqa: E402
+from taskflow.settings import Settings, env_name  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 TITLE = re.compile(r"bench-(\d{5})")
@@ -75,7 +81,7 @@ class SmtpRecorder:
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
         # Headers only, with the fast compat32 policy: the server must cost both sides
         # as little as possible (it shares the machine's two cores with them).
         headers = HEADER_PARSER.parsebytes(envelope.content, headersonly=True)
@@ -140,6 +146,11 @@ class RedisServer:
         except OSError:
             return False
 
+    def flush(self) -> None:
+        client = redis.Redis.from_url(self.url)
+        client.flushall()
+        client.close()
+
     def stop(self) -> None:
         self._process.terminate()
         self._process.wait(10)
@@ -154,7 +165,7 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
     return condition()
 
 
-def summarize(name: str, recorder: SmtpRecorder, mails: int) -> dict[str, Any]:
+def summarize(name: str, recorder: SmtpRecorder, mails: int) -> dict[str, float]:
     arrivals = sorted(recorder.arrivals)
     seen = Counter(number for _, number in arrivals)
     lost = mails - len(seen)
@@ -163,7 +174,8 @@ def summarize(name: str, recorder: SmtpRecorder, mails: int) -> dict[str, Any]:
     rate = (len(arrivals) - 1) / span if len(arrivals) > 1 else 0.0
     print(
         f"{name:>9}: {rate:8.1f} mails/s  ({len(arrivals)} mails in {span:.2f}s; "
-        f"lost {lost}, duplicated {duplicated})"
+        f"lost {lost}, duplicated {duplicated})",
+        flush=True,
     )
     return {"rate": rate, "lost": lost, "duplicated": duplicated}
 
@@ -207,7 +219,7 @@ def populate(tf: TaskFlow, mails: int, members: int) -> float:
 
     event_signal(INVITE_CREATED).connect(keep_token)
     try:
-        password = "correct horse battery"
+        password = "correct horse battery"  # noqa: S105 - a benchmark account
         owner = tf.auth.signup(email="owner@example.com", password=password, name="Owner")
         team = tf.teams.create(owner.user.id, name="تیم بنچمارک")
         member_ids = []
@@ -228,9 +240,9 @@ def populate(tf: TaskFlow, mails: int, members: int) -> float:
 
 
 def run_taskflow(
-    args: argparse.Namespace, workdir: Path, redis: RedisServer, smtp: SmtpRecorder
+    args: argparse.Namespace, workdir: Path, redis_server: RedisServer, smtp: SmtpRecorder
 ) -> dict[str, Any]:
-    env = taskflow_environment(workdir, redis.url, smtp.port, args.database_url)
+    env = taskflow_environment(workdir, redis_server.url, smtp.port, args.database_url)
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
@@ -277,31 +289,35 @@ def _empty_database(tf: TaskFlow) -> None:
 
 
 def run_celery(
-    args: argparse.Namespace, workdir: Path, redis: RedisServer, smtp: SmtpRecorder
+    args: argparse.Namespace, workdir: Path, redis_server: RedisServer, smtp: SmtpRecorder
 ) -> dict[str, Any] | None:
     venv = Path(args.celery_venv)
     if not (venv / "bin" / "celery").exists():
         print(f"   celery: skipped, no Celery in {venv} (see this file's docstring)")
         return None
+    # The Celery app runs from a folder of its own (bench/ holds http.py, see the top).
+    app_dir = workdir / "celery-app"
+    app_dir.mkdir(exist_ok=True)
+    shutil.copy(BENCH_DIR / "celery_notify_app.py", app_dir)
     env = dict(os.environ)
     env.update(
         {
-            "BENCH_REDIS_URL": redis.url,
+            "BENCH_REDIS_URL": redis_server.url,
             "BENCH_SMTP_PORT": str(smtp.port),
             "BENCH_QUEUE": "bench-notify",
-            "PYTHONPATH": str(BENCH_DIR),
+            "PYTHONPATH": str(app_dir),
         }
     )
     subprocess.run(  # noqa: S603
         [
             str(venv / "bin" / "python"),
-            str(BENCH_DIR / "celery_notify_app.py"),
+            str(app_dir / "celery_notify_app.py"),
             "enqueue",
             str(args.mails),
         ],
         env=env,
         check=True,
-        cwd=BENCH_DIR,
+        cwd=app_dir,
     )
     log = workdir / "celery.log"
     with log.open("ab") as output:
@@ -322,7 +338,7 @@ def run_celery(
                 "bench-notify",
             ],
             env=env,
-            cwd=BENCH_DIR,
+            cwd=app_dir,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -340,26 +356,52 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--members", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each")
     parser.add_argument("--celery-venv", default="/tmp/bench-venv")  # noqa: S108
-    parser.add_argument("--database-url", help="default: a new SQLite file")
+    parser.add_argument("--database-url", help="default: a new SQLite file per round")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
-    asyncio.set_event_loop_policy(None)
+    ours: list[dict[str, float]] = []
+    theirs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="taskflow-bench-") as tmp:
-        workdir = Path(tmp)
-        redis = RedisServer(workdir)
+        redis_server = RedisServer(Path(tmp))
         try:
             with SmtpRecorder() as smtp:
                 print(
-                    f"{args.mails} task assignments -> mails; Redis {redis.url}, SMTP :{smtp.port}"
+                    f"{args.mails} task assignments -> mails, {args.rounds} rounds; "
+                    f"Redis {redis_server.url}, SMTP :{smtp.port}",
+                    flush=True,
                 )
-                ours = run_taskflow(args, workdir, redis, smtp)
-                smtp.reset()
-                theirs = run_celery(args, workdir, redis, smtp)
+                for round_number in range(args.rounds):
+                    workdir = Path(tmp) / f"round-{round_number}"
+                    workdir.mkdir()
+                    redis_server.flush()
+                    smtp.reset()
+                    ours.append(run_taskflow(args, workdir, redis_server, smtp))
+                    redis_server.flush()
+                    smtp.reset()
+                    result = run_celery(args, workdir, redis_server, smtp)
+                    if result is not None:
+                        theirs.append(result)
         finally:
-            redis.stop()
-    if theirs is not None and theirs["rate"] > 0:
-        print(f"    ratio: {ours['rate'] / theirs['rate']:.2f}x Celery (target >= 1.0x)")
+            redis_server.stop()
+    report("taskflow", ours)
+    if theirs:
+        report("celery", theirs)
+        ratio = statistics.median(r["rate"] for r in ours) / statistics.median(
+            r["rate"] for r in theirs
+        )
+        print(f"    ratio: {ratio:.2f}x Celery (medians; target >= 1.0x)")
+
+
+def report(name: str, results: list[dict[str, float]]) -> None:
+    rates = [r["rate"] for r in results]
+    print(
+        f"{name:>9}: median {statistics.median(rates):.1f} mails/s "
+        f"(rounds: {', '.join(f'{rate:.1f}' for rate in rates)}); "
+        f"lost {sum(int(r['lost']) for r in results)}, "
+        f"duplicated {sum(int(r['duplicated']) for r in results)}"
+    )
 
 
 if __name__ == "__main__":
