@@ -192,6 +192,13 @@ def sql_storage(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
+def postgres_storage(request: pytest.FixtureRequest) -> Any:
+    """A ``SqlStorage`` on this run's empty, migrated PostgreSQL schema (mark the test
+    ``@pytest.mark.postgres``)."""
+    return _storage_for(request, "postgres")
+
+
+@pytest.fixture
 def tf(
     request: pytest.FixtureRequest,
     clock: FakeClock,
