@@ -44,6 +44,11 @@ __all__ = [
 RUNTIME_STATE_KEY = "taskflow_runtime"
 
 
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in
+# its thread pool, and each hop there costs more than the work itself. Everything that
+# touches storage (token validation, the endpoints) stays ``def``, off the event loop.
+
+
 def get_runtime(request: Request) -> WebRuntime:
     runtime: WebRuntime | None = getattr(request.app.state, RUNTIME_STATE_KEY, None)
     if runtime is None:
@@ -51,7 +56,7 @@ def get_runtime(request: Request) -> WebRuntime:
     return runtime
 
 
-def get_taskflow(request: Request) -> TaskFlow:
+async def get_taskflow(request: Request) -> TaskFlow:
     return get_runtime(request).tf
 
 
@@ -63,7 +68,7 @@ _bearer = HTTPBearer(
 )
 
 
-def bearer_credentials(
+async def bearer_credentials(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> HTTPAuthorizationCredentials:
     """The bearer token of the request (not yet validated), or 401 without one."""
@@ -77,7 +82,7 @@ def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)],
 ) -> Principal:
     """The authenticated caller (a valid, unexpired, not revoked access token) or 401."""
-    return get_taskflow(request).auth.validate_token(credentials.credentials)
+    return get_runtime(request).tf.auth.validate_token(credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
