@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.orm import DeclarativeBase
 
 DATABASE_URL = os.environ["FASTAPI_USERS_DATABASE_URL"]
-SECRET = "benchmark-secret-that-is-long-enough-for-hs256"
+SECRET = "benchmark-secret-that-is-long-enough-for-hs256"  # noqa: S105 - benchmark only
 
 
 class Base(DeclarativeBase):

@@ -1,3 +1,4 @@
+# ruff: noqa: E402 - the imports follow the sys.path fix below, on purpose
 """HTTP benchmark (not a test): taskflow's FastAPI server against fastapi-users 15.
 
 Both servers run as ONE uvicorn worker process (same uvicorn, FastAPI and Starlette
@@ -29,28 +30,28 @@ from pathlib import Path
 # sys.path and would hide the standard library's `http` package from urllib.
 sys.path = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).parent]
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager  # noqa: E402
-from typing import Any  # noqa: E402
+from contextlib import contextmanager
+from typing import Any
 
-import psycopg  # noqa: E402
+import psycopg
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TASKFLOW_DB = "taskflow_bench"
 PEER_DB = "fastapi_users_bench"
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - a benchmark account
 
 
 # --- servers ----------------------------------------------------------------------------
@@ -103,8 +104,15 @@ def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"server did not start; see {WORKDIR}/server-{port}.log")
 
 
-def call(port: int, method: str, path: str, body: Any = None, token: str | None = None,
-         form: dict[str, str] | None = None) -> Any:
+def call(
+    port: int,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     data = None
     if form is not None:
@@ -113,7 +121,7 @@ def call(port: int, method: str, path: str, body: Any = None, token: str | None 
     elif body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(  # noqa: S310 - loopback only
+    request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}", data=data, headers=headers, method=method
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -177,7 +185,9 @@ async def load(port: int, request: bytes, connections: int, seconds: float) -> d
     }
 
 
-def measure(name: str, port: int, make_request: Callable[[], bytes], args: argparse.Namespace) -> dict[str, float]:
+def measure(
+    name: str, port: int, make_request: Callable[[], bytes], args: argparse.Namespace
+) -> dict[str, float]:
     request = make_request()
     asyncio.run(load(port, request, args.connections, args.warmup))  # warm caches and pools
     result = asyncio.run(load(port, request, args.connections, args.duration))
@@ -192,12 +202,16 @@ def measure(name: str, port: int, make_request: Callable[[], bytes], args: argpa
 
 
 def bench_taskflow(args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    recreate_database(args.pg, TASKFLOW_DB)
+    if args.taskflow_memory:
+        database_url = "memory://"
+    else:
+        recreate_database(args.pg, TASKFLOW_DB)
+        url = args.pg.replace("postgresql://", "postgresql+psycopg://", 1)
+        database_url = f"{url}/{TASKFLOW_DB}"
     port = free_port()
-    url = args.pg.replace("postgresql://", "postgresql+psycopg://", 1)
     env = {
         **os.environ,
-        "DATABASE_URL": f"{url}/{TASKFLOW_DB}",
+        "DATABASE_URL": database_url,
         "JWT_SECRET": "benchmark-jwt-secret-that-is-long-enough-0123",
         "REFRESH_SECRET": "benchmark-refresh-secret-long-enough-456789",
         "TASKFLOW_RATE_LIMIT": "100000000/minute",
@@ -205,16 +219,31 @@ def bench_taskflow(args: argparse.Namespace) -> dict[str, dict[str, float]]:
         "TASKFLOW_LOG_LEVEL": "WARNING",
         "TASKFLOW_DATA_DIR": str(WORKDIR / "taskflow-data"),
     }
-    command = [str(ROOT / ".venv" / "bin" / "taskflow"), "serve", "--port", str(port), "--no-worker"]
+    command = [
+        str(ROOT / ".venv" / "bin" / "taskflow"),
+        "serve",
+        "--port",
+        str(port),
+        "--no-worker",
+    ]
     with server(command, env, port, args.server_cpu):
-        signed_up = call(port, "POST", "/auth/signup", {"email": "bench@example.com", "password": PASSWORD, "name": "Bench"})
+        signed_up = call(
+            port,
+            "POST",
+            "/auth/signup",
+            {"email": "bench@example.com", "password": PASSWORD, "name": "Bench"},
+        )
         token = signed_up["token"]
-        team = call(port, "POST", "/teams", {"name": "Bench"}, token)
+        team = call(port, "POST", "/teams", {"name": "Bench"}, token=token)
         for number in range(60):
-            call(port, "POST", f"/teams/{team['id']}/tasks", {"title": f"Task {number}"}, token)
+            call(
+                port, "POST", f"/teams/{team['id']}/tasks", {"title": f"Task {number}"}, token=token
+            )
         body = json.dumps({"title": "A new task", "priority": "high"}).encode()
         return {
-            "me": measure("taskflow   GET /auth/me", port, lambda: raw_request("GET", "/auth/me", token), args),
+            "me": measure(
+                "taskflow   GET /auth/me", port, lambda: raw_request("GET", "/auth/me", token), args
+            ),
             "list": measure(
                 "taskflow   GET /teams/{id}/tasks (50)",
                 port,
@@ -237,29 +266,58 @@ def bench_fastapi_users(args: argparse.Namespace) -> dict[str, float]:
     env = {**os.environ, "FASTAPI_USERS_DATABASE_URL": f"{url}/{PEER_DB}"}
     python = str(Path(args.peer_venv) / "bin" / "python")
     shutil.copy(HERE / "fastapi_users_app.py", WORKDIR / "fastapi_users_app.py")
-    command = [python, "-m", "uvicorn", "fastapi_users_app:app", "--port", str(port),
-               "--no-access-log", "--log-level", "warning"]
+    command = [
+        python,
+        "-m",
+        "uvicorn",
+        "fastapi_users_app:app",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     with server(command, env, port, args.server_cpu):
         call(port, "POST", "/auth/register", {"email": "bench@example.com", "password": PASSWORD})
-        login = call(port, "POST", "/auth/jwt/login", form={"username": "bench@example.com", "password": PASSWORD})
+        login = call(
+            port,
+            "POST",
+            "/auth/jwt/login",
+            form={"username": "bench@example.com", "password": PASSWORD},
+        )
         token = login["access_token"]
-        return measure("fastapi-users GET /users/me", port, lambda: raw_request("GET", "/users/me", token), args)
+        return measure(
+            "fastapi-users GET /users/me",
+            port,
+            lambda: raw_request("GET", "/users/me", token),
+            args,
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--peer-venv", default="/tmp/fastapi-users-bench")
+    parser.add_argument("--peer-venv", default="/tmp/fastapi-users-bench")  # noqa: S108
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up first")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--taskflow-memory",
+        action="store_true",
+        help="run taskflow on the in-memory adapters: the cost of the web layer alone",
+    )
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU the server is pinned to")
     parser.add_argument("--client-cpu", type=int, default=1, help="CPU this load generator uses")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity") and args.client_cpu is not None:
         os.sched_setaffinity(0, {args.client_cpu})
 
-    print(f"{args.connections} connections, {args.duration:.0f} s each, one server process, loopback\n")
+    print(
+        f"{args.connections} connections, {args.duration:.0f} s each, "
+        "one server process, loopback\n"
+    )
     peer = bench_fastapi_users(args)
     ours = bench_taskflow(args)
     ratio = ours["me"]["rps"] / peer["rps"]
