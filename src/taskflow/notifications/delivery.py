@@ -25,7 +25,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
 from uuid import UUID
 
 import attrs
@@ -39,9 +38,10 @@ from taskflow.domain.notifications import (
 from taskflow.errors import Conflict, DeliveryNotFound, PermanentMailError, TransientMailError
 from taskflow.ids import new_id
 from taskflow.notifications.config import NotificationConfig
+from taskflow.notifications.mime import build_message
 from taskflow.notifications.routing import SECRET_CONTEXT_KEYS, SECRET_LINK_TYPES
 from taskflow.notifications.schedule import backoff_delay, quiet_hours_end, rate_limit_free_at
-from taskflow.notifications.templates import RenderedMail, TemplateError, TemplateRenderer
+from taskflow.notifications.templates import TemplateError, TemplateRenderer
 from taskflow.ports.notifications import Mailer
 from taskflow.ports.services import Clock
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -52,31 +52,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 500
 REPLAYABLE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.DEAD})
-
-
-def build_message(
-    delivery: Delivery, rendered: RenderedMail, mail_from: str, language: str
-) -> EmailMessage:
-    """The MIME message: a plain-text part and an HTML alternative, UTF-8. Its
-    ``Message-ID`` is derived from the delivery id, so a receiving system can recognise
-    the one duplicate a crash can cause."""
-    message = EmailMessage()
-    message["Subject"] = rendered.subject
-    message["From"] = mail_from
-    message["To"] = delivery.email or ""
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = f"<{delivery.id}@{_domain_of(mail_from)}>"
-    message["X-Taskflow-Delivery"] = str(delivery.id)
-    message.set_content(rendered.text, subtype="plain", charset="utf-8")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
-    message["Content-Language"] = language  # after the parts: set_content drops Content-*
-    return message
-
-
-def _domain_of(mail_from: str) -> str:
-    """The sender's domain, for Message-IDs (``taskflow.invalid`` if it has none)."""
-    domain = parseaddr(mail_from)[1].rpartition("@")[2]
-    return domain if domain and "." in domain else "taskflow.invalid"
 
 
 @frozen
