@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+from httpkit import PASSWORD, build_api
 from starlette.testclient import TestClient
 
 from taskflow.adapters.fastapi import create_app as create_fastapi_app
 from taskflow.adapters.flask import create_app as create_flask_app
+from taskflow.testing import make_test_taskflow
 
 # The seed's endpoints (section 2 and 4), which must exist to the letter.
 SEED_ENDPOINTS = {
@@ -113,3 +115,56 @@ def test_the_docs_ui_is_served(tf):
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
+
+
+def _shape(value):
+    """The JSON's structure: keys and value types, not the values (ids differ)."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(item) for item in value]
+    return type(value).__name__
+
+
+IGNORED_HEADERS = {"date", "server", "content-length", "x-request-id", "etag"}
+
+
+def test_both_servers_answer_alike_status_headers_and_json_shape():
+    """The same conversation with each server: same statuses, same header names, same
+    JSON structure, request by request."""
+    transcripts = []
+    for kind in ("fastapi", "flask"):
+        api = build_api(kind, make_test_taskflow())
+        replies = []
+        signup = api.post(
+            "/auth/signup", {"email": "a@example.com", "password": PASSWORD, "name": "A"}
+        )
+        token = signup.json()["token"]
+        team = api.post("/teams", {"name": "T"}, token=token)
+        task_path = f"/teams/{team.json()['id']}/tasks"
+        task = api.post(task_path, {"title": "x", "due_date": "2024-03-01"}, token=token)
+        replies += [signup, team, task]
+        replies += [
+            api.get("/auth/me", token=token),
+            api.get(task_path, token=token),
+            api.patch(f"/tasks/{task.json()['id']}", {"title": None}, token=token),
+            api.delete(f"/tasks/{task.json()['id']}", token=token),
+            api.get("/teams/not-a-uuid", token=token),
+            api.get("/nowhere"),
+            api.post("/auth/login", content=b"{", headers={"Content-Type": "application/json"}),
+            api.post("/auth/login", {"email": "a@example.com", "password": "wrong one"}),
+            api.get("/notifications/preferences", token=token),
+        ]
+        transcripts.append(
+            [
+                (
+                    reply.status,
+                    sorted(set(reply.headers) - IGNORED_HEADERS),
+                    _shape(reply.json()) if reply.content else None,
+                )
+                for reply in replies
+            ]
+        )
+    fastapi_transcript, flask_transcript = transcripts
+    for number, (ours, theirs) in enumerate(zip(fastapi_transcript, flask_transcript, strict=True)):
+        assert ours == theirs, number

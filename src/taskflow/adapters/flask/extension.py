@@ -98,7 +98,9 @@ def _before_request() -> Response | None:
     g._taskflow_started = time.perf_counter()
     g._taskflow_request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
     if is_preflight(request.method, {k.lower(): v for k, v in request.headers.items()}):
-        return Response(status=204)
+        preflight = Response(status=204)
+        del preflight.headers["Content-Type"]
+        return preflight
     return None
 
 

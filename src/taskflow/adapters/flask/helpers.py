@@ -129,7 +129,9 @@ def reply(
 ) -> Response:
     """A JSON response of ``body`` (serialized exactly as FastAPI does), or an empty one."""
     if body is None:
-        return Response(status=status, headers=headers)
+        empty = Response(status=status, headers=headers)
+        del empty.headers["Content-Type"]  # nothing to type (Flask would say text/html)
+        return empty
     return Response(
         body.model_dump_json(), status=status, headers=headers, mimetype="application/json"
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from taskflow.adapters.fastapi.dependencies import (
@@ -76,7 +76,9 @@ def refresh(body: RefreshIn, tf: TaskFlowDep) -> LoginOut:
     return login_out(tf.auth.refresh(body.refresh_token))
 
 
-@router.post("/auth/logout", status_code=204, responses=error_responses(401))
+@router.post(
+    "/auth/logout", status_code=204, response_class=Response, responses=error_responses(401)
+)
 def logout(
     _principal: CurrentPrincipal,
     credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)],
@@ -117,7 +119,10 @@ def list_sessions(principal: CurrentPrincipal, tf: TaskFlowDep) -> PageOut[Sessi
 
 
 @router.delete(
-    "/auth/sessions/{session_id}", status_code=204, responses=error_responses(400, 401, 404)
+    "/auth/sessions/{session_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 404),
 )
 def end_session(session_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     """End one of the caller's sessions (its refresh token stops working)."""
@@ -131,7 +136,9 @@ def end_other_sessions(principal: CurrentPrincipal, tf: TaskFlowDep) -> EndedSes
     return EndedSessionsOut(ended=ended)
 
 
-@router.post("/auth/verify-email", status_code=204, responses=error_responses(401))
+@router.post(
+    "/auth/verify-email", status_code=204, response_class=Response, responses=error_responses(401)
+)
 def request_email_verification(principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     """Mail the caller a link to verify their email address."""
     tf.auth.request_email_verification(principal.user_id)
@@ -140,6 +147,7 @@ def request_email_verification(principal: CurrentPrincipal, tf: TaskFlowDep) -> 
 @router.post(
     "/auth/verify-email/confirm",
     status_code=204,
+    response_class=Response,
     dependencies=_strict,
     responses=error_responses(400, 410, 413),
 )
@@ -151,6 +159,7 @@ def verify_email(body: TokenIn, tf: TaskFlowDep) -> None:
 @router.post(
     "/auth/password-reset",
     status_code=204,
+    response_class=Response,
     dependencies=_strict,
     responses=error_responses(400, 413),
 )
@@ -163,6 +172,7 @@ def request_password_reset(body: EmailIn, tf: TaskFlowDep) -> None:
 @router.post(
     "/auth/password-reset/confirm",
     status_code=204,
+    response_class=Response,
     dependencies=_strict,
     responses=error_responses(400, 410, 413),
 )
@@ -171,7 +181,12 @@ def reset_password(body: PasswordResetIn, tf: TaskFlowDep) -> None:
     tf.auth.reset_password(body.token, body.new_password)
 
 
-@router.post("/auth/password", status_code=204, responses=error_responses(400, 401, 404, 413, 423))
+@router.post(
+    "/auth/password",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 404, 413, 423),
+)
 def change_password(body: PasswordChangeIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     """Change the password (the current one is required); other sessions end."""
     tf.auth.change_password(

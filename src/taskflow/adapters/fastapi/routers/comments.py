@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from taskflow.adapters.fastapi.dependencies import (
     CurrentPrincipal,
@@ -51,7 +51,10 @@ def edit_comment(
 
 
 @router.delete(
-    "/comments/{comment_id}", status_code=204, responses=error_responses(400, 401, 403, 404)
+    "/comments/{comment_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 403, 404),
 )
 def delete_comment(comment_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     """Delete a comment (its author, or an admin or owner of the team)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from taskflow.adapters.fastapi.dependencies import (
     CurrentPrincipal,
@@ -59,6 +59,7 @@ def mark_read(
 @router.post(
     "/notifications/{notification_id}/archive",
     status_code=204,
+    response_class=Response,
     responses=error_responses(400, 401, 404),
 )
 def archive(notification_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:

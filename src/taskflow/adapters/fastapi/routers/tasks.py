@@ -140,7 +140,12 @@ def update_task(
     return _with_etag(response, task)
 
 
-@router.delete("/tasks/{task_id}", status_code=204, responses=error_responses(400, 401, 403, 404))
+@router.delete(
+    "/tasks/{task_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 403, 404),
+)
 def delete_task(task_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     """Delete a task (creator, admin or owner); ``/restore`` undoes it."""
     tf.tasks.delete(principal.user_id, task_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from taskflow.adapters.fastapi.dependencies import (
     CurrentPrincipal,
@@ -54,7 +54,12 @@ def rename_team(
     return TeamOut.of(tf.teams.rename(principal.user_id, team_id, name=body.name))
 
 
-@router.delete("/teams/{team_id}", status_code=204, responses=error_responses(400, 401, 403, 404))
+@router.delete(
+    "/teams/{team_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 403, 404),
+)
 def delete_team(team_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     """Delete a team with its tasks (owner only)."""
     tf.teams.delete(principal.user_id, team_id)
@@ -78,6 +83,7 @@ def change_role(
 @router.delete(
     "/teams/{team_id}/members/{user_id}",
     status_code=204,
+    response_class=Response,
     responses=error_responses(400, 401, 403, 404, 409),
 )
 def remove_member(
@@ -87,7 +93,10 @@ def remove_member(
 
 
 @router.post(
-    "/teams/{team_id}/leave", status_code=204, responses=error_responses(400, 401, 403, 404, 409)
+    "/teams/{team_id}/leave",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 403, 404, 409),
 )
 def leave_team(team_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     """Leave a team (an owner must transfer ownership first: 409)."""
@@ -97,6 +106,7 @@ def leave_team(team_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> N
 @router.post(
     "/teams/{team_id}/transfer",
     status_code=204,
+    response_class=Response,
     responses=error_responses(400, 401, 403, 404, 409, 413),
 )
 def transfer_ownership(
@@ -113,7 +123,10 @@ def list_invites(team_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) ->
 
 
 @router.delete(
-    "/invites/{invite_id}", status_code=204, responses=error_responses(400, 401, 403, 404, 410)
+    "/invites/{invite_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 403, 404, 410),
 )
 def revoke_invite(invite_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
     tf.invites.revoke(principal.user_id, invite_id)
