@@ -343,3 +343,8 @@ def test_a_team_deleted_takes_its_tasks_comments_and_activity(
         uow.commit()
     with sql_storage.uow_factory(read_only=True) as uow:
         assert uow.tasks.get(task.id, include_deleted=True) is None
+
+
+def test_the_tasks_table_lists_its_columns_in_the_order_of_the_task_fields() -> None:
+    # The repository builds Task objects from rows positionally (the hot path of lists).
+    assert [f.name for f in attrs.fields(Task)] == [c.name for c in tables.tasks.columns]

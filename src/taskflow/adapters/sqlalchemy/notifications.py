@@ -25,6 +25,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy import exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.sql import ColumnElement
 
@@ -166,13 +167,30 @@ def _before(table: sa.Table, before: TimeKey | None) -> list[ColumnElement[bool]
 
 
 class _InsertOnce(_Repository):
-    def _insert_once(self, statement: sa.Insert) -> bool:
-        """Run an insert in a SAVEPOINT; False (and the unit still usable) if it hit a
-        unique key."""
+    def _run(self, statement: sa.Executable, values: dict[str, Any]) -> int:
+        """Execute with ``values`` as parameters (one cached statement, not one built per
+        call); returns the row count."""
+        try:
+            return self._connection().execute(statement, values).rowcount
+        except exc.SQLAlchemyError as error:
+            raise _translated(error) from error
+
+    def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """Insert unless a unique key is taken; return whether it was inserted. PostgreSQL
+        and SQLite say ``ON CONFLICT DO NOTHING`` (one statement; a concurrent insert of
+        the same key waits for the other transaction, then does nothing); MariaDB runs
+        the insert in a SAVEPOINT and reads the duplicate-key error."""
         connection = self._connection()
+        dialect = connection.dialect.name
+        if dialect in _ON_CONFLICT:
+            try:  # RETURNING tells whether a row went in (rowcount may be -1 here)
+                result = connection.execute(_insert_or_nothing(table, dialect), values)
+                return result.first() is not None
+            except exc.SQLAlchemyError as error:
+                raise _translated(error) from error
         try:
             with connection.begin_nested():
-                connection.execute(statement)
+                connection.execute(table.insert(), values)
         except exc.IntegrityError as error:
             if is_unique_violation(error):
                 return False
@@ -180,6 +198,24 @@ class _InsertOnce(_Repository):
         except exc.SQLAlchemyError as error:
             raise _translated(error) from error
         return True
+
+
+_ON_CONFLICT: Final = ("postgresql", "sqlite")
+_INSERT_OR_NOTHING: dict[tuple[str, str], sa.Executable] = {}
+
+
+def _insert_or_nothing(table: sa.Table, dialect: str) -> sa.Executable:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING <first key column>``, built once."""
+    key = (table.name, dialect)
+    statement = _INSERT_OR_NOTHING.get(key)
+    if statement is None:
+        first_key = next(iter(table.primary_key.columns))
+        if dialect == "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing().returning(first_key)
+        else:
+            statement = sqlite.insert(table).on_conflict_do_nothing().returning(first_key)
+        _INSERT_OR_NOTHING[key] = statement
+    return statement
 
 
 def _translated(error: exc.SQLAlchemyError) -> Exception:
@@ -204,22 +240,23 @@ def _notification(row: Row[Any]) -> Notification:
     )
 
 
-class SqlNotificationRepository(_Repository):
+class SqlNotificationRepository(_InsertOnce):
     _t = notifications
 
     def add(self, notification: Notification) -> None:
-        self._execute(
-            self._t.insert().values(
-                id=notification.id,
-                user_id=notification.user_id,
-                type=notification.type.value,
-                text=notification.text,
-                data=notification.data,
-                event_id=notification.event_id,
-                created_at=notification.created_at,
-                read_at=notification.read_at,
-                archived_at=notification.archived_at,
-            )
+        self._run(
+            self._t.insert(),
+            {
+                "id": notification.id,
+                "user_id": notification.user_id,
+                "type": notification.type.value,
+                "text": notification.text,
+                "data": notification.data,
+                "event_id": notification.event_id,
+                "created_at": notification.created_at,
+                "read_at": notification.read_at,
+                "archived_at": notification.archived_at,
+            },
         )
 
     def get(self, notification_id: UUID) -> Notification | None:
@@ -327,11 +364,20 @@ def _delivery_values(delivery: Delivery) -> dict[str, Any]:
     }
 
 
+_FINISH: Final = notification_log.update().where(
+    notification_log.c.id == sa.bindparam("b_id"),
+    notification_log.c.status == DeliveryStatus.SENDING.value,
+    notification_log.c.claim_id == sa.bindparam("b_claim_id"),
+)
+"""Store an attempt's outcome if the row is still ``sending`` under the caller's claim
+(one statement, cached; the SET columns are the parameters given)."""
+
+
 class SqlDeliveryRepository(_InsertOnce):
     _t = notification_log
 
     def add(self, delivery: Delivery) -> bool:
-        return self._insert_once(self._t.insert().values(_delivery_values(delivery)))
+        return self._insert_once(self._t, _delivery_values(delivery))
 
     def get(self, delivery_id: UUID) -> Delivery | None:
         row = self._execute(sa.select(self._t).where(self._t.c.id == delivery_id)).first()
@@ -376,19 +422,10 @@ class SqlDeliveryRepository(_InsertOnce):
         return [_delivery(row) for row in self._execute(claimed)]
 
     def finish(self, delivery: Delivery, claim_id: UUID) -> bool:
-        c = self._t.c
         values = _delivery_values(delivery)
         del values["id"]
-        statement = (
-            self._t.update()
-            .where(
-                c.id == delivery.id,
-                c.status == DeliveryStatus.SENDING.value,
-                c.claim_id == claim_id,
-            )
-            .values(values)
-        )
-        return self._rowcount(statement) == 1
+        values.update(b_id=delivery.id, b_claim_id=claim_id)
+        return self._run(_FINISH, values) == 1
 
     def update(self, delivery: Delivery) -> None:
         values = _delivery_values(delivery)
@@ -467,7 +504,7 @@ class SqlPreferenceRepository(_InsertOnce):
         update = self._t.update().where(self._t.c.user_id == preferences.user_id).values(values)
         if self._rowcount(update) == 1:
             return
-        if not self._insert_once(self._t.insert().values(user_id=preferences.user_id, **values)):
+        if not self._insert_once(self._t, {"user_id": preferences.user_id, **values}):
             self._execute(update)  # inserted by a concurrent unit meanwhile: ours wins
 
 
@@ -491,5 +528,5 @@ class SqlDueSoonRepository(_InsertOnce):
 
     def mark(self, task_id: UUID, due_date: date, now: datetime) -> bool:
         return self._insert_once(
-            due_soon_reminders.insert().values(task_id=task_id, due_date=due_date, created_at=now)
+            due_soon_reminders, {"task_id": task_id, "due_date": due_date, "created_at": now}
         )

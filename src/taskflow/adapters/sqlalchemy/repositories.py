@@ -473,23 +473,46 @@ class SqlInviteRepository(_Repository):
 
 
 def _task(row: Row[Any]) -> Task:
+    # Positional: ``select(tasks)`` returns the table's columns in the order of the
+    # ``Task`` fields (the hot path of every list; attribute access by name is slower).
+    (
+        id_,
+        team_id,
+        title,
+        description,
+        status,
+        priority,
+        assignee_id,
+        created_by,
+        due_date,
+        completed_at,
+        created_at,
+        updated_at,
+        version,
+        deleted_at,
+        idempotency_key,
+    ) = row
     return Task(
-        id=row.id,
-        team_id=row.team_id,
-        title=row.title,
-        description=row.description,
-        status=TaskStatus(row.status),
-        priority=Priority(row.priority),
-        assignee_id=row.assignee_id,
-        created_by=row.created_by,
-        due_date=row.due_date,
-        completed_at=row.completed_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-        deleted_at=row.deleted_at,
-        idempotency_key=row.idempotency_key,
+        id_,
+        team_id,
+        title,
+        description,
+        _STATUS[status],
+        _PRIORITY[priority],
+        assignee_id,
+        created_by,
+        due_date,
+        completed_at,
+        created_at,
+        updated_at,
+        version,
+        deleted_at,
+        idempotency_key,
     )
+
+
+_STATUS: Final = {s.value: s for s in TaskStatus}
+_PRIORITY: Final = {p.value: p for p in Priority}
 
 
 def _task_values(task: Task) -> dict[str, Any]:

@@ -87,6 +87,13 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
             return value
         return value.replace(tzinfo=None)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name == "postgresql":
+            # timestamptz in a session whose time zone is UTC (engine.py sets it): psycopg
+            # already returns aware UTC datetimes; skip a Python call per value.
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None

@@ -207,7 +207,10 @@ class SqlAlchemyUnitOfWork:
                 if event_side(e) == side
             ]
             if rows:
-                self.connection(side).execute(t.outbox.insert(), rows)
+                # One row (the usual case) as a plain execute: cheaper than executemany.
+                self.connection(side).execute(
+                    t.outbox.insert(), rows[0] if len(rows) == 1 else rows
+                )
 
     def _close(self, *, commit: bool) -> None:
         """Commit (in the order opened: auth before task when a unit starts on the auth
