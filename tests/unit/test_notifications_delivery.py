@@ -4,6 +4,7 @@ after the last attempt and replayable, a dead worker's mail taken over, the rate
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 from uuid import UUID
 
 import pytest
@@ -18,10 +19,10 @@ from taskflow import (
     TransientMailError,
 )
 from taskflow.adapters.memory import RecordingEventPublisher
-from taskflow.events import TASK_ASSIGNED
+from taskflow.events import INVITE_CREATED, TASK_ASSIGNED
 from taskflow.ids import new_id
 from taskflow.notifications import Channel, Delivery, DeliveryStatus
-from taskflow.testing import FakeClock, RecordingMailer
+from taskflow.testing import FakeClock, RecordingMailer, make_test_taskflow
 
 
 class WorkerKilled(BaseException):
@@ -216,3 +217,35 @@ def test_the_rate_limit_is_per_recipient(
     tf.tasks.create(crew.owner, crew.team_id, title="Other", assignee_id=crew.member)
     handle_last(tf, events, TASK_ASSIGNED)
     assert deliver(tf) == limit + 1
+
+
+class SlowMailer(RecordingMailer):
+    """Each send takes ``seconds`` on the fake clock."""
+
+    def __init__(self, clock: FakeClock, seconds: float) -> None:
+        super().__init__()
+        self._clock, self._seconds = clock, seconds
+
+    async def send(self, message: EmailMessage) -> None:
+        self._clock.advance(seconds=self._seconds)
+        await super().send(message)
+
+
+def test_a_slow_pass_gives_back_what_it_cannot_send_within_its_claim(
+    events: RecordingEventPublisher, clock: FakeClock
+) -> None:
+    """A pass never sends past half its claim: the rest goes back to pending at once, so
+    no other worker can take a mail this one is still about to send."""
+    mailer = SlowMailer(clock, seconds=60)  # the claim is 5 minutes: 2.5 minutes of sends
+    tf = make_test_taskflow(clock=clock, publisher=events, mailer=mailer)
+    owner = tf.auth.signup(email="o@example.com", password="correct horse 1", name="O").user
+    team = tf.teams.create(owner.id, name="T")
+    for n in range(6):
+        tf.invites.create(owner.id, team_id=team.id, email=f"guest{n}@example.com")
+        tf.notifications.handle_event(events.named(INVITE_CREATED)[-1])
+
+    assert deliver(tf) == 3  # at 0, 1 and 2 minutes; at 3 minutes it stops
+    statuses = sorted(d.status for d in tf.notifications.deliveries().items)
+    assert statuses == ["pending"] * 3 + ["sent"] * 3
+    assert deliver(tf) == 3
+    assert len(mailer.messages) == 6

@@ -97,14 +97,38 @@ class DeliveryRunner:
         if not claimed:
             return 0
         ready = self._prepare(claimed, claim_id, now)
+        # Stop sending half-way through the claim: what is left goes back to `pending`
+        # for the next pass, rather than being sent after another worker took it over.
+        stop_at = now + self._config.claim_timeout / 2
         sent = 0
         try:
-            for item in ready:
+            for index, item in enumerate(ready):
+                if self._clock.now() >= stop_at:
+                    self._give_back([rest.delivery for rest in ready[index:]], claim_id)
+                    break
                 if await self._send(item, claim_id):
                     sent += 1
         finally:
             await self._release_mailer()
         return sent
+
+    def _give_back(self, deliveries: Sequence[Delivery], claim_id: UUID) -> None:
+        now = self._clock.now()
+        with self._uow() as uow:
+            for delivery in deliveries:
+                pending = attrs.evolve(
+                    delivery,
+                    status=DeliveryStatus.PENDING,
+                    next_attempt_at=now,
+                    updated_at=now,
+                    claim_id=None,
+                    claimed_until=None,
+                )
+                uow.deliveries.finish(pending, claim_id)
+            uow.commit()
+        logger.warning(
+            "sending is slow: %d delivery(ies) given back for the next pass", len(deliveries)
+        )
 
     async def _release_mailer(self) -> None:
         """A mailer may hold a connection across the sends of one pass (SMTP does); it
