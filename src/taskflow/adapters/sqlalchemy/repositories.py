@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -61,6 +61,21 @@ __all__ = [
 ]
 
 ConnectionSource = Callable[[], Connection]
+
+# The statements of the hottest reads (every call checks the team and the membership),
+# built once with named parameters: building and hashing a new statement per call costs
+# more than a small query's round trip.
+_USER_BY_ID: Final = sa.select(t.users).where(t.users.c.id == sa.bindparam("user_id"))
+_USERS_BY_IDS: Final = sa.select(t.users).where(
+    t.users.c.id.in_(sa.bindparam("user_ids", expanding=True))
+)
+_TEAM_BY_ID: Final = sa.select(t.teams).where(t.teams.c.id == sa.bindparam("team_id"))
+_MEMBERSHIP: Final = sa.select(t.team_members).where(
+    t.team_members.c.team_id == sa.bindparam("team_id"),
+    t.team_members.c.user_id == sa.bindparam("user_id"),
+)
+_TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
+_LIVE_TASK_BY_ID: Final = _TASK_BY_ID.where(t.tasks.c.deleted_at.is_(None))
 """Gives the connection (inside the unit's open transaction) a repository runs on."""
 
 
@@ -68,9 +83,11 @@ class _Repository:
     def __init__(self, connection: ConnectionSource) -> None:
         self._connection = connection
 
-    def _execute(self, statement: Executable) -> CursorResult[Any]:
+    def _execute(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> CursorResult[Any]:
         try:
-            return self._connection().execute(statement)
+            return self._connection().execute(statement, parameters)
         except exc.SQLAlchemyError as error:
             translated = translate(error)
             if translated is None:
@@ -135,7 +152,7 @@ class SqlUserRepository(_Repository):
             self._connection().execute(t.users.insert().values(_user_values(user)))
 
     def get(self, user_id: UUID) -> User | None:
-        row = self._execute(sa.select(t.users).where(t.users.c.id == user_id)).first()
+        row = self._execute(_USER_BY_ID, {"user_id": user_id}).first()
         return _user(row) if row else None
 
     def get_by_email(self, email: str) -> User | None:
@@ -146,7 +163,7 @@ class SqlUserRepository(_Repository):
         wanted = set(user_ids)
         if not wanted:
             return {}
-        rows = self._execute(sa.select(t.users).where(t.users.c.id.in_(wanted)))
+        rows = self._execute(_USERS_BY_IDS, {"user_ids": list(wanted)})
         return {row.id: _user(row) for row in rows}
 
     def update(self, user: User) -> None:
@@ -282,7 +299,7 @@ class SqlTeamRepository(_Repository):
         )
 
     def get(self, team_id: UUID) -> Team | None:
-        row = self._execute(sa.select(t.teams).where(t.teams.c.id == team_id)).first()
+        row = self._execute(_TEAM_BY_ID, {"team_id": team_id}).first()
         return _team(row) if row else None
 
     def update(self, team: Team) -> None:
@@ -336,10 +353,7 @@ class SqlMembershipRepository(_Repository):
             )
 
     def get(self, team_id: UUID, user_id: UUID) -> Membership | None:
-        statement = sa.select(self._t).where(
-            self._t.c.team_id == team_id, self._t.c.user_id == user_id
-        )
-        row = self._execute(statement).first()
+        row = self._execute(_MEMBERSHIP, {"team_id": team_id, "user_id": user_id}).first()
         return _membership(row) if row else None
 
     def list_for_team(self, team_id: UUID) -> Sequence[Membership]:
@@ -491,7 +505,7 @@ def _task(row: Row[Any]) -> Task:
         version,
         deleted_at,
         idempotency_key,
-    ) = row
+    ) = cast("tuple[Any, ...]", row)
     return Task(
         id_,
         team_id,
@@ -621,10 +635,8 @@ class SqlTaskRepository(_Repository):
             self._connection().execute(insert)
 
     def get(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:
-        statement = sa.select(self._t).where(self._t.c.id == task_id)
-        if not include_deleted:
-            statement = statement.where(self._t.c.deleted_at.is_(None))
-        row = self._execute(statement).first()
+        statement = _TASK_BY_ID if include_deleted else _LIVE_TASK_BY_ID
+        row = self._execute(statement, {"task_id": task_id}).first()
         return _task(row) if row else None
 
     def get_by_idempotency_key(self, team_id: UUID, created_by: UUID, key: str) -> Task | None:
