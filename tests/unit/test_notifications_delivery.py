@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -21,7 +22,7 @@ from taskflow import (
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import INVITE_CREATED, TASK_ASSIGNED
 from taskflow.ids import new_id
-from taskflow.notifications import Channel, Delivery, DeliveryStatus
+from taskflow.notifications import Channel, Delivery, DeliveryStatus, NotificationConfig
 from taskflow.testing import FakeClock, RecordingMailer, make_test_taskflow
 
 
@@ -249,3 +250,52 @@ def test_a_slow_pass_gives_back_what_it_cannot_send_within_its_claim(
     assert statuses == ["pending"] * 3 + ["sent"] * 3
     assert deliver(tf) == 3
     assert len(mailer.messages) == 6
+
+
+def test_a_broken_template_fails_the_mail_visibly_and_a_replay_after_the_fix_sends_it(
+    events: RecordingEventPublisher, tmp_path: Path
+) -> None:
+    subject = tmp_path / "fa" / "invite.created" / "subject.txt"
+    subject.parent.mkdir(parents=True)
+    subject.write_text("{{ no_such_variable }}", encoding="utf-8")
+    mailer = RecordingMailer()
+    tf = make_test_taskflow(
+        publisher=events,
+        mailer=mailer,
+        notification_config=NotificationConfig(template_dir=tmp_path),
+    )
+    owner = tf.auth.signup(email="o@example.com", password="correct horse 1", name="O").user
+    team = tf.teams.create(owner.id, name="T")
+    tf.invites.create(owner.id, team_id=team.id, email="guest@example.com")
+    event = events.named(INVITE_CREATED)[-1]
+    tf.notifications.handle_event(event)  # the event itself is not blocked
+
+    assert deliver(tf) == 0
+    [mail] = tf.notifications.event_deliveries(event.id)
+    failed = tf.notifications.get_delivery(mail.id)
+    assert failed.status is DeliveryStatus.FAILED
+    assert "no_such_variable" in (failed.last_error or "")
+
+    subject.write_text("دعوت به {{ team }}", encoding="utf-8")
+    tf.notifications.replay(mail.id)
+    assert deliver(tf) == 1
+    assert mailer.messages[0]["Subject"] == "دعوت به T"
+
+
+def test_a_broken_subject_template_does_not_block_the_in_app_notification(
+    events: RecordingEventPublisher, tmp_path: Path
+) -> None:
+    subject = tmp_path / "fa" / "task.assigned" / "subject.txt"
+    subject.parent.mkdir(parents=True)
+    subject.write_text("{% if %}", encoding="utf-8")  # does not even compile
+    tf = make_test_taskflow(
+        publisher=events, notification_config=NotificationConfig(template_dir=tmp_path)
+    )
+    owner = tf.auth.signup(email="o@example.com", password="correct horse 1", name="O").user
+    sara = tf.auth.signup(email="s@example.com", password="correct horse 2", name="S").user
+    team = tf.teams.create(owner.id, name="T")
+    tf.invites.create(owner.id, team_id=team.id, email="s@example.com")
+    tf.invites.accept(sara.id, events.named(INVITE_CREATED)[-1].payload["token"])
+    tf.tasks.create(owner.id, team.id, title="Report", assignee_id=sara.id)
+    tf.notifications.handle_event(events.named(TASK_ASSIGNED)[-1])
+    assert [n.text for n in tf.notifications.list(sara.id).items] == ["task.assigned: Report"]

@@ -196,10 +196,17 @@ class DeliveryRunner:
                 window_sends[delivery.recipient].append(now)
                 try:
                     rendered = self._renderer.mail(delivery.type, prefs.language, delivery.context)
+                    message = build_message(
+                        delivery, rendered, self._config.mail_from, prefs.language
+                    )
                 except TemplateError as error:
                     ready.append(_Ready(delivery, None, template_error=str(error)))
                     continue
-                message = build_message(delivery, rendered, self._config.mail_from, prefs.language)
+                except Exception as error:  # a mail that cannot be built never will be
+                    logger.exception("cannot build the mail of delivery %s", delivery.id)
+                    problem = f"cannot build the message: {type(error).__name__}: {error}"
+                    ready.append(_Ready(delivery, None, template_error=problem))
+                    continue
                 ready.append(_Ready(delivery, message))
             uow.commit()
         return ready

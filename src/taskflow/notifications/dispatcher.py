@@ -20,8 +20,8 @@ from taskflow.domain.notifications import (
     NotificationPreferences,
 )
 from taskflow.ids import new_id
-from taskflow.notifications.routing import plan_notifications
-from taskflow.notifications.templates import TemplateRenderer
+from taskflow.notifications.routing import Planned, plan_notifications
+from taskflow.notifications.templates import TemplateError, TemplateRenderer
 from taskflow.ports.services import Clock
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
 
@@ -83,15 +83,23 @@ class NotificationDispatcher:
                                 id=new_id(),
                                 user_id=plan.user_id,
                                 type=plan.type,
-                                text=self._renderer.subject(
-                                    plan.type, prefs.language, plan.context
-                                ),
+                                text=self._in_app_text(plan, prefs.language),
                                 data=_public_data(plan.context),
                                 event_id=event.id,
                                 created_at=now,
                             )
                         )
             uow.commit()
+
+    def _in_app_text(self, plan: Planned, language: str) -> str:
+        """The subject template's text; a broken (overriding) template must not block
+        the event, so it falls back to the type and title, and is logged."""
+        try:
+            return self._renderer.subject(plan.type, language, plan.context)
+        except TemplateError:
+            logger.exception("the in-app text of %s could not be rendered", plan.type.value)
+            title = plan.context.get("title") or plan.context.get("team") or ""
+            return f"{plan.type.value}: {title}".rstrip(": ")
 
 
 _PUBLIC_KEYS = ("task_id", "team_id", "title", "due_date", "user", "assigned_by")
