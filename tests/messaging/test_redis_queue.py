@@ -188,3 +188,15 @@ def test_an_unreachable_redis_is_a_storage_error() -> None:
     with pytest.raises(StorageUnavailable):
         queue.receive(max_messages=1, timeout=0.01)
     queue.close()
+
+
+def test_a_batch_is_acknowledged_in_one_call(redis_client: Any, redis_prefix: str) -> None:
+    queue = _queue(redis_client, redis_prefix, "w")
+    queue.publish([_event(n) for n in range(3)])
+    messages = _receive_until(queue, 3)
+    queue.ack_many(messages[:2])
+    assert queue.pending_count() == 1
+    assert redis_client.xlen(queue.stream) == 1
+    queue.ack_many([])
+    queue.ack_many(messages[2:])
+    assert queue.pending_count() == 0

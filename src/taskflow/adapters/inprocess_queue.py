@@ -87,8 +87,11 @@ class InProcessQueue:
                 self._changed.wait(max(remaining, 0.0))
 
     def ack(self, message: Message) -> None:
+        self.ack_many([message])
+
+    def ack_many(self, messages: Sequence[Message]) -> None:
         with self._changed:
-            self._settled.append(message.event.id)
+            self._settled.extend(message.event.id for message in messages)
 
     def retry(self, message: Message, error: str) -> None:
         with self._changed:

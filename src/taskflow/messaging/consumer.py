@@ -47,22 +47,35 @@ class EventConsumer:
         self._max_backoff = max_backoff
 
     def consume_once(self, stop: threading.Event | None = None) -> int:
-        """Receive one batch and handle it; returns how many messages were handled."""
+        """Receive one batch and work on it; returns how many messages were worked on
+        (handled, or handed back for a retry). The batch's successes are acknowledged
+        together at its end (one round trip); a crash before that repeats them, which
+        the idempotent handler absorbs."""
         messages = self._queue.receive(max_messages=self._batch_size, timeout=self._receive_timeout)
-        handled = 0
-        for index, message in enumerate(messages):
-            if stop is not None and stop.is_set():
-                self._give_back(messages[index:])
-                break
-            self.handle(message)
-            handled += 1
-        return handled
+        done: list[Message] = []
+        worked = 0
+        try:
+            for index, message in enumerate(messages):
+                if stop is not None and stop.is_set():
+                    self._give_back(messages[index:])
+                    break
+                if self._work(message):
+                    done.append(message)
+                worked += 1
+        finally:
+            self._queue.ack_many(done)
+        return worked
 
     def handle(self, message: Message) -> None:
+        """Handle one message and acknowledge it (or have it retried)."""
+        if self._work(message):
+            self._queue.ack(message)
+
+    def _work(self, message: Message) -> bool:
+        """True if the message is done (to acknowledge); False if it was retried."""
         event = message.event
         if self._event_names is not None and event.name not in self._event_names:
-            self._queue.ack(message)  # nothing to do for it here
-            return
+            return True  # nothing to do for it here
         try:
             self._handler(event)
         except Exception as error:
@@ -73,8 +86,8 @@ class EventConsumer:
                 message.attempt,
             )
             self._queue.retry(message, f"{type(error).__name__}: {error}")
-            return
-        self._queue.ack(message)
+            return False
+        return True
 
     def run(self, stop: threading.Event) -> None:
         failures = 0

@@ -83,6 +83,9 @@ class Queue(Protocol):
     def ack(self, message: Message) -> None:
         """The message's work reached a final state: never deliver it again."""
 
+    def ack_many(self, messages: Sequence[Message]) -> None:
+        """``ack`` for several messages at once (one round trip)."""
+
     def retry(self, message: Message, error: str) -> None:
         """The work failed: deliver the message again later, or move it to the dead
         letters if this was its last attempt."""

@@ -140,11 +140,17 @@ class RedisStreamQueue:
             return received
 
     def ack(self, message: Message) -> None:
+        self.ack_many([message])
+
+    def ack_many(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        receipts = [message.receipt for message in messages]
         with _unavailable_as_storage_error():
             pipe = self._redis.pipeline(transaction=True)
-            pipe.xack(self.stream, self.group, message.receipt)
+            pipe.xack(self.stream, self.group, *receipts)
             if self._delete_acknowledged:
-                pipe.xdel(self.stream, message.receipt)
+                pipe.xdel(self.stream, *receipts)
             pipe.execute()
 
     def retry(self, message: Message, error: str) -> None:
