@@ -660,7 +660,7 @@ class SqlTaskRepository(_Repository):
             raise VersionConflict()
 
     def list(self, query: TaskQuery) -> Slice[Task]:
-        rows = [_task(row) for row in self._execute(task_list_statement(query))]
+        rows = [_task(row) for row in self._execute(task_list_statement(query)).all()]
         total: int | None = None
         if query.with_total:
             count = sa.select(sa.func.count()).select_from(self._t).where(*_task_filters(query))

@@ -138,7 +138,8 @@ class SqlAlchemyUnitOfWork:
         if connection is None:
             try:
                 connection = engine.connect()
-                if self._read_only:
+                if self._read_only and engine.dialect.name == "sqlite":
+                    # Only SQLite's BEGIN reads it (execution options cost time per call).
                     connection.execution_options(**{READ_ONLY_OPTION: True})
                 connection.begin()
             except sa_exc.SQLAlchemyError as error:
