@@ -105,7 +105,11 @@ class SmtpMailer:
             start_tls=self.security == "starttls",
             tls_context=self._tls_context,
         )
-        await client.connect()
+        try:
+            await client.connect()  # TCP, greeting, EHLO, STARTTLS, login
+        except BaseException:
+            client.close()  # a half-open connection (refused TLS or login) is not kept
+            raise
         self._client = client
         return client
 
