@@ -83,7 +83,7 @@ class Worker:
         handler: EventHandler,
         deliver_due: DeliverDue | None = None,
         jobs: Sequence[PeriodicJob] = (),
-        consumer_batch_size: int = 10,
+        consumer_batch_size: int = 50,
         receive_timeout: float = 1.0,
         event_names: Collection[str] | None = None,
         delivery_interval: float = 1.0,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -232,12 +233,10 @@ class RedisStreamQueue:
                 raise
         self._group_ready = True
 
-    def _now_ms(self) -> int:
-        seconds, microseconds = self._redis.time()  # Redis's clock: every worker agrees
-        return int(seconds) * 1000 + int(microseconds) // 1000
-
     def _reclaim(self, max_messages: int) -> list[Message]:
-        now_ms = self._now_ms()
+        # When to look is this process's business (a local clock); how long a message
+        # has been idle is Redis's (XAUTOCLAIM's min-idle-time), so workers agree on it.
+        now_ms = int(time.monotonic() * 1000)
         if now_ms < self._next_reclaim_ms:
             return []
         self._next_reclaim_ms = now_ms + self._reclaim_interval_ms
