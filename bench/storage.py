@@ -201,6 +201,61 @@ def summary(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
+def breakdown(  # noqa: PLR0917 - a script's helper
+    tf: TaskFlow,
+    storage: SqlStorage,
+    raw: psycopg.Connection[Any],
+    owner_id: uuid.UUID,
+    team_id: uuid.UUID,
+    statements: list[Statement],
+    iterations: int,
+) -> None:
+    """Where the time of the first-page list goes, layer by layer (medians, ms)."""
+    from taskflow.adapters.sqlalchemy import repositories  # noqa: PLC0415
+    from taskflow.domain.models import TaskStatus  # noqa: PLC0415
+    from taskflow.domain.queries import TaskQuery  # noqa: PLC0415
+
+    query = TaskQuery((team_id,), statuses=(TaskStatus.TODO,), limit=50)
+    engine = storage.databases.task
+
+    def raw_psycopg() -> None:
+        replay(raw, statements, {}, commit=False)
+
+    def sqlalchemy_core() -> None:
+        with engine.connect() as connection:
+            connection.execute(repositories._TEAM_BY_ID, {"team_id": team_id}).all()
+            membership = {"team_id": team_id, "user_id": owner_id}
+            connection.execute(repositories._MEMBERSHIP, membership).all()
+            connection.execute(repositories.task_list_statement(query)).all()
+            connection.execute(repositories._USERS_BY_IDS, {"user_ids": [owner_id]}).all()
+
+    def adapter() -> None:
+        with storage.uow_factory(read_only=True) as uow:
+            uow.teams.get(team_id)
+            uow.members.get(team_id, owner_id)
+            uow.tasks.list(query)
+            uow.users.get_many([owner_id])
+
+    def service() -> None:
+        tf.tasks.list_team(owner_id, team_id, status="todo", limit=50)
+
+    layers = {
+        "raw psycopg, the same statements": raw_psycopg,
+        "SQLAlchemy Core, the same statements": sqlalchemy_core,
+        "taskflow's unit of work and repositories": adapter,
+        "the whole service call": service,
+    }
+    samples: dict[str, list[float]] = {name: [] for name in layers}
+    for _ in range(iterations):
+        for name, run in layers.items():
+            started = time.perf_counter()
+            run()
+            samples[name].append(time.perf_counter() - started)
+    print("\nfirst-page list, layer by layer (median ms):")
+    for name, values in samples.items():
+        print(f"  {name:<44}{statistics.median(values) * 1000:>8.3f}")
+
+
 def main() -> int:
     args = parse_args()
     url = sa.make_url(args.url)
@@ -307,6 +362,7 @@ def main() -> int:
     print(
         f"\ndeep page / first page (taskflow medians): {results[names[2]] / results[names[1]]:.2f}"
     )
+    breakdown(tf, storage, raw, owner_id, team_id, first_statements, args.iterations)
     raw.close()
     if not args.keep:
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
