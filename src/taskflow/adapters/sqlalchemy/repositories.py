@@ -608,17 +608,36 @@ def _task_filters(query: TaskQuery) -> list[ColumnElement[bool]]:
     return where
 
 
-def task_list_statement(query: TaskQuery) -> sa.Select[Any]:
-    """The one SELECT behind ``TaskRepository.list`` (also used by the benchmark)."""
+def _beyond(
+    keys: list[ColumnElement[Any]], values: list[ColumnElement[Any]], *, descending: bool
+) -> ColumnElement[bool]:
+    """``(k1, k2, ...) < (v1, v2, ...)`` (``>`` ascending), expanded into
+    ``k1 < v1 OR (k1 = v1 AND (k2 < v2 OR ...))``: MariaDB's range optimizer reads this
+    form from an index, not the row-value one."""
+    first, first_value = keys[0], values[0]
+    strictly = first < first_value if descending else first > first_value
+    if len(keys) == 1:
+        return strictly
+    rest = _beyond(keys[1:], values[1:], descending=descending)
+    return sa.or_(strictly, sa.and_(first == first_value, rest))
+
+
+def task_list_statement(query: TaskQuery, *, row_values: bool = True) -> sa.Select[Any]:
+    """The one SELECT behind ``TaskRepository.list`` (also used by the benchmark).
+    ``row_values``: the keyset as a row-value comparison (PostgreSQL, SQLite: an index
+    condition there), else in the expanded OR form (MariaDB)."""
     keys = _sort_keys(query.sort)
     where = _task_filters(query)
     if query.after is not None:
         values = _key_values(query.sort, *query.after)
-        position = sa.tuple_(
-            *[sa.bindparam(None, v, type_=k.type) for k, v in zip(keys, values, strict=True)]
-        )
-        row = sa.tuple_(*keys)
-        where.append(row < position if query.descending else row > position)
+        binds: list[ColumnElement[Any]] = [
+            sa.bindparam(None, v, type_=k.type) for k, v in zip(keys, values, strict=True)
+        ]
+        if row_values:
+            row, position = sa.tuple_(*keys), sa.tuple_(*binds)
+            where.append(row < position if query.descending else row > position)
+        else:
+            where.append(_beyond(keys, binds, descending=query.descending))
     order = [k.desc() if query.descending else k.asc() for k in keys]
     return sa.select(t.tasks).where(*where).order_by(*order).limit(query.limit + 1)
 
@@ -660,7 +679,9 @@ class SqlTaskRepository(_Repository):
             raise VersionConflict()
 
     def list(self, query: TaskQuery) -> Slice[Task]:
-        rows = [_task(row) for row in self._execute(task_list_statement(query)).all()]
+        row_values = self._connection().dialect.name not in ("mysql", "mariadb")
+        statement = task_list_statement(query, row_values=row_values)
+        rows = [_task(row) for row in self._execute(statement).all()]
         total: int | None = None
         if query.with_total:
             count = sa.select(sa.func.count()).select_from(self._t).where(*_task_filters(query))
