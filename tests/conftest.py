@@ -199,6 +199,13 @@ def postgres_storage(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
+def mariadb_storage(request: pytest.FixtureRequest) -> Any:
+    """A ``SqlStorage`` on this run's empty, migrated MariaDB database (mark the test
+    ``@pytest.mark.mariadb``)."""
+    return _storage_for(request, "mariadb")
+
+
+@pytest.fixture
 def tf(
     request: pytest.FixtureRequest,
     clock: FakeClock,
