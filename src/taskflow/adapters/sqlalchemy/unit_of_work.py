@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from attrs import frozen
 from sqlalchemy import exc as sa_exc
@@ -43,6 +43,7 @@ from taskflow.adapters.sqlalchemy.notifications import (
 )
 from taskflow.adapters.sqlalchemy.outbox import SqlOutboxRepository
 from taskflow.adapters.sqlalchemy.repositories import (
+    ConnectionSource,
     SqlActivityRepository,
     SqlCommentRepository,
     SqlInviteRepository,
@@ -128,7 +129,7 @@ class SqlAlchemyUnitOfWork:
         self.preferences = SqlPreferenceRepository(auth)
         self.due_soon = SqlDueSoonRepository(task)
 
-    def _source(self, side: str) -> Any:
+    def _source(self, side: str) -> ConnectionSource:
         return lambda: self.connection(side)
 
     def connection(self, side: str) -> Connection:
@@ -138,11 +139,19 @@ class SqlAlchemyUnitOfWork:
         if connection is None:
             try:
                 connection = engine.connect()
+            except sa_exc.SQLAlchemyError as error:
+                translated = translate(error)
+                if translated is None:
+                    raise
+                raise translated from error
+            try:
                 if self._read_only and engine.dialect.name == "sqlite":
                     # Only SQLite's BEGIN reads it (execution options cost time per call).
                     connection.execution_options(**{READ_ONLY_OPTION: True})
                 connection.begin()
             except sa_exc.SQLAlchemyError as error:
+                connection.invalidate()
+                connection.close()
                 translated = translate(error)
                 if translated is None:
                     raise
