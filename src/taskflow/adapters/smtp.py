@@ -73,11 +73,15 @@ class SmtpMailer:
     async def aclose(self) -> None:
         """Say QUIT and close the kept connection (if any)."""
         client, self._client = self._client, None
-        if client is not None and client.is_connected:
+        if client is None:
+            return
+        protocol = client.protocol
+        if client.is_connected:
             try:
                 await client.quit()
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
+        await _closed(protocol)
 
     # --- The kept connection ---------------------------------------------------------
 
@@ -95,20 +99,33 @@ class SmtpMailer:
     async def _connected(self) -> aiosmtplib.SMTP:
         if self._client is not None and self._client.is_connected:
             return self._client
+        # Connect, then STARTTLS and login as separate steps: when one of those fails we
+        # still hold the connection and can close it completely (aiosmtplib's all-in-one
+        # connect() forgets it, leaving a TLS socket to close after the loop has ended).
         client = aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
-            username=self.username,
-            password=self._password,
             timeout=self.timeout,
             use_tls=self.security == "tls",
-            start_tls=self.security == "starttls",
+            start_tls=False,
             tls_context=self._tls_context,
         )
         try:
-            await client.connect()  # TCP, greeting, EHLO, STARTTLS, login
+            await client.connect()  # TCP (and TLS for "tls"), greeting, EHLO
         except BaseException:
-            client.close()  # a half-open connection (refused TLS or login) is not kept
+            await asyncio.sleep(_SETTLE)  # a refused TLS handshake closes its socket
+            raise
+        protocol = client.protocol
+        try:
+            if self.security == "starttls" and self._tls_context is not None:
+                await client.starttls(tls_context=self._tls_context)
+            elif self.security == "starttls":
+                await client.starttls()  # the system's trusted certificates, host checked
+            if self.username is not None:
+                await client.login(self.username, self._password or "")
+        except BaseException:
+            client.close()  # a half-open connection (refused certificate or login)
+            await _closed(protocol)
             raise
         self._client = client
         return client
@@ -116,7 +133,25 @@ class SmtpMailer:
     async def _drop(self) -> None:
         client, self._client = self._client, None
         if client is not None:
+            protocol = client.protocol
             client.close()
+            await _closed(protocol)
+
+
+_SETTLE = 0.02
+"""Seconds given to a failed connection attempt to finish closing its socket."""
+
+
+async def _closed(protocol: object, limit: float = 2.0) -> None:
+    """Wait (briefly) until the connection is really gone. aiosmtplib's ``close()`` only
+    starts closing; over TLS the shutdown takes a few more loop turns, and an event loop
+    ended before that leaves the socket open (a ResourceWarning)."""
+    if protocol is None:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while getattr(protocol, "transport", None) is not None and loop.time() < deadline:
+        await asyncio.sleep(0.005)
 
 
 def classify_smtp_error(error: BaseException) -> MailError:
