@@ -247,3 +247,30 @@ def test_an_unreachable_server_is_storage_unavailable() -> None:
         assert "127.0.0.1" not in str(raised.value)
     finally:
         storage.close()
+
+
+def test_a_pooled_connection_killed_while_idle_is_replaced_without_an_error(
+    postgres_storage: SqlStorage, postgres_engine_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taskflow.adapters.sqlalchemy import Databases  # noqa: PLC0415
+    from taskflow.adapters.sqlalchemy import engine as engine_module  # noqa: PLC0415
+
+    del postgres_storage  # requested for its migrated, empty schema
+
+    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.0)  # every one is "idle"
+    engine = engine_module.create_engine(postgres_engine_url)
+    storage = SqlStorage(Databases(auth=engine, task=engine))
+    try:
+        with storage.uow_factory() as uow:
+            backend = uow.connection("auth").exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        killer_engine = sa.create_engine(postgres_engine_url)
+        with killer_engine.connect() as killer:
+            killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend or 0)})")
+        killer_engine.dispose()
+        # The pool hands out the dead connection; the checkout ping notices and replaces it.
+        with storage.uow_factory(read_only=True) as uow:
+            assert uow.users.get(new_id()) is None
+            again = uow.connection("auth").exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        assert again != backend
+    finally:
+        storage.close()
