@@ -136,6 +136,13 @@ def test_a_certificate_the_client_does_not_trust_is_refused(
     assert starttls_server.received == []
 
 
+def test_starttls_required_but_not_offered_is_permanent(smtp_server: SmtpServer) -> None:
+    mailer = SmtpMailer(host="127.0.0.1", port=smtp_server.port, security="starttls")
+    with pytest.raises(PermanentMailError, match="STARTTLS"):
+        send(mailer, message())  # never sent in clear text instead
+    assert smtp_server.received == []
+
+
 def test_messages_of_one_pass_share_one_connection(smtp_server: SmtpServer) -> None:
     mailer = SmtpMailer(host="127.0.0.1", port=smtp_server.port, security="none")
     send(mailer, message("a@example.com"), message("b@example.com"), message("c@example.com"))

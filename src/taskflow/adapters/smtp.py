@@ -117,10 +117,8 @@ class SmtpMailer:
             raise
         protocol = client.protocol
         try:
-            if self.security == "starttls" and self._tls_context is not None:
-                await client.starttls(tls_context=self._tls_context)
-            elif self.security == "starttls":
-                await client.starttls()  # the system's trusted certificates, host checked
+            if self.security == "starttls":
+                await self._start_tls(client)
             if self.username is not None:
                 await client.login(self.username, self._password or "")
         except BaseException:
@@ -129,6 +127,16 @@ class SmtpMailer:
             raise
         self._client = client
         return client
+
+    async def _start_tls(self, client: aiosmtplib.SMTP) -> None:
+        """Upgrade to TLS, or refuse to go on (never send in clear text instead)."""
+        await client.ehlo()  # what the server offers
+        if not client.supports_extension("starttls"):
+            raise aiosmtplib.SMTPNotSupported("the server does not offer STARTTLS")
+        if self._tls_context is not None:
+            await client.starttls(tls_context=self._tls_context)
+        else:
+            await client.starttls()  # the system's trusted certificates, host name checked
 
     async def _drop(self) -> None:
         client, self._client = self._client, None
