@@ -156,6 +156,19 @@ class RedisServer:
         self._process.wait(10)
 
 
+def pin_to_worker_cpu() -> list[str]:
+    """The worker (either one) runs on CPU 1, this process (the SMTP server) and Redis on
+    CPU 0, when the machine has two CPUs or more and ``taskset`` exists."""
+    if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
+        return []
+    return ["taskset", "-c", "1"]
+
+
+def pin_here_to_cpu_0() -> None:
+    if (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})  # inherited by redis-server, started after
+
+
 def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -258,8 +271,8 @@ def run_taskflow(
     print(f"taskflow: the application made {produced:.0f} assignments/s (SQL + outbox)")
     log = workdir / "worker.log"
     with log.open("ab") as output:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "taskflow", "worker"],
+        worker = subprocess.Popen(  # noqa: S603
+            [*pin_to_worker_cpu(), sys.executable, "-m", "taskflow", "worker"],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -323,6 +336,7 @@ def run_celery(
     with log.open("ab") as output:
         worker = subprocess.Popen(  # noqa: S603
             [
+                *pin_to_worker_cpu(),
                 str(venv / "bin" / "celery"),
                 "-A",
                 "celery_notify_app",
@@ -361,6 +375,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a new SQLite file per round")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
+    pin_here_to_cpu_0()
     ours: list[dict[str, float]] = []
     theirs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="taskflow-bench-") as tmp:
@@ -391,13 +406,16 @@ def main() -> None:
         ratio = statistics.median(r["rate"] for r in ours) / statistics.median(
             r["rate"] for r in theirs
         )
-        print(f"    ratio: {ratio:.2f}x Celery (medians; target >= 1.0x)")
+        best = max(r["rate"] for r in ours) / max(r["rate"] for r in theirs)
+        print(
+            f"    ratio: {ratio:.2f}x Celery (medians), {best:.2f}x (best rounds); target >= 1.0x"
+        )
 
 
 def report(name: str, results: list[dict[str, float]]) -> None:
     rates = [r["rate"] for r in results]
     print(
-        f"{name:>9}: median {statistics.median(rates):.1f} mails/s "
+        f"{name:>9}: median {statistics.median(rates):.1f} mails/s, best {max(rates):.1f} "
         f"(rounds: {', '.join(f'{rate:.1f}' for rate in rates)}); "
         f"lost {sum(int(r['lost']) for r in results)}, "
         f"duplicated {sum(int(r['duplicated']) for r in results)}"
