@@ -348,3 +348,18 @@ def test_a_team_deleted_takes_its_tasks_comments_and_activity(
 def test_the_tasks_table_lists_its_columns_in_the_order_of_the_task_fields() -> None:
     # The repository builds Task objects from rows positionally (the hot path of lists).
     assert [f.name for f in attrs.fields(Task)] == [c.name for c in tables.tasks.columns]
+
+
+def test_title_search_ignores_case_beyond_ascii(sql_storage: SqlStorage) -> None:
+    # SQLite's own lower() folds ASCII only; taskflow installs Python's on SQLite.
+    team, user = new_id(), new_id()
+    wanted = a_task(team, user, title="ÄRGER mit der Übersetzung")
+    with sql_storage.uow_factory() as uow:
+        uow.tasks.add(wanted)
+        uow.tasks.add(a_task(team, user, title="Something else"))
+        uow.commit()
+    with sql_storage.uow_factory(read_only=True) as uow:
+        found = uow.tasks.list(TaskQuery((team,), title_contains="übersetzung"))
+        escaped = uow.tasks.list(TaskQuery((team,), title_contains="%"))
+    assert [t.id for t in found.items] == [wanted.id]
+    assert escaped.items == []  # LIKE wildcards in the search are literal
