@@ -155,11 +155,14 @@ class InviteService:
                 raise InviteEmailMismatch()
             _refuse_unusable(invite, now)
             team = require_team(uow, invite.team_id)
-            if uow.members.get(invite.team_id, user.id) is not None:
-                raise AlreadyTeamMember()
+            # The conditional accept comes before the membership check: of two concurrent
+            # accepts, the loser waits here for the winner's row lock and then finds the
+            # invite used, instead of racing the winner's membership insert.
             if not uow.invites.accept(invite.id, user.id, now):
                 # Someone accepted (or revoked) it between our read and this update.
                 raise InviteAlreadyUsed()
+            if uow.members.get(invite.team_id, user.id) is not None:
+                raise AlreadyTeamMember()  # the unit of work rolls back the accept
             # Raises AlreadyTeamMember on a concurrent join; the unit of work then rolls
             # back the accept above too.
             uow.members.add(
