@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from taskflow import TaskFlow
 from taskflow.settings import Settings, env_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,9 +62,16 @@ def reader_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 )
 def test_python_examples_run(document: Path) -> None:
     namespace: dict[str, object] = {"__name__": "__docs__"}
-    for line, code in python_blocks(document.read_text("utf-8")):
-        compiled = compile(code, f"{document.relative_to(ROOT)}:{line}", "exec")
-        exec(compiled, namespace)  # noqa: S102 - running the docs is the point
+    try:
+        for line, code in python_blocks(document.read_text("utf-8")):
+            compiled = compile(code, f"{document.relative_to(ROOT)}:{line}", "exec")
+            exec(compiled, namespace)  # noqa: S102 - running the docs is the point
+    finally:
+        # An example may keep its TaskFlow open, as an application does for its whole
+        # life; close it here so its database connections do not outlive the test.
+        for value in namespace.values():
+            if isinstance(value, TaskFlow):
+                value.close()
 
 
 def test_the_readme_has_examples() -> None:
