@@ -3,6 +3,7 @@ consumer's messages, dead letters, replay."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,8 @@ from taskflow.errors import StorageUnavailable
 from taskflow.events import TASK_ASSIGNED, make_event
 
 pytestmark = pytest.mark.redis
+
+REDIS_URL = os.environ.get("TASKFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)
 
@@ -200,3 +203,23 @@ def test_a_batch_is_acknowledged_in_one_call(redis_client: Any, redis_prefix: st
     queue.ack_many([])
     queue.ack_many(messages[2:])
     assert queue.pending_count() == 0
+
+
+def test_a_closing_consumer_leaves_the_group_unless_it_holds_messages(
+    redis_client: Any, redis_prefix: str
+) -> None:
+    holder = _queue(redis_client.__class__.from_url(REDIS_URL), redis_prefix, "holder")
+    empty = _queue(redis_client.__class__.from_url(REDIS_URL), redis_prefix, "empty")
+    holder.publish([_event(1), _event(2)])
+    assert len(holder.receive(max_messages=1, timeout=1)) == 1  # never acknowledged
+    empty.ack_many(empty.receive(max_messages=1, timeout=1))  # done: holds nothing
+
+    def consumers() -> set[str]:
+        return {
+            c["name"].decode() for c in redis_client.xinfo_consumers(holder.stream, holder.group)
+        }
+
+    assert consumers() == {"holder", "empty"}
+    empty.close()
+    holder.close()  # its message would be lost if it left: it stays
+    assert consumers() == {"holder"}

@@ -179,6 +179,16 @@ class RedisStreamQueue:
         return []  # durable: the relay marks events published as soon as XADD succeeds
 
     def close(self) -> None:
+        """Leave the group if this consumer holds no message (so the group does not
+        collect one consumer per process ever started), then close the connection. A
+        consumer still holding messages stays: deleting it would drop them."""
+        try:
+            if self._group_ready and not self._redis.xpending_range(
+                self.stream, self.group, min="-", max="+", count=1, consumername=self.consumer
+            ):
+                self._redis.xgroup_delconsumer(self.stream, self.group, self.consumer)
+        except redis.RedisError:
+            logger.debug("could not leave the consumer group", exc_info=True)
         self._redis.close()
 
     # Inspection and repair ---------------------------------------------------------
