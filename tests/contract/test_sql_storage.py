@@ -295,6 +295,25 @@ def test_listing_a_page_issues_the_same_statements_whatever_its_size(
     assert large <= 6, count_statements.statements[-large:]
 
 
+def test_an_authenticated_profile_read_is_two_statements(
+    sql_tf: TaskFlow,
+    signup: Callable[..., UUID],
+    count_statements: StatementCounter,
+) -> None:
+    """What every ``GET /auth/me`` costs: the token check (denylist AND session in one
+    statement) and the profile (the user and their teams in one statement)."""
+    signup(email="sara@example.com")
+    login = sql_tf.auth.login(email="sara@example.com", password="correct horse battery staple")
+    for name in ("Zeta", "alpha", "Beta"):
+        sql_tf.teams.create(login.user.id, name=name)
+    before = count_statements.count
+    profile = sql_tf.auth.me(sql_tf.auth.validate_token(login.token).user_id)
+    sent = [s for s in count_statements.statements[before:] if not s.startswith("BEGIN")]
+    assert len(sent) == 2, sent  # (SQLite's BEGIN, sent by taskflow itself, not counted)
+    assert [team.name for team in profile.teams] == ["Beta", "Zeta", "alpha"]
+    assert profile.email == "sara@example.com"
+
+
 # --- task list order on SQL matches the documented order ------------------------------
 
 

@@ -69,10 +69,38 @@ def test_sessions_are_kept_by_the_wrapped_store(redis_client: Any, redis_prefix:
     assert redis_client.keys(redis_prefix + "*") == []
 
 
+def test_check_access_reads_the_denylist_in_redis_and_the_session_in_the_wrapped_store(
+    redis_client: Any, redis_prefix: str
+) -> None:
+    sessions = InMemoryTokenStore()
+    store = RedisDenylistTokenStore(
+        sessions, redis_client, prefix=redis_prefix, clock=FakeClock(NOW)
+    )
+    session = Session(
+        id=new_id(),
+        user_id=new_id(),
+        refresh_jti="r1",
+        created_at=NOW,
+        last_used_at=NOW,
+        expires_at=NOW + timedelta(days=7),
+    )
+    store.add_session(session)
+    assert store.check_access("jti", session.id, session.user_id, NOW) is True
+    assert store.check_access("jti", session.id, new_id(), NOW) is False
+    store.deny("jti", NOW + timedelta(minutes=15))
+    assert sessions.check_access("jti", session.id, session.user_id, NOW) is True  # not there
+    assert store.check_access("jti", session.id, session.user_id, NOW) is False  # but here
+    assert store.check_access("jti-2", session.id, session.user_id, NOW) is True
+    sessions.revoke_session(session.id, NOW)
+    assert store.check_access("jti-2", session.id, session.user_id, NOW) is False
+
+
 def test_an_unreachable_redis_refuses_rather_than_accepts() -> None:
     store = RedisDenylistTokenStore.from_url(InMemoryTokenStore(), "redis://127.0.0.1:1/0")
     with pytest.raises(StorageUnavailable):
         store.is_denied("jti", NOW)
+    with pytest.raises(StorageUnavailable):
+        store.check_access("jti", new_id(), new_id(), NOW)
     with pytest.raises(StorageUnavailable):
         store.deny("jti", datetime.now(UTC) + timedelta(minutes=1))
     store.close()

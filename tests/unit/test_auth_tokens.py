@@ -360,3 +360,42 @@ def test_logout_puts_the_jti_on_the_denylist_until_the_token_expires(
     tf.auth.logout(login.token)
     assert tf.token_store.is_denied(principal.jti, clock.now())
     assert not tf.token_store.is_denied(principal.jti, principal.expires_at)
+
+
+def test_check_access_answers_denied_jti_and_session_state_in_one_call(
+    tf: TaskFlow, login: AuthResult, clock: FakeClock
+) -> None:
+    """The store's one-step check (every request's): it must refuse exactly what the
+    separate denylist and session look-ups refuse, with no caching in between."""
+    principal = tf.auth.validate_token(login.token)
+    store, now = tf.token_store, clock.now()
+
+    def check(jti: str = principal.jti, session_id: UUID = principal.session_id) -> bool:
+        return store.check_access(jti, session_id, principal.user_id, clock.now())
+
+    assert check() is True
+    assert store.check_access(principal.jti, principal.session_id, uuid4(), now) is False
+    assert check(session_id=uuid4()) is False  # no such session
+    years_later = now + timedelta(days=3650)
+    assert not store.check_access(
+        principal.jti, principal.session_id, principal.user_id, years_later
+    )
+    store.deny("another-jti", principal.expires_at)
+    assert check() is True  # someone else's denial
+    store.deny(principal.jti, now + timedelta(seconds=30))
+    assert check() is False  # denied: refused at once, though its session lives
+    assert check(jti="a-fresh-jti") is True
+    clock.advance(seconds=30)
+    assert check() is True  # the denial ran out
+    store.revoke_session(principal.session_id, clock.now())
+    assert check(jti="a-fresh-jti") is False  # session ended: refused at once
+
+
+def test_validate_token_refuses_what_the_store_refuses_even_unexplained(
+    tf: TaskFlow, login: AuthResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the one-step check says no but the look-ups find nothing wrong, the token is
+    still refused (fail closed)."""
+    monkeypatch.setattr(tf.token_store, "check_access", lambda *_args: False)
+    with pytest.raises(TokenRevoked):
+        tf.auth.validate_token(login.token)

@@ -58,6 +58,10 @@ class UserRepository(Protocol):
     def get_many(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
         """Every user among ``user_ids`` in ONE query (no N+1); unknown ids are absent."""
 
+    def get_with_teams(self, user_id: UUID) -> tuple[User, Sequence[TeamSummary]] | None:
+        """The user and their teams (as ``MembershipRepository.teams_of_user`` orders
+        them) in ONE query; None if there is no such user."""
+
     def update(self, user: User) -> None:
         """Replace the stored row with ``user`` (same id)."""
 

@@ -60,6 +60,13 @@ class TokenStore(Protocol):
 
     def is_denied(self, jti: str, now: datetime) -> bool: ...
 
+    def check_access(self, jti: str, session_id: UUID, user_id: UUID, now: datetime) -> bool:
+        """True if the access token ``jti`` is not denied AND its session ``session_id``
+        belongs to ``user_id`` and is active at ``now``: the check of every authenticated
+        request, in one step (one statement on SQL). False says only "refuse it"; the
+        caller asks ``is_denied`` and ``get_session`` why. Never cached: a token denied or
+        a session revoked before the call is refused."""
+
 
 class EventPublisher(Protocol):
     def publish(self, events: Sequence[Event]) -> None:

@@ -292,10 +292,18 @@ class AuthService:
         """The user's profile with their teams. ``UserNotFound`` if there is no such user."""
         data = validate(_UserInput, user_id=user_id)
         with self._uow(read_only=True) as uow:
-            user = uow.users.get(data.user_id)
-            if user is None:
-                raise UserNotFound()
-            return _profile(uow, user)
+            found = uow.users.get_with_teams(data.user_id)  # one query: every request's
+        if found is None:
+            raise UserNotFound()
+        user, teams = found
+        return UserProfile(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            email_verified=user.email_verified,
+            created_at=user.created_at,
+            teams=tuple(teams),
+        )
 
     def get_user_permissions(self, user_id: UUID, team_id: UUID) -> TeamPermissions:
         """The user's role in the team and what it allows.
@@ -321,9 +329,12 @@ class AuthService:
         ``InvalidToken`` (anything else: forged, refresh token, malformed...)."""
         now = self._clock.now()
         claims = self._codec.decode(access_token, TokenType.ACCESS, now=now)
-        if self._tokens.is_denied(claims.jti, now):
-            raise TokenRevoked()
-        self._require_live_session(claims, now)
+        if not self._tokens.check_access(claims.jti, claims.session_id, claims.user_id, now):
+            # Refused: find out why (the rare path: two more look-ups).
+            if self._tokens.is_denied(claims.jti, now):
+                raise TokenRevoked()
+            self._require_live_session(claims, now)
+            raise TokenRevoked()  # the store refused it: fail closed, whatever the reason
         return Principal(
             user_id=claims.user_id,
             session_id=claims.session_id,

@@ -65,6 +65,12 @@ class InMemoryUserRepository(_Repository):
     def get_many(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
         return {i: self._store.users[i] for i in set(user_ids) if i in self._store.users}
 
+    def get_with_teams(self, user_id: UUID) -> tuple[User, Sequence[TeamSummary]] | None:
+        user = self._store.users.get(user_id)
+        if user is None:
+            return None
+        return user, InMemoryMembershipRepository(self._store).teams_of_user(user_id)
+
     def update(self, user: User) -> None:
         if any(u.email == user.email and u.id != user.id for u in self._store.users.values()):
             raise EmailAlreadyExists()

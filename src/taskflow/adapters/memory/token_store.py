@@ -78,3 +78,11 @@ class InMemoryTokenStore:
             for expired in [j for j, until in self._denied.items() if until <= now]:
                 del self._denied[expired]
             return jti in self._denied
+
+    def check_access(self, jti: str, session_id: UUID, user_id: UUID, now: datetime) -> bool:
+        with self._lock:
+            denied_until = self._denied.get(jti)
+            if denied_until is not None and denied_until > now:
+                return False
+            session = self._sessions.get(session_id)
+            return session is not None and session.user_id == user_id and session.is_active(now)

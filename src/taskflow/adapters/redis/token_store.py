@@ -97,5 +97,12 @@ class RedisDenylistTokenStore:
             raise StorageUnavailable("The token denylist (Redis) is unavailable.") from error
         return value is not None and float(value) > now.timestamp()
 
+    def check_access(self, jti: str, session_id: UUID, user_id: UUID, now: datetime) -> bool:
+        # The denylist here, the session in the wrapped store: both must agree.
+        if self.is_denied(jti, now):
+            return False
+        session = self._sessions.get_session(session_id)
+        return session is not None and session.user_id == user_id and session.is_active(now)
+
     def close(self) -> None:
         self._redis.close()

@@ -74,6 +74,8 @@ _MEMBERSHIP: Final = sa.select(t.team_members).where(
     t.team_members.c.team_id == sa.bindparam("team_id"),
     t.team_members.c.user_id == sa.bindparam("user_id"),
 )
+_USER_WITH_TEAMS: Final[dict[bool, sa.Select[Any]]] = {}  # by "is PostgreSQL"
+_ROLE: Final = {r.value: r for r in Role}
 _TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
 _LIVE_TASK_BY_ID: Final = _TASK_BY_ID.where(t.tasks.c.deleted_at.is_(None))
 """Gives the connection (inside the unit's open transaction) a repository runs on."""
@@ -165,6 +167,47 @@ class SqlUserRepository(_Repository):
             return {}
         rows = self._execute(_USERS_BY_IDS, {"user_ids": list(wanted)})
         return {row.id: _user(row) for row in rows}
+
+    def get_with_teams(self, user_id: UUID) -> tuple[User, Sequence[TeamSummary]] | None:
+        rows = self._execute(self._with_teams(), {"user_id": user_id}).all()
+        if not rows:
+            return None
+        teams = [
+            TeamSummary(id=row.team_id, name=row.team_name, role=_ROLE[row.role])
+            for row in rows
+            if row.team_id is not None
+        ]
+        return _user(rows[0]), teams
+
+    def _with_teams(self) -> sa.Select[Any]:
+        """users LEFT JOIN (memberships JOIN teams): one row per team, or one row with
+        NULL team columns for a user in no team. Built once per dialect (the team name
+        sorts in code-point order on PostgreSQL, as in ``teams_of_user``)."""
+        postgresql = self._is_postgresql()
+        statement = _USER_WITH_TEAMS.get(postgresql)
+        if statement is None:
+            members, teams = t.team_members, t.teams
+            name: ColumnElement[str] = teams.c.name
+            if postgresql:
+                name = name.collate("C")
+            statement = (
+                sa.select(
+                    t.users,
+                    teams.c.id.label("team_id"),
+                    teams.c.name.label("team_name"),
+                    members.c.role,
+                )
+                .select_from(
+                    t.users.outerjoin(
+                        members.join(teams, teams.c.id == members.c.team_id),
+                        members.c.user_id == t.users.c.id,
+                    )
+                )
+                .where(t.users.c.id == sa.bindparam("user_id"))
+                .order_by(name, teams.c.id)
+            )
+            _USER_WITH_TEAMS[postgresql] = statement
+        return statement
 
     def update(self, user: User) -> None:
         values = _user_values(user)
