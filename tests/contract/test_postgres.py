@@ -274,3 +274,26 @@ def test_a_pooled_connection_killed_while_idle_is_replaced_without_an_error(
         assert again != backend
     finally:
         storage.close()
+
+
+def test_read_only_units_run_without_a_transaction_and_leave_none_behind(
+    postgres_storage: SqlStorage,
+) -> None:
+    """A read-only unit reads in autocommit (no BEGIN/ROLLBACK round trips); the pooled
+    connection goes back to transactions for the next unit that writes."""
+    import psycopg  # noqa: PLC0415 - this test is PostgreSQL-only
+
+    user = User(new_id(), "ro@example.com", "h", "R", False, NOW, NOW)
+
+    def status(uow: Any) -> psycopg.pq.TransactionStatus:
+        return uow.connection(tables.AUTH).connection.dbapi_connection.info.transaction_status
+
+    with postgres_storage.uow_factory(read_only=True) as uow:
+        assert uow.users.get(user.id) is None
+        assert status(uow) == psycopg.pq.TransactionStatus.IDLE  # no transaction open
+    with postgres_storage.uow_factory() as uow:
+        uow.users.add(user)
+        assert status(uow) == psycopg.pq.TransactionStatus.INTRANS
+        # not committed: rolled back when the unit ends
+    with postgres_storage.uow_factory(read_only=True) as uow:
+        assert uow.users.get(user.id) is None

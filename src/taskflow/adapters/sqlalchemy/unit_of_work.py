@@ -24,9 +24,10 @@ Read replica: a ``read_only`` unit reads from the replica engine when one is con
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Self
+from typing import Final, Self
 
 from attrs import frozen
 from sqlalchemy import exc as sa_exc
@@ -80,6 +81,22 @@ class Databases:
             return self.replica
         return primary
 
+    def reader_for(self, side: str) -> Engine:
+        """The engine a read-only unit uses for ``side``: on PostgreSQL the same pool in
+        autocommit. A read-only unit at READ COMMITTED sees exactly what its statements
+        see one by one (each takes its own snapshot either way), so the BEGIN and the
+        ROLLBACK around them are two round trips for nothing; psycopg switches
+        autocommit client-side. Other backends: unchanged (switching costs a round trip
+        on MariaDB; SQLite's deferred BEGIN is local)."""
+        engine = self.engine_for(side, read_only=True)
+        if engine.dialect.name != "postgresql":
+            return engine
+        readers = _AUTOCOMMIT_READERS.get(engine)
+        if readers is None:
+            readers = engine.execution_options(isolation_level="AUTOCOMMIT")
+            _AUTOCOMMIT_READERS[engine] = readers
+        return readers
+
     def engines(self) -> list[Engine]:
         found: list[Engine] = []
         for engine in (self.auth, self.task, self.replica):
@@ -90,6 +107,9 @@ class Databases:
     def dispose(self) -> None:
         for engine in self.engines():
             engine.dispose()
+
+
+_AUTOCOMMIT_READERS: Final[weakref.WeakKeyDictionary[Engine, Engine]] = weakref.WeakKeyDictionary()
 
 
 def event_side(event: Event) -> str:
@@ -134,7 +154,10 @@ class SqlAlchemyUnitOfWork:
 
     def connection(self, side: str) -> Connection:
         """The connection of ``side`` in this unit's transaction (opened on first use)."""
-        engine = self._databases.engine_for(side, read_only=self._read_only)
+        if self._read_only:
+            engine = self._databases.reader_for(side)
+        else:
+            engine = self._databases.engine_for(side, read_only=False)
         connection = self._by_engine.get(id(engine))
         if connection is None:
             try:
@@ -238,7 +261,10 @@ class SqlAlchemyUnitOfWork:
                     connection.invalidate()
 
     def _ordered(self, connections: list[Connection]) -> list[Connection]:
-        auth = self._databases.engine_for(t.AUTH, read_only=self._read_only)
+        if self._read_only:
+            auth = self._databases.reader_for(t.AUTH)
+        else:
+            auth = self._databases.engine_for(t.AUTH, read_only=False)
         return sorted(connections, key=lambda c: 0 if c.engine is auth else 1)
 
 
