@@ -1,10 +1,10 @@
 """Fault: a worker is killed with SIGKILL in the middle of a batch of hundreds of mails.
 
-Real parts only: a SQLite file shared by the processes, a redis-server of the test's own,
-aiosmtpd on loopback, and ``taskflow worker`` processes. After a second worker starts,
-every mail arrives at the SMTP server; the only duplicate allowed is the one mail in
-flight at the kill (the server had accepted it, the worker died before recording it:
-SMTP cannot close that window; see docs/events.md)."""
+Real parts only: a database shared by the processes (a SQLite file, PostgreSQL, MariaDB),
+a redis-server of the test's own, aiosmtpd on loopback, and ``taskflow worker``
+processes. After a second worker starts, every mail arrives at the SMTP server; the only
+duplicate allowed is the one mail in flight at the kill (the server had accepted it, the
+worker died before recording it: SMTP cannot close that window; see docs/events.md)."""
 
 from __future__ import annotations
 
@@ -41,13 +41,15 @@ def smtp() -> Iterator[RecordingSmtpServer]:
     server.stop()
 
 
-def _environment(tmp_path: Path, redis_url: str, smtp_port: int) -> dict[str, str]:
+def _environment(
+    tmp_path: Path, database_url: str, redis_url: str, smtp_port: int
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFLOW_")}
     for field in Settings.model_fields:
         env.pop(env_name(field), None)
     env.update(
         {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'taskflow.sqlite3'}",
+            "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp_port),
@@ -125,11 +127,15 @@ def _email_deliveries(tf: TaskFlow) -> list[Any]:
 
 def test_a_killed_worker_loses_no_mail(
     tmp_path: Path,
+    sql_storage: Any,
     own_redis: RedisServer,
     smtp: RecordingSmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    env = _environment(tmp_path, own_redis.url, smtp.port)
+    """On each SQL backend: a SQLite file, or this run's PostgreSQL schema / MariaDB
+    database (empty and migrated), shared by this process and the workers."""
+    database_url = sql_storage.databases.auth.url.render_as_string(hide_password=False)
+    env = _environment(tmp_path, database_url, own_redis.url, smtp.port)
     for field in Settings.model_fields:
         monkeypatch.delenv(env_name(field), raising=False)
     for key, value in env.items():
