@@ -12,7 +12,7 @@ in-process queue (no ``REDIS_URL``) the same worker runs as a thread of the appl
     worker = build_worker(tf, settings)
     worker.start()        # returns at once; the threads run
     ...
-    worker.stop()         # finishes the message and the mail in hand, then returns
+    worker.stop()         # finishes the event and the delivery pass in hand, then returns
 
 Stopping never loses anything: a message not yet handled stays in the queue (or the
 outbox), a mail not yet sent stays a due delivery; the next worker takes them.
@@ -26,6 +26,7 @@ import importlib
 import logging
 import signal
 import threading
+import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -157,10 +158,8 @@ class Worker:
         """Stop and wait for the work in hand; returns False if a thread did not finish
         within ``timeout`` (default ``stop_timeout``) seconds."""
         self.request_stop()
-        deadline = threading.Event()
         limit = self._stop_timeout if timeout is None else timeout
-        timer = threading.Timer(limit, deadline.set)
-        timer.start()
+        deadline = time.monotonic() + limit
         relay_threads = [t for t in self._threads if t.name == "taskflow-relay"]
         others = [t for t in self._threads if t.name != "taskflow-relay"]
         try:
@@ -169,7 +168,6 @@ class Worker:
             self.relay.wake()
             self._join(relay_threads, deadline)
         finally:
-            timer.cancel()
             self._disconnect_wake_up()
         stuck = [thread.name for thread in self._threads if thread.is_alive()]
         if stuck:
@@ -179,10 +177,9 @@ class Worker:
         return not stuck
 
     @staticmethod
-    def _join(threads: list[threading.Thread], deadline: threading.Event) -> None:
+    def _join(threads: list[threading.Thread], deadline: float) -> None:
         for thread in threads:
-            while thread.is_alive() and not deadline.is_set():
-                thread.join(0.1)
+            thread.join(max(deadline - time.monotonic(), 0.0))
 
     def run(self) -> None:
         """Start, block until ``request_stop`` (a signal), then stop."""
