@@ -101,6 +101,12 @@ class TeamRepository(Protocol):
 
     def get(self, team_id: UUID) -> Team | None: ...
 
+    def get_with_membership(
+        self, team_id: UUID, user_id: UUID
+    ) -> tuple[Team, Membership | None] | None:
+        """The team and ``user_id``'s membership of it (None if not a member) in ONE
+        query (the permission check of every team-scoped call); None if no such team."""
+
     def update(self, team: Team) -> None: ...
 
     def rename(self, team_id: UUID, name: str) -> None:

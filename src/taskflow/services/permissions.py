@@ -72,8 +72,10 @@ def require_team(uow: UnitOfWork, team_id: UUID) -> Team:
 
 def require_member(uow: UnitOfWork, team_id: UUID, user_id: UUID) -> Membership:
     """The actor's membership of an existing team (404 if no team, 403 if not a member)."""
-    require_team(uow, team_id)
-    membership = uow.members.get(team_id, user_id)
+    found = uow.teams.get_with_membership(team_id, user_id)  # one query, every call
+    if found is None:
+        raise TeamNotFound()
+    _team, membership = found
     if membership is None:
         raise NotTeamMember()
     return membership

@@ -126,6 +126,14 @@ class InMemoryTeamRepository(_Repository):
     def get(self, team_id: UUID) -> Team | None:
         return self._store.teams.get(team_id)
 
+    def get_with_membership(
+        self, team_id: UUID, user_id: UUID
+    ) -> tuple[Team, Membership | None] | None:
+        team = self._store.teams.get(team_id)
+        if team is None:
+            return None
+        return team, self._store.members.get((team_id, user_id))
+
     def update(self, team: Team) -> None:
         self._store.teams[team.id] = team
 

@@ -74,6 +74,24 @@ _MEMBERSHIP: Final = sa.select(t.team_members).where(
     t.team_members.c.team_id == sa.bindparam("team_id"),
     t.team_members.c.user_id == sa.bindparam("user_id"),
 )
+_TEAM_WITH_MEMBERSHIP: Final = (
+    sa.select(
+        t.teams,
+        t.team_members.c.id.label("membership_id"),
+        t.team_members.c.role,
+        t.team_members.c.joined_at,
+    )
+    .select_from(
+        t.teams.outerjoin(
+            t.team_members,
+            sa.and_(
+                t.team_members.c.team_id == t.teams.c.id,
+                t.team_members.c.user_id == sa.bindparam("user_id"),
+            ),
+        )
+    )
+    .where(t.teams.c.id == sa.bindparam("team_id"))
+)
 _USER_WITH_TEAMS: Final[dict[bool, sa.Select[Any]]] = {}  # by "is PostgreSQL"
 _ROLE: Final = {r.value: r for r in Role}
 _TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
@@ -344,6 +362,24 @@ class SqlTeamRepository(_Repository):
     def get(self, team_id: UUID) -> Team | None:
         row = self._execute(_TEAM_BY_ID, {"team_id": team_id}).first()
         return _team(row) if row else None
+
+    def get_with_membership(
+        self, team_id: UUID, user_id: UUID
+    ) -> tuple[Team, Membership | None] | None:
+        parameters = {"team_id": team_id, "user_id": user_id}
+        row = self._execute(_TEAM_WITH_MEMBERSHIP, parameters).first()
+        if row is None:
+            return None
+        membership = None
+        if row.membership_id is not None:
+            membership = Membership(
+                id=row.membership_id,
+                team_id=row.id,
+                user_id=user_id,
+                role=_ROLE[row.role],
+                joined_at=row.joined_at,
+            )
+        return _team(row), membership
 
     def update(self, team: Team) -> None:
         self._execute(
