@@ -10,11 +10,12 @@ dropped and rebuilt by taskflow's migrations, then bulk-loaded server-side with
 - complete a task.
 
 "raw psycopg" runs the SAME SQL statements, with the same parameters, in the same
-transactions, on one plain psycopg connection: the statements taskflow sent for an
+transactions, on plain psycopg connections: the statements taskflow sent for an
 operation are recorded once (engine event) and replayed, with new ids for inserted rows
-and another task for ``complete``. The difference is therefore what taskflow adds:
-validation, permission logic in Python, SQLAlchemy statement compilation and result
-processing, the pool's pre-ping, building domain objects.
+and another task for ``complete``. Writes run in a transaction (committed), reads in
+autocommit, as taskflow's read-only units do on PostgreSQL. The difference is therefore
+what taskflow adds: validation, permission logic in Python, SQLAlchemy statement
+compilation and result processing, building domain objects.
 
     .venv/bin/python bench/storage.py [--iterations 300] [--url postgresql+psycopg://...]
 """
@@ -191,7 +192,7 @@ def replay(
                     cursor.fetchall()
     if commit:
         connection.commit()
-    else:
+    elif not connection.autocommit:
         connection.rollback()
 
 
@@ -216,23 +217,21 @@ def breakdown(  # noqa: PLR0917 - a script's helper
     from taskflow.domain.queries import TaskQuery  # noqa: PLC0415
 
     query = TaskQuery((team_id,), statuses=(TaskStatus.TODO,), limit=50)
-    engine = storage.databases.task
+    engine = storage.databases.reader_for(tables.TASK)  # as a read-only unit: autocommit
 
     def raw_psycopg() -> None:
         replay(raw, statements, {}, commit=False)
 
     def sqlalchemy_core() -> None:
         with engine.connect() as connection:
-            connection.execute(repositories._TEAM_BY_ID, {"team_id": team_id}).all()
             membership = {"team_id": team_id, "user_id": owner_id}
-            connection.execute(repositories._MEMBERSHIP, membership).all()
+            connection.execute(repositories._TEAM_WITH_MEMBERSHIP, membership).all()
             connection.execute(repositories.task_list_statement(query)).all()
             connection.execute(repositories._USERS_BY_IDS, {"user_ids": [owner_id]}).all()
 
     def adapter() -> None:
         with storage.uow_factory(read_only=True) as uow:
-            uow.teams.get(team_id)
-            uow.members.get(team_id, owner_id)
+            uow.teams.get_with_membership(team_id, owner_id)
             uow.tasks.list(query)
             uow.users.get_many([owner_id])
 
@@ -264,6 +263,8 @@ def main() -> int:
     recorder = Recorder(storage.databases.task)
     raw_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
     raw = psycopg.connect(raw_url, options=f"-csearch_path={SCHEMA}")
+    # Reads in autocommit, as taskflow's read-only units on PostgreSQL.
+    raw_reader = psycopg.connect(raw_url, options=f"-csearch_path={SCHEMA}", autocommit=True)
 
     first = tf.tasks.list_team(owner_id, team_id, status="todo", limit=50)
     # Walk the cursor 600 pages down: the cursor of the page starting 30,000 rows deep.
@@ -346,7 +347,7 @@ def main() -> int:
             started = time.perf_counter()
             run(i)
             middle = time.perf_counter()
-            replay(raw, statements, mapping(i), commit=commit)
+            replay(raw if commit else raw_reader, statements, mapping(i), commit=commit)
             ended = time.perf_counter()
             if i >= args.warmup:
                 ours.append(middle - started)
@@ -362,8 +363,9 @@ def main() -> int:
     print(
         f"\ndeep page / first page (taskflow medians): {results[names[2]] / results[names[1]]:.2f}"
     )
-    breakdown(tf, storage, raw, owner_id, team_id, first_statements, args.iterations)
+    breakdown(tf, storage, raw_reader, owner_id, team_id, first_statements, args.iterations)
     raw.close()
+    raw_reader.close()
     if not args.keep:
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:

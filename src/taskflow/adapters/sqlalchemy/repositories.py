@@ -96,6 +96,12 @@ _USER_WITH_TEAMS: Final[dict[bool, sa.Select[Any]]] = {}  # by "is PostgreSQL"
 _ROLE: Final = {r.value: r for r in Role}
 _TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
 _LIVE_TASK_BY_ID: Final = _TASK_BY_ID.where(t.tasks.c.deleted_at.is_(None))
+_INSERT_TASK: Final = t.tasks.insert()
+_UPDATE_TASK: Final = t.tasks.update().where(
+    t.tasks.c.id == sa.bindparam("task_id"),
+    t.tasks.c.version == sa.bindparam("expected_version"),
+)
+_INSERT_ACTIVITY: Final = t.task_activity.insert()
 """Gives the connection (inside the unit's open transaction) a repository runs on."""
 
 
@@ -114,8 +120,8 @@ class _Repository:
                 raise
             raise translated from error
 
-    def _rowcount(self, statement: Executable) -> int:
-        return self._execute(statement).rowcount
+    def _rowcount(self, statement: Executable, parameters: dict[str, Any] | None = None) -> int:
+        return self._execute(statement, parameters).rowcount
 
     @contextmanager
     def _unique(self, error: Callable[[], TaskflowError]) -> Iterator[None]:
@@ -655,36 +661,148 @@ def _key_values(sort: TaskSort, value: SortValue, task_id: UUID) -> list[Any]:
     return [value, task_id]
 
 
-def _task_filters(query: TaskQuery) -> list[ColumnElement[bool]]:
+_TaskListShape = tuple[Any, ...]
+"""Which filters a ``TaskQuery`` uses (not their values), its order, whether it has a
+keyset position, the keyset form: everything that decides the SQL text. One statement
+is built per shape, once, with named parameters; each call only computes the values
+(building and hashing a new statement per call costs more than the query itself)."""
+
+
+def _list_shape(query: TaskQuery) -> _TaskListShape:
+    return (
+        len(query.team_ids) == 1,
+        min(len(query.statuses), 2),
+        bool(query.priorities),
+        query.assignee_id is not None,
+        query.unassigned,
+        query.created_by is not None,
+        query.due_before is not None,
+        query.due_after is not None,
+        query.overdue_on is not None,
+        query.title_contains is not None,
+        query.sort,
+        query.descending,
+        query.after is not None,
+    )
+
+
+def _list_parameters(query: TaskQuery) -> dict[str, Any]:
+    """The values of the named parameters of the statements of ``query``'s shape."""
+    values: dict[str, Any] = {"limit": query.limit + 1}
+    if len(query.team_ids) == 1:
+        values["team_id"] = query.team_ids[0]
+    else:
+        values["team_ids"] = list(query.team_ids)
+    if len(query.statuses) == 1:
+        values["status"] = query.statuses[0].value
+    elif query.statuses:
+        values["statuses"] = [s.value for s in query.statuses]
+    if query.priorities:
+        values["priorities"] = [p.value for p in query.priorities]
+    if query.assignee_id is not None:
+        values["assignee_id"] = query.assignee_id
+    if query.created_by is not None:
+        values["created_by"] = query.created_by
+    if query.due_before is not None:
+        values["due_before"] = query.due_before
+    if query.due_after is not None:
+        values["due_after"] = query.due_after
+    if query.overdue_on is not None:
+        values["overdue_on"] = query.overdue_on
+    if query.title_contains is not None:
+        # What ``contains(..., autoescape=True)`` does to a literal: LIKE's wildcards
+        # (and the escape character itself) in the searched text are literal.
+        escaped = query.title_contains.lower()
+        for special in ("/", "%", "_"):
+            escaped = escaped.replace(special, "/" + special)
+        values["title_contains"] = escaped
+    if query.after is not None:
+        position = _key_values(query.sort, *query.after)
+        values |= {f"after_{i}": value for i, value in enumerate(position)}
+    return values
+
+
+def _shape_filters(shape: _TaskListShape) -> list[ColumnElement[bool]]:
+    (
+        one_team,
+        statuses,
+        priorities,
+        assignee,
+        unassigned,
+        created_by,
+        due_before,
+        due_after,
+        overdue_on,
+        title_contains,
+        *_order,
+    ) = shape
     c = t.tasks.c
     where: list[ColumnElement[bool]] = [c.deleted_at.is_(None)]
-    if len(query.team_ids) == 1:
-        where.append(c.team_id == query.team_ids[0])
+    if one_team:
+        where.append(c.team_id == sa.bindparam("team_id"))
     else:
-        where.append(c.team_id.in_(query.team_ids))
-    if len(query.statuses) == 1:
-        where.append(c.status == query.statuses[0].value)
-    elif query.statuses:
-        where.append(c.status.in_([s.value for s in query.statuses]))
-    if query.priorities:
-        where.append(c.priority.in_([p.value for p in query.priorities]))
-    if query.assignee_id is not None:
-        where.append(c.assignee_id == query.assignee_id)
-    if query.unassigned:
+        where.append(c.team_id.in_(sa.bindparam("team_ids", expanding=True)))
+    if statuses == 1:
+        where.append(c.status == sa.bindparam("status"))
+    elif statuses:
+        where.append(c.status.in_(sa.bindparam("statuses", expanding=True)))
+    if priorities:
+        where.append(c.priority.in_(sa.bindparam("priorities", expanding=True)))
+    if assignee:
+        where.append(c.assignee_id == sa.bindparam("assignee_id"))
+    if unassigned:
         where.append(c.assignee_id.is_(None))
-    if query.created_by is not None:
-        where.append(c.created_by == query.created_by)
-    if query.due_before is not None:
-        where.append(c.due_date < query.due_before)
-    if query.due_after is not None:
-        where.append(c.due_date > query.due_after)
-    if query.overdue_on is not None:
-        where.append(c.due_date < query.overdue_on)
+    if created_by:
+        where.append(c.created_by == sa.bindparam("created_by"))
+    if due_before:
+        where.append(c.due_date < sa.bindparam("due_before"))
+    if due_after:
+        where.append(c.due_date > sa.bindparam("due_after"))
+    if overdue_on:
+        where.append(c.due_date < sa.bindparam("overdue_on"))
         where.append(c.status != TaskStatus.DONE.value)
-    if query.title_contains is not None:
+    if title_contains:
         title = sa.func.lower(c.title)
-        where.append(title.contains(query.title_contains.lower(), autoescape=True))
+        where.append(title.contains(sa.bindparam("title_contains", type_=sa.String()), escape="/"))
     return where
+
+
+_LIST_STATEMENTS: Final[dict[tuple[_TaskListShape, bool], sa.Select[Any]]] = {}
+_COUNT_STATEMENTS: Final[dict[_TaskListShape, sa.Select[Any]]] = {}
+
+
+def _list_statement(shape: _TaskListShape, *, row_values: bool) -> sa.Select[Any]:
+    statement = _LIST_STATEMENTS.get((shape, row_values))
+    if statement is None:
+        sort, descending, has_position = shape[-3:]
+        keys = _sort_keys(sort)
+        where = _shape_filters(shape)
+        if has_position:
+            binds: list[ColumnElement[Any]] = [
+                sa.bindparam(f"after_{i}", type_=k.type) for i, k in enumerate(keys)
+            ]
+            if row_values:
+                row, position = sa.tuple_(*keys), sa.tuple_(*binds)
+                where.append(row < position if descending else row > position)
+            else:
+                where.append(_beyond(keys, binds, descending=descending))
+        order = [k.desc() if descending else k.asc() for k in keys]
+        statement = (
+            sa.select(t.tasks)
+            .where(*where)
+            .order_by(*order)
+            .limit(sa.bindparam("limit", type_=sa.Integer()))
+        )
+        _LIST_STATEMENTS[(shape, row_values)] = statement
+    return statement
+
+
+def _count_statement(shape: _TaskListShape) -> sa.Select[Any]:
+    statement = _COUNT_STATEMENTS.get(shape)
+    if statement is None:
+        statement = sa.select(sa.func.count()).select_from(t.tasks).where(*_shape_filters(shape))
+        _COUNT_STATEMENTS[shape] = statement
+    return statement
 
 
 def _beyond(
@@ -702,35 +820,24 @@ def _beyond(
 
 
 def task_list_statement(query: TaskQuery, *, row_values: bool = True) -> sa.Select[Any]:
-    """The one SELECT behind ``TaskRepository.list`` (also used by the benchmark).
-    ``row_values``: the keyset as a row-value comparison (PostgreSQL, SQLite: an index
-    condition there), else in the expanded OR form (MariaDB)."""
-    keys = _sort_keys(query.sort)
-    where = _task_filters(query)
-    if query.after is not None:
-        values = _key_values(query.sort, *query.after)
-        binds: list[ColumnElement[Any]] = [
-            sa.bindparam(None, v, type_=k.type) for k, v in zip(keys, values, strict=True)
-        ]
-        if row_values:
-            row, position = sa.tuple_(*keys), sa.tuple_(*binds)
-            where.append(row < position if query.descending else row > position)
-        else:
-            where.append(_beyond(keys, binds, descending=query.descending))
-    order = [k.desc() if query.descending else k.asc() for k in keys]
-    return sa.select(t.tasks).where(*where).order_by(*order).limit(query.limit + 1)
+    """The one SELECT behind ``TaskRepository.list``, with ``query``'s values bound (for
+    the EXPLAIN tests and the benchmark). ``row_values``: the keyset as a row-value
+    comparison (PostgreSQL, SQLite: an index condition there), else in the expanded OR
+    form (MariaDB)."""
+    statement = _list_statement(_list_shape(query), row_values=row_values)
+    return statement.params(_list_parameters(query))
 
 
 class SqlTaskRepository(_Repository):
     _t = t.tasks
 
     def add(self, task: Task) -> None:
-        insert = self._t.insert().values(_task_values(task))
+        values = _task_values(task)
         if task.idempotency_key is None:
-            self._execute(insert)  # nothing unique to collide with: no savepoint needed
+            self._execute(_INSERT_TASK, values)  # nothing unique to collide with: no savepoint
             return
         with self._unique(lambda: Conflict("A task with this idempotency key already exists.")):
-            self._connection().execute(insert)
+            self._connection().execute(_INSERT_TASK, values)
 
     def get(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:
         statement = _TASK_BY_ID if include_deleted else _LIVE_TASK_BY_ID
@@ -748,23 +855,22 @@ class SqlTaskRepository(_Repository):
 
     def update(self, task: Task) -> None:
         values = _task_values(task)
-        del values["id"]
-        statement = (
-            self._t.update()
-            .where(self._t.c.id == task.id, self._t.c.version == task.version - 1)
-            .values(values)
-        )
-        if self._rowcount(statement) != 1:
+        values["task_id"] = values.pop("id")
+        values["expected_version"] = task.version - 1
+        if self._rowcount(_UPDATE_TASK, values) != 1:
             raise VersionConflict()
 
     def list(self, query: TaskQuery) -> Slice[Task]:
         row_values = self._connection().dialect.name not in ("mysql", "mariadb")
-        statement = task_list_statement(query, row_values=row_values)
-        rows = [_task(row) for row in self._execute(statement).all()]
+        shape, parameters = _list_shape(query), _list_parameters(query)
+        statement = _list_statement(shape, row_values=row_values)
+        rows = [_task(row) for row in self._execute(statement, parameters).all()]
         total: int | None = None
         if query.with_total:
-            count = sa.select(sa.func.count()).select_from(self._t).where(*_task_filters(query))
-            total = int(self._execute(count).scalar_one())
+            del parameters["limit"]
+            for key in [k for k in parameters if k.startswith("after_")]:
+                del parameters[key]
+            total = int(self._execute(_count_statement(shape), parameters).scalar_one())
         return Slice(items=rows[: query.limit], has_more=len(rows) > query.limit, total=total)
 
     def open_tasks_assigned_to(self, team_id: UUID, user_id: UUID) -> Sequence[Task]:
@@ -866,16 +972,17 @@ class SqlActivityRepository(_Repository):
 
     def add(self, activity: TaskActivity) -> None:
         self._execute(
-            self._t.insert().values(
-                id=activity.id,
-                task_id=activity.task_id,
-                actor_id=activity.actor_id,
-                kind=activity.kind.value,
-                created_at=activity.created_at,
-                field=activity.field,
-                old_value=activity.old_value,
-                new_value=activity.new_value,
-            )
+            _INSERT_ACTIVITY,
+            {
+                "id": activity.id,
+                "task_id": activity.task_id,
+                "actor_id": activity.actor_id,
+                "kind": activity.kind.value,
+                "created_at": activity.created_at,
+                "field": activity.field,
+                "old_value": activity.old_value,
+                "new_value": activity.new_value,
+            },
         )
 
     def list_for_task(

@@ -109,6 +109,7 @@ class Databases:
             engine.dispose()
 
 
+_INSERT_OUTBOX: Final = t.outbox.insert()
 _AUTOCOMMIT_READERS: Final[weakref.WeakKeyDictionary[Engine, Engine]] = weakref.WeakKeyDictionary()
 
 
@@ -241,9 +242,7 @@ class SqlAlchemyUnitOfWork:
             ]
             if rows:
                 # One row (the usual case) as a plain execute: cheaper than executemany.
-                self.connection(side).execute(
-                    t.outbox.insert(), rows[0] if len(rows) == 1 else rows
-                )
+                self.connection(side).execute(_INSERT_OUTBOX, rows[0] if len(rows) == 1 else rows)
 
     def _close(self, *, commit: bool) -> None:
         """Commit (in the order opened: auth before task when a unit starts on the auth
