@@ -24,12 +24,11 @@ Read replica: a ``read_only`` unit reads from the replica engine when one is con
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Final, Self
 
-from attrs import frozen
+from attrs import field, frozen
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
@@ -70,6 +69,8 @@ class Databases:
     auth: Engine
     task: Engine
     replica: Engine | None = None
+    _readers: dict[int, Engine] = field(init=False, factory=dict, eq=False, repr=False)
+    """The autocommit engine of each PostgreSQL engine, by id (see ``reader_for``)."""
 
     @property
     def separate(self) -> bool:
@@ -91,11 +92,11 @@ class Databases:
         engine = self.engine_for(side, read_only=True)
         if engine.dialect.name != "postgresql":
             return engine
-        readers = _AUTOCOMMIT_READERS.get(engine)
-        if readers is None:
-            readers = engine.execution_options(isolation_level="AUTOCOMMIT")
-            _AUTOCOMMIT_READERS[engine] = readers
-        return readers
+        reader = self._readers.get(id(engine))
+        if reader is None:  # made once per engine (a race makes two alike: harmless)
+            reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._readers[id(engine)] = reader
+        return reader
 
     def engines(self) -> list[Engine]:
         found: list[Engine] = []
@@ -110,7 +111,6 @@ class Databases:
 
 
 _INSERT_OUTBOX: Final = t.outbox.insert()
-_AUTOCOMMIT_READERS: Final[weakref.WeakKeyDictionary[Engine, Engine]] = weakref.WeakKeyDictionary()
 
 
 def event_side(event: Event) -> str:
