@@ -314,6 +314,27 @@ def test_an_authenticated_profile_read_is_two_statements(
     assert profile.email == "sara@example.com"
 
 
+def test_assigning_oneself_reuses_the_membership_checked_in_the_same_unit(
+    sql_tf: TaskFlow,
+    signup: Callable[..., UUID],
+    count_statements: StatementCounter,
+) -> None:
+    owner, other = signup(), signup()
+    team = sql_tf.teams.create(owner, name="Crew")
+    with sql_tf.uow_factory() as uow:
+        uow.members.add(Membership(new_id(), team.id, other, Role.MEMBER, NOW))
+        uow.commit()
+
+    def membership_lookups(assignee: UUID) -> int:
+        before = count_statements.count
+        sql_tf.tasks.create(owner, team.id, title="Mine", assignee_id=assignee)
+        sent = count_statements.statements[before:]
+        return sum("FROM team_members" in statement for statement in sent)
+
+    assert membership_lookups(owner) == 0  # the actor's own, read with the team
+    assert membership_lookups(other) == 1  # someone else's membership is checked
+
+
 # --- task list order on SQL matches the documented order ------------------------------
 
 

@@ -337,13 +337,13 @@ class TaskService:
         )
         now = self._clock.now()
         with self._uow() as uow:
-            require_member(uow, team_id, actor_id)
+            actor = require_member(uow, team_id, actor_id)
             if data.idempotency_key is not None:
                 first = uow.tasks.get_by_idempotency_key(team_id, actor_id, data.idempotency_key)
                 if first is not None:
                     return self._view(uow, first)
             if data.assignee_id is not None:
-                self._require_assignable(uow, team_id, data.assignee_id)
+                self._require_assignable(uow, actor, data.assignee_id)
             task = Task(
                 id=new_id(),
                 team_id=team_id,
@@ -443,7 +443,7 @@ class TaskService:
                 raise VersionConflict()
             new_assignee = changes.get("assignee_id")
             if new_assignee is not None and new_assignee != task.assignee_id:
-                self._require_assignable(uow, task.team_id, new_assignee)
+                self._require_assignable(uow, membership, new_assignee)
             task = self._change(uow, task, actor_id, now, changes)
             view = self._view(uow, task)
             uow.commit()
@@ -459,7 +459,7 @@ class TaskService:
             if not _may_edit(task, membership):
                 raise PermissionDenied("Only the creator, the assignee or an admin may assign.")
             if data.assignee_id is not None and data.assignee_id != task.assignee_id:
-                self._require_assignable(uow, task.team_id, data.assignee_id)
+                self._require_assignable(uow, membership, data.assignee_id)
             task = self._change(uow, task, actor_id, now, {"assignee_id": data.assignee_id})
             view = self._view(uow, task)
             uow.commit()
@@ -683,8 +683,12 @@ class TaskService:
         )
 
     @staticmethod
-    def _require_assignable(uow: UnitOfWork, team_id: UUID, assignee_id: UUID) -> None:
-        if uow.members.get(team_id, assignee_id) is None:
+    def _require_assignable(uow: UnitOfWork, actor: Membership, assignee_id: UUID) -> None:
+        """``assignee_id`` must be a member of the actor's team (the task's team). The
+        actor assigning themselves was checked already, in this transaction: no query."""
+        if assignee_id == actor.user_id:
+            return
+        if uow.members.get(actor.team_id, assignee_id) is None:
             raise InvalidInput.for_field("assignee_id", "must be a member of the task's team")
 
     def _filters(self, arguments: dict[str, Any]) -> _TaskFilters:
