@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Final, Self
+from typing import Any, Final, Self
 
+import sqlalchemy as sa
 from attrs import field, frozen
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
@@ -57,7 +58,13 @@ from taskflow.adapters.sqlalchemy.repositories import (
 from taskflow.domain.models import Event
 from taskflow.ports.services import EventPublisher
 
-__all__ = ["Databases", "SqlAlchemyUnitOfWork", "SqlAlchemyUnitOfWorkFactory", "event_side"]
+__all__ = [
+    "Databases",
+    "ReadOnlyUnitWrite",
+    "SqlAlchemyUnitOfWork",
+    "SqlAlchemyUnitOfWorkFactory",
+    "event_side",
+]
 
 
 @frozen
@@ -70,7 +77,7 @@ class Databases:
     task: Engine
     replica: Engine | None = None
     _readers: dict[int, Engine] = field(init=False, factory=dict, eq=False, repr=False)
-    """The autocommit engine of each PostgreSQL engine, by id (see ``reader_for``)."""
+    """The read-only engine of each engine, by id (see ``reader_for``)."""
 
     @property
     def separate(self) -> bool:
@@ -83,18 +90,26 @@ class Databases:
         return primary
 
     def reader_for(self, side: str) -> Engine:
-        """The engine a read-only unit uses for ``side``: on PostgreSQL the same pool in
-        autocommit. A read-only unit at READ COMMITTED sees exactly what its statements
-        see one by one (each takes its own snapshot either way), so the BEGIN and the
-        ROLLBACK around them are two round trips for nothing; psycopg switches
-        autocommit client-side. Other backends: unchanged (switching costs a round trip
-        on MariaDB; SQLite's deferred BEGIN is local)."""
+        """The engine a read-only unit uses for ``side``: the same pool, marked read-only,
+        and refusing any INSERT, UPDATE or DELETE (``ReadOnlyUnitWrite``) before it reaches
+        the database. On PostgreSQL it also runs in autocommit: a read-only unit at READ
+        COMMITTED sees exactly what its statements see one by one (each takes its own
+        snapshot either way), so the BEGIN and the ROLLBACK around them are two round trips
+        for nothing; psycopg switches autocommit client-side. In autocommit a write would
+        be committed at once instead of rolled back with the unit: hence the refusal.
+        Other backends keep their isolation level (switching costs a round trip on
+        MariaDB; SQLite's deferred BEGIN, chosen by the read-only mark, is local)."""
         engine = self.engine_for(side, read_only=True)
-        if engine.dialect.name != "postgresql":
-            return engine
         reader = self._readers.get(id(engine))
         if reader is None:  # made once per engine (a race makes two alike: harmless)
-            reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+            options: dict[str, Any] = {READ_ONLY_OPTION: True}
+            if engine.dialect.name == "postgresql":
+                options["isolation_level"] = "AUTOCOMMIT"
+            reader = engine.execution_options(**options)
+            # Listeners of an execution_options() engine fire for its connections only.
+            sa.event.listen(reader, "before_cursor_execute", _refuse_writes)
+            # A savepoint only guards a write (``_unique``); in autocommit it would fail.
+            sa.event.listen(reader, "savepoint", _refuse_savepoints)
             self._readers[id(engine)] = reader
         return reader
 
@@ -111,6 +126,28 @@ class Databases:
 
 
 _INSERT_OUTBOX: Final = t.outbox.insert()
+
+
+class ReadOnlyUnitWrite(RuntimeError):
+    """A write was attempted in a ``read_only`` unit of work: a bug in the caller (it
+    should have opened an ordinary unit). Refused before anything reaches the database."""
+
+
+def _refuse_writes(
+    _connection: Connection,
+    _cursor: Any,
+    statement: str,
+    _parameters: Any,
+    context: Any,
+    _executemany: bool,
+) -> None:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "write"
+        raise ReadOnlyUnitWrite(f"{verb} refused: this unit of work is read-only.")
+
+
+def _refuse_savepoints(_connection: Connection, _name: str | None) -> None:
+    raise ReadOnlyUnitWrite("SAVEPOINT (for a write) refused: this unit of work is read-only.")
 
 
 def event_side(event: Event) -> str:
@@ -169,9 +206,6 @@ class SqlAlchemyUnitOfWork:
                     raise
                 raise translated from error
             try:
-                if self._read_only and engine.dialect.name == "sqlite":
-                    # Only SQLite's BEGIN reads it (execution options cost time per call).
-                    connection.execution_options(**{READ_ONLY_OPTION: True})
                 connection.begin()
             except sa_exc.SQLAlchemyError as error:
                 connection.invalidate()
