@@ -12,6 +12,7 @@ import math
 import time
 
 from limits import RateLimitItem, parse
+from limits.errors import ConfigurationError as LimitsConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -31,10 +32,19 @@ class RateLimiter:
             self._items: dict[str, RateLimitItem] = {
                 scope: parse(rate) for scope, rate in limits.items() if rate
             }
-            options = {} if storage_url.startswith("memory") else {"key_prefix": "taskflow"}
-            self._storage = storage_from_string(storage_url, **options)
-        except (ValueError, ImportError) as error:
+        except ValueError as error:
             raise ConfigurationError(f"Invalid rate-limit configuration: {error}") from None
+        options = {} if storage_url.startswith("memory") else {"key_prefix": "taskflow"}
+        try:
+            self._storage = storage_from_string(storage_url, **options)
+        except (ValueError, ImportError, LimitsConfigurationError):
+            # The library's message repeats the URL, which may hold a password: only the
+            # scheme is named.
+            scheme = storage_url.partition("://")[0] if "://" in storage_url else "?"
+            raise ConfigurationError(
+                f"Invalid rate-limit storage: {scheme!r} URLs are not supported "
+                "(use memory:// or a redis:// URL; Redis needs the 'redis' extra)."
+            ) from None
         self._limiter = MovingWindowRateLimiter(self._storage)
         self.is_local = storage_url.startswith("memory")
         """True when counting in this process: cheap enough to call from an event loop."""
