@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeVar
 
 import email_validator
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from taskflow.errors import InvalidInput
 
@@ -29,9 +36,23 @@ M = TypeVar("M", bound=BaseModel)
 
 class InputModel(BaseModel):
     """Base of every service input: unknown fields refused, values never coerced from
-    the wrong type (``"1"`` is not an int), models frozen."""
+    the wrong type (``"1"`` is not an int), models frozen, no text with a NUL character."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_character(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON allows "\u0000", PostgreSQL text cannot hold it (the driver refuses it:
+        # a 500), and no name, title or comment needs it: refused on every backend.
+        # Passwords are only ever hashed, never stored as text: any character is fine.
+        if isinstance(value, str) and "\x00" in value and info.field_name not in _ANY_TEXT:
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+_ANY_TEXT = frozenset({"password", "current_password", "new_password"})
+"""Fields exempt from the NUL rule (see ``InputModel``)."""
 
 
 def validate(model: type[M], /, **raw: Any) -> M:
