@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -63,6 +63,15 @@ def _bad_cursor() -> InvalidInput:
     return InvalidInput.for_field("cursor", "is not a valid cursor for this list")
 
 
+def _utc(moment: datetime) -> datetime:
+    """The cursor's moment in UTC (as every stored time is). A naive one is refused, and so
+    is one at the calendar's edge that UTC cannot hold (OverflowError): comparing it with
+    stored times would fail the same way in the storage, as a 500."""
+    if moment.tzinfo is None:
+        raise ValueError
+    return moment.astimezone(UTC)
+
+
 def encode_time_cursor(key: TimeKey) -> str:
     return encode_cursor({"t": key.created_at.isoformat(), "id": str(key.id)})
 
@@ -70,11 +79,9 @@ def encode_time_cursor(key: TimeKey) -> str:
 def decode_time_cursor(cursor: str) -> TimeKey:
     data = decode_cursor(cursor)
     try:
-        created_at = datetime.fromisoformat(data["t"])
-        if created_at.tzinfo is None:
-            raise ValueError
+        created_at = _utc(datetime.fromisoformat(data["t"]))
         return TimeKey(created_at=created_at, id=UUID(data["id"]))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise _bad_cursor() from None
 
 
@@ -99,9 +106,7 @@ def decode_sort_cursor(cursor: str, sort: str) -> tuple[SortValue, UUID]:
         raw = data["v"]
         value: SortValue
         if isinstance(raw, dict) and "dt" in raw:
-            value = datetime.fromisoformat(raw["dt"])
-            if value.tzinfo is None:
-                raise ValueError
+            value = _utc(datetime.fromisoformat(raw["dt"]))
         elif isinstance(raw, dict) and "d" in raw:
             value = date.fromisoformat(raw["d"])
         elif raw is None or (isinstance(raw, int) and not isinstance(raw, bool)):
@@ -109,5 +114,5 @@ def decode_sort_cursor(cursor: str, sort: str) -> tuple[SortValue, UUID]:
         else:
             raise ValueError
         return value, UUID(data["id"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise _bad_cursor() from None
