@@ -36,18 +36,27 @@ M = TypeVar("M", bound=BaseModel)
 
 class InputModel(BaseModel):
     """Base of every service input: unknown fields refused, values never coerced from
-    the wrong type (``"1"`` is not an int), models frozen, no text with a NUL character."""
+    the wrong type (``"1"`` is not an int), models frozen, text storable as UTF-8 and
+    without a NUL character (see ``_storable_text``)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul_character(cls, value: Any, info: ValidationInfo) -> Any:
+    def _storable_text(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
         # JSON allows "\u0000", PostgreSQL text cannot hold it (the driver refuses it:
         # a 500), and no name, title or comment needs it: refused on every backend.
-        # Passwords are only ever hashed, never stored as text: any character is fine.
-        if isinstance(value, str) and "\x00" in value and info.field_name not in _ANY_TEXT:
+        # Passwords are only ever hashed, never stored as text: a NUL is fine there.
+        if "\x00" in value and info.field_name not in _ANY_TEXT:
             raise ValueError("must not contain NUL characters")
+        # Python's json accepts a lone surrogate ("\ud800"); the drivers, argon2 and the
+        # token code all encode text as UTF-8, which cannot hold one (a 500 otherwise).
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (no lone surrogates)") from None
         return value
 
 

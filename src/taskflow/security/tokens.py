@@ -140,8 +140,8 @@ class TokenCodec:
 
         Raises ``TokenExpired`` for a genuine token past its ``exp`` and ``InvalidToken``
         for anything else wrong (signature, algorithm, issuer, audience, type, claims)."""
-        if not isinstance(token, str) or not token or len(token) > 4096:
-            raise InvalidToken()
+        if not isinstance(token, str) or not token or len(token) > 4096 or not token.isascii():
+            raise InvalidToken()  # a JWT is ASCII; other text would fail to encode (a 500)
         try:
             payload = self._jwt.decode(
                 token,
