@@ -17,7 +17,7 @@ user.password_reset    user.password_reset    email            that user (with t
 
 Any other event (``task.created``...) notifies nobody. Routing reads the current rows
 (task title, names) inside the caller's unit of work; a task deleted in the meantime, or
-a user who no longer exists, gets nothing.
+a user who no longer exists, gets nothing; nor does anyone no longer in the task's team.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def _assigned(
     if assignee_id is None or task_id is None or assignee_id == assigned_by:
         return ()
     task, assignee = uow.tasks.get(task_id), uow.users.get(assignee_id)
-    if task is None or assignee is None:
+    if task is None or assignee is None or not _in_team(uow, task, assignee_id):
         return ()
     context = {**_task_context(app_url, task), "assigned_by": _name_of(uow, assigned_by)}
     return (_for_user(route, assignee, context),)
@@ -160,10 +160,17 @@ def _completed(
     if creator_id is None or task_id is None or creator_id == completer_id:
         return ()
     task, creator = uow.tasks.get(task_id), uow.users.get(creator_id)
-    if task is None or creator is None:
+    if task is None or creator is None or not _in_team(uow, task, creator_id):
         return ()
     context = {**_task_context(app_url, task), "user": _name_of(uow, completer_id)}
     return (_for_user(route, creator, context),)
+
+
+def _in_team(uow: UnitOfWork, task: Task, user_id: UUID) -> bool:
+    """Whether ``user_id`` is (still) a member of the task's team. Someone who left or was
+    removed keeps a done task's assignment or their authorship: they are told nothing
+    about the task any more (its title is the team's business)."""
+    return uow.members.get(task.team_id, user_id) is not None
 
 
 def _due_soon(
@@ -173,7 +180,7 @@ def _due_soon(
     if task_id is None or assignee_id is None:
         return ()
     task, assignee = uow.tasks.get(task_id), uow.users.get(assignee_id)
-    if task is None or assignee is None:
+    if task is None or assignee is None or not _in_team(uow, task, assignee_id):
         return ()
     context = _task_context(app_url, task)
     # Changed since the job announced it (done, moved, given to someone else): the
