@@ -53,6 +53,9 @@ def create_engine(url: str, **options: Any) -> Engine:
     except ArgumentError:
         raise ConfigurationError("The database URL is not a valid SQLAlchemy URL.") from None
     backend = parsed.get_backend_name()
+    # A driver error's text would otherwise list the bound values (password and token
+    # hashes, emails...) and reach the log with the traceback of an unexpected error.
+    options.setdefault("hide_parameters", True)
     try:
         if backend == "sqlite":
             return _sqlite_engine(url, options)
