@@ -182,7 +182,8 @@ class TaskRepository(Protocol):
         """One page, as ``TaskQuery`` documents."""
 
     def open_tasks_assigned_to(self, team_id: UUID, user_id: UUID) -> Sequence[Task]:
-        """Tasks of the team assigned to the user whose status is not done."""
+        """Tasks of the team assigned to the user whose status is not done, soft-deleted
+        ones included (a restored task must not come back assigned to an ex-member)."""
 
     def delete_for_team(self, team_id: UUID) -> None:
         """Remove every task of a deleted team, with its comments and activity."""

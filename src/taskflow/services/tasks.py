@@ -610,6 +610,16 @@ class TaskService:
         differing = {k: v for k, v in changes.items() if getattr(before, k) != v}
         if not differing:
             return before
+        if (
+            differing.get("status", TaskStatus.DONE) != TaskStatus.DONE
+            and before.status is TaskStatus.DONE
+            and "assignee_id" not in differing
+            and before.assignee_id is not None
+            and uow.members.get(before.team_id, before.assignee_id) is None
+        ):
+            # A done task keeps the assignee who did it, even after they left the team;
+            # reopened, it must not stay assigned to someone outside the team.
+            differing["assignee_id"] = None
         after = attrs.evolve(before, **differing)
         if "status" in differing:
             if after.status is TaskStatus.DONE:

@@ -303,10 +303,7 @@ class InMemoryTaskRepository(_Repository):
         return [
             t
             for t in self._store.tasks.values()
-            if t.team_id == team_id
-            and t.assignee_id == user_id
-            and t.status is not TaskStatus.DONE
-            and t.deleted_at is None
+            if t.team_id == team_id and t.assignee_id == user_id and t.status is not TaskStatus.DONE
         ]
 
     def delete_for_team(self, team_id: UUID) -> None:

@@ -880,7 +880,6 @@ class SqlTaskRepository(_Repository):
                 self._t.c.team_id == team_id,
                 self._t.c.assignee_id == user_id,
                 self._t.c.status != TaskStatus.DONE.value,
-                self._t.c.deleted_at.is_(None),
             )
             .order_by(self._t.c.created_at, self._t.c.id)
         )
