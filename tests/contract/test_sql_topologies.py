@@ -64,7 +64,11 @@ def test_read_only_units_read_from_the_replica_and_writes_go_to_the_primary(
 ) -> None:
     primary_url = f"sqlite:///{tmp_path / 'primary.db'}"
     replica_url = f"sqlite:///{tmp_path / 'replica.db'}"
-    SqlStorage.from_urls(replica_url).upgrade()  # an empty "replica" that never catches up
+    replica = SqlStorage.from_urls(replica_url)  # an empty "replica" that never catches up
+    try:
+        replica.upgrade()
+    finally:
+        replica.close()
     storage = SqlStorage.from_urls(primary_url, replica_url=replica_url)
     try:
         storage.upgrade()
