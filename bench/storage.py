@@ -225,9 +225,10 @@ def breakdown(  # noqa: PLR0917 - a script's helper
     def sqlalchemy_core() -> None:
         with engine.connect() as connection:
             membership = {"team_id": team_id, "user_id": owner_id}
-            connection.execute(repositories._TEAM_WITH_MEMBERSHIP, membership).all()
+            connection.execute(repositories._TEAM_WITH_MEMBERSHIP.statement, membership).all()
             connection.execute(repositories.task_list_statement(query)).all()
-            connection.execute(repositories._USERS_BY_IDS, {"user_ids": [owner_id]}).all()
+            users = repositories._USERS_BY_ID_ARRAY.statement
+            connection.execute(users, {"user_ids": [owner_id]}).all()
 
     def adapter() -> None:
         with storage.uow_factory(read_only=True) as uow:

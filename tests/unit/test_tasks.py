@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import attrs
 import pytest
 from crew import Crew
 
@@ -64,6 +65,30 @@ def test_create_returns_the_seed_response_shape(tf: TaskFlow, crew: Crew, clock:
     assert task.completed_at is None
     assert task.version == 1
     assert tf.tasks.get(crew.member, task.id) == task
+
+
+def test_a_view_carries_every_field_of_the_stored_task_in_its_own_place(
+    tf: TaskFlow, crew: Crew, clock: FakeClock
+) -> None:
+    """Views are built positionally (the hot path of every page): each field must land in
+    its own attribute. Every field here has a value no other field of its type has."""
+    task = crew_task(tf, crew, description="d", priority="low", due_date="2024-05-06")
+    clock.advance(timedelta(minutes=5))
+    task = tf.tasks.complete(crew.assignee, task.id)
+    assert task.created_at != task.updated_at == task.completed_at
+    with tf.uow_factory(read_only=True) as uow:
+        stored = uow.tasks.get(task.id)
+    assert stored is not None
+    for view in (task, tf.tasks.get(crew.member, task.id), *_pages(tf, crew)):
+        for name in attrs.fields_dict(TaskView):
+            if name == "assignee":
+                assert view.assignee == UserRef(id=crew.assignee, name="Assignee")
+            else:
+                assert getattr(view, name) == getattr(stored, name), name
+
+
+def _pages(tf: TaskFlow, crew: Crew) -> list[TaskView]:
+    return list(tf.tasks.list_team(crew.member, crew.team_id).items)
 
 
 def test_create_defaults(tf: TaskFlow, crew: Crew) -> None:

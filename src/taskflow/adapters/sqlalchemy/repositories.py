@@ -16,10 +16,12 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy import exc
-from sqlalchemy.engine import Connection, CursorResult, Row
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.sql import ColumnElement, Executable
 
 from taskflow.adapters.sqlalchemy import tables as t
+from taskflow.adapters.sqlalchemy.direct import DirectStatement, ResultRows
 from taskflow.adapters.sqlalchemy.errors import is_unique_violation, translate
 from taskflow.domain.models import (
     ActivityKind,
@@ -62,19 +64,37 @@ __all__ = [
 
 ConnectionSource = Callable[[], Connection]
 
-# The statements of the hottest reads (every call checks the team and the membership),
-# built once with named parameters: building and hashing a new statement per call costs
-# more than a small query's round trip.
-_USER_BY_ID: Final = sa.select(t.users).where(t.users.c.id == sa.bindparam("user_id"))
+SqlRow = Any
+"""A result row: SQLAlchemy's ``Row`` or the direct lane's named tuple (both tuples with
+the columns as attributes)."""
+
+# The statements of the hottest reads and writes (every call checks the team and the
+# membership), built once with named parameters and run on the direct lane
+# (``direct.py``): building and hashing a new statement per call, and SQLAlchemy's
+# per-execution machinery, each cost about as much as a small query's round trip.
+_USER_BY_ID: Final = DirectStatement(
+    sa.select(t.users).where(t.users.c.id == sa.bindparam("user_id"))
+)
 _USERS_BY_IDS: Final = sa.select(t.users).where(
     t.users.c.id.in_(sa.bindparam("user_ids", expanding=True))
 )
-_TEAM_BY_ID: Final = sa.select(t.teams).where(t.teams.c.id == sa.bindparam("team_id"))
-_MEMBERSHIP: Final = sa.select(t.team_members).where(
-    t.team_members.c.team_id == sa.bindparam("team_id"),
-    t.team_members.c.user_id == sa.bindparam("user_id"),
+_USERS_BY_ID_ARRAY: Final = DirectStatement(
+    sa.select(t.users).where(
+        t.users.c.id == sa.any_(sa.bindparam("user_ids", type_=postgresql.ARRAY(sa.Uuid())))
+    )
 )
-_TEAM_WITH_MEMBERSHIP: Final = (
+"""``_USERS_BY_IDS`` on PostgreSQL: ``= ANY(array)`` has one parameter whatever the
+number of ids, so it is compiled once (an expanding IN is rendered per execution)."""
+_TEAM_BY_ID: Final = DirectStatement(
+    sa.select(t.teams).where(t.teams.c.id == sa.bindparam("team_id"))
+)
+_MEMBERSHIP: Final = DirectStatement(
+    sa.select(t.team_members).where(
+        t.team_members.c.team_id == sa.bindparam("team_id"),
+        t.team_members.c.user_id == sa.bindparam("user_id"),
+    )
+)
+_TEAM_WITH_MEMBERSHIP: Final = DirectStatement(
     sa.select(
         t.teams,
         t.team_members.c.id.label("membership_id"),
@@ -92,16 +112,22 @@ _TEAM_WITH_MEMBERSHIP: Final = (
     )
     .where(t.teams.c.id == sa.bindparam("team_id"))
 )
-_USER_WITH_TEAMS: Final[dict[bool, sa.Select[Any]]] = {}  # by "is PostgreSQL"
+_USER_WITH_TEAMS: Final[dict[bool, DirectStatement]] = {}  # by "is PostgreSQL"
 _ROLE: Final = {r.value: r for r in Role}
-_TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
-_LIVE_TASK_BY_ID: Final = _TASK_BY_ID.where(t.tasks.c.deleted_at.is_(None))
-_INSERT_TASK: Final = t.tasks.insert()
-_UPDATE_TASK: Final = t.tasks.update().where(
-    t.tasks.c.id == sa.bindparam("task_id"),
-    t.tasks.c.version == sa.bindparam("expected_version"),
+_ANY_TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
+# Task rows are read by position (``_task``): plain tuples, no named tuple per row.
+_TASK_BY_ID: Final = DirectStatement(_ANY_TASK_BY_ID, named=False)
+_LIVE_TASK_BY_ID: Final = DirectStatement(
+    _ANY_TASK_BY_ID.where(t.tasks.c.deleted_at.is_(None)), named=False
 )
-_INSERT_ACTIVITY: Final = t.task_activity.insert()
+_INSERT_TASK: Final = DirectStatement(t.tasks.insert())
+_UPDATE_TASK: Final = DirectStatement(
+    t.tasks.update().where(
+        t.tasks.c.id == sa.bindparam("task_id"),
+        t.tasks.c.version == sa.bindparam("expected_version"),
+    )
+)
+_INSERT_ACTIVITY: Final = DirectStatement(t.task_activity.insert())
 """Gives the connection (inside the unit's open transaction) a repository runs on."""
 
 
@@ -114,6 +140,16 @@ class _Repository:
     ) -> CursorResult[Any]:
         try:
             return self._connection().execute(statement, parameters)
+        except exc.SQLAlchemyError as error:
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from error
+
+    def _direct(self, statement: DirectStatement, parameters: dict[str, Any]) -> ResultRows:
+        """Run a prebuilt statement (on the direct lane where it can take it)."""
+        try:
+            return statement.execute(self._connection(), parameters)
         except exc.SQLAlchemyError as error:
             translated = translate(error)
             if translated is None:
@@ -148,7 +184,7 @@ class _Repository:
 # --- users, login failures, one-time tokens ------------------------------------------
 
 
-def _user(row: Row[Any]) -> User:
+def _user(row: SqlRow) -> User:
     return User(
         id=row.id,
         email=row.email,
@@ -178,7 +214,7 @@ class SqlUserRepository(_Repository):
             self._connection().execute(t.users.insert().values(_user_values(user)))
 
     def get(self, user_id: UUID) -> User | None:
-        row = self._execute(_USER_BY_ID, {"user_id": user_id}).first()
+        row = self._direct(_USER_BY_ID, {"user_id": user_id}).first()
         return _user(row) if row else None
 
     def get_by_email(self, email: str) -> User | None:
@@ -189,11 +225,15 @@ class SqlUserRepository(_Repository):
         wanted = set(user_ids)
         if not wanted:
             return {}
-        rows = self._execute(_USERS_BY_IDS, {"user_ids": list(wanted)})
+        rows: ResultRows
+        if self._is_postgresql():
+            rows = self._direct(_USERS_BY_ID_ARRAY, {"user_ids": list(wanted)})
+        else:
+            rows = self._execute(_USERS_BY_IDS, {"user_ids": list(wanted)})
         return {row.id: _user(row) for row in rows}
 
     def get_with_teams(self, user_id: UUID) -> tuple[User, Sequence[TeamSummary]] | None:
-        rows = self._execute(self._with_teams(), {"user_id": user_id}).all()
+        rows = self._direct(self._with_teams(), {"user_id": user_id}).all()
         if not rows:
             return None
         teams = [
@@ -203,7 +243,7 @@ class SqlUserRepository(_Repository):
         ]
         return _user(rows[0]), teams
 
-    def _with_teams(self) -> sa.Select[Any]:
+    def _with_teams(self) -> DirectStatement:
         """users LEFT JOIN (memberships JOIN teams): one row per team, or one row with
         NULL team columns for a user in no team. Built once per dialect (the team name
         sorts in code-point order on PostgreSQL, as in ``teams_of_user``)."""
@@ -214,7 +254,7 @@ class SqlUserRepository(_Repository):
             name: ColumnElement[str] = teams.c.name
             if postgresql:
                 name = name.collate("C")
-            statement = (
+            select = (
                 sa.select(
                     t.users,
                     teams.c.id.label("team_id"),
@@ -230,7 +270,7 @@ class SqlUserRepository(_Repository):
                 .where(t.users.c.id == sa.bindparam("user_id"))
                 .order_by(name, teams.c.id)
             )
-            _USER_WITH_TEAMS[postgresql] = statement
+            statement = _USER_WITH_TEAMS[postgresql] = DirectStatement(select)
         return statement
 
     def update(self, user: User) -> None:
@@ -242,7 +282,7 @@ class SqlUserRepository(_Repository):
             )
 
 
-def _failures(row: Row[Any]) -> LoginFailures:
+def _failures(row: SqlRow) -> LoginFailures:
     return LoginFailures(
         user_id=row.user_id,
         count=row._mapping["count"],  # `row.count` is tuple.count
@@ -293,7 +333,7 @@ class SqlLoginFailureRepository(_Repository):
         self._execute(self._t.delete().where(self._t.c.user_id == user_id))
 
 
-def _one_time_token(row: Row[Any]) -> OneTimeToken:
+def _one_time_token(row: SqlRow) -> OneTimeToken:
     return OneTimeToken(
         id=row.id,
         user_id=row.user_id,
@@ -353,7 +393,7 @@ class SqlOneTimeTokenRepository(_Repository):
 # --- teams, memberships, invites -------------------------------------------------------
 
 
-def _team(row: Row[Any]) -> Team:
+def _team(row: SqlRow) -> Team:
     return Team(id=row.id, name=row.name, owner_id=row.owner_id, created_at=row.created_at)
 
 
@@ -366,14 +406,14 @@ class SqlTeamRepository(_Repository):
         )
 
     def get(self, team_id: UUID) -> Team | None:
-        row = self._execute(_TEAM_BY_ID, {"team_id": team_id}).first()
+        row = self._direct(_TEAM_BY_ID, {"team_id": team_id}).first()
         return _team(row) if row else None
 
     def get_with_membership(
         self, team_id: UUID, user_id: UUID
     ) -> tuple[Team, Membership | None] | None:
         parameters = {"team_id": team_id, "user_id": user_id}
-        row = self._execute(_TEAM_WITH_MEMBERSHIP, parameters).first()
+        row = self._direct(_TEAM_WITH_MEMBERSHIP, parameters).first()
         if row is None:
             return None
         membership = None
@@ -412,7 +452,7 @@ class SqlTeamRepository(_Repository):
         self._execute(t.teams.delete().where(t.teams.c.id == team_id))
 
 
-def _membership(row: Row[Any]) -> Membership:
+def _membership(row: SqlRow) -> Membership:
     return Membership(
         id=row.id,
         team_id=row.team_id,
@@ -438,7 +478,7 @@ class SqlMembershipRepository(_Repository):
             )
 
     def get(self, team_id: UUID, user_id: UUID) -> Membership | None:
-        row = self._execute(_MEMBERSHIP, {"team_id": team_id, "user_id": user_id}).first()
+        row = self._direct(_MEMBERSHIP, {"team_id": team_id, "user_id": user_id}).first()
         return _membership(row) if row else None
 
     def list_for_team(self, team_id: UUID) -> Sequence[Membership]:
@@ -482,7 +522,7 @@ class SqlMembershipRepository(_Repository):
         return self._rowcount(statement) > 0
 
 
-def _invite(row: Row[Any]) -> Invite:
+def _invite(row: SqlRow) -> Invite:
     return Invite(
         id=row.id,
         team_id=row.team_id,
@@ -571,7 +611,7 @@ class SqlInviteRepository(_Repository):
 # --- tasks, comments, activity -----------------------------------------------------------
 
 
-def _task(row: Row[Any]) -> Task:
+def _task(row: SqlRow) -> Task:
     # Positional: ``select(tasks)`` returns the table's columns in the order of the
     # ``Task`` fields (the hot path of every list; attribute access by name is slower).
     (
@@ -805,6 +845,25 @@ def _count_statement(shape: _TaskListShape) -> sa.Select[Any]:
     return statement
 
 
+_DIRECT_LIST_STATEMENTS: Final[dict[tuple[_TaskListShape, bool], DirectStatement]] = {}
+_DIRECT_COUNT_STATEMENTS: Final[dict[_TaskListShape, DirectStatement]] = {}
+
+
+def _direct_list_statement(shape: _TaskListShape, *, row_values: bool) -> DirectStatement:
+    statement = _DIRECT_LIST_STATEMENTS.get((shape, row_values))
+    if statement is None:
+        statement = DirectStatement(_list_statement(shape, row_values=row_values), named=False)
+        _DIRECT_LIST_STATEMENTS[(shape, row_values)] = statement
+    return statement
+
+
+def _direct_count_statement(shape: _TaskListShape) -> DirectStatement:
+    statement = _DIRECT_COUNT_STATEMENTS.get(shape)
+    if statement is None:
+        statement = _DIRECT_COUNT_STATEMENTS[shape] = DirectStatement(_count_statement(shape))
+    return statement
+
+
 def _beyond(
     keys: list[ColumnElement[Any]], values: list[ColumnElement[Any]], *, descending: bool
 ) -> ColumnElement[bool]:
@@ -834,14 +893,14 @@ class SqlTaskRepository(_Repository):
     def add(self, task: Task) -> None:
         values = _task_values(task)
         if task.idempotency_key is None:
-            self._execute(_INSERT_TASK, values)  # nothing unique to collide with: no savepoint
+            self._direct(_INSERT_TASK, values)  # nothing unique to collide with: no savepoint
             return
         with self._unique(lambda: Conflict("A task with this idempotency key already exists.")):
-            self._connection().execute(_INSERT_TASK, values)
+            self._connection().execute(_INSERT_TASK.statement, values)
 
     def get(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:
         statement = _TASK_BY_ID if include_deleted else _LIVE_TASK_BY_ID
-        row = self._execute(statement, {"task_id": task_id}).first()
+        row = self._direct(statement, {"task_id": task_id}).first()
         return _task(row) if row else None
 
     def get_by_idempotency_key(self, team_id: UUID, created_by: UUID, key: str) -> Task | None:
@@ -857,20 +916,20 @@ class SqlTaskRepository(_Repository):
         values = _task_values(task)
         values["task_id"] = values.pop("id")
         values["expected_version"] = task.version - 1
-        if self._rowcount(_UPDATE_TASK, values) != 1:
+        if self._direct(_UPDATE_TASK, values).rowcount != 1:
             raise VersionConflict()
 
     def list(self, query: TaskQuery) -> Slice[Task]:
         row_values = self._connection().dialect.name not in ("mysql", "mariadb")
         shape, parameters = _list_shape(query), _list_parameters(query)
-        statement = _list_statement(shape, row_values=row_values)
-        rows = [_task(row) for row in self._execute(statement, parameters).all()]
+        statement = _direct_list_statement(shape, row_values=row_values)
+        rows = [_task(row) for row in self._direct(statement, parameters).all()]
         total: int | None = None
         if query.with_total:
             del parameters["limit"]
             for key in [k for k in parameters if k.startswith("after_")]:
                 del parameters[key]
-            total = int(self._execute(_count_statement(shape), parameters).scalar_one())
+            total = int(self._direct(_direct_count_statement(shape), parameters).scalar_one())
         return Slice(items=rows[: query.limit], has_more=len(rows) > query.limit, total=total)
 
     def open_tasks_assigned_to(self, team_id: UUID, user_id: UUID) -> Sequence[Task]:
@@ -902,7 +961,7 @@ def _after(table: sa.Table, after: TimeKey | None) -> list[ColumnElement[bool]]:
     return [sa.tuple_(table.c.created_at, table.c.id) > position]
 
 
-def _comment(row: Row[Any]) -> Comment:
+def _comment(row: SqlRow) -> Comment:
     return Comment(
         id=row.id,
         task_id=row.task_id,
@@ -953,7 +1012,7 @@ class SqlCommentRepository(_Repository):
         return Slice(items=rows[:limit], has_more=len(rows) > limit)
 
 
-def _activity(row: Row[Any]) -> TaskActivity:
+def _activity(row: SqlRow) -> TaskActivity:
     return TaskActivity(
         id=row.id,
         task_id=row.task_id,
@@ -970,7 +1029,7 @@ class SqlActivityRepository(_Repository):
     _t = t.task_activity
 
     def add(self, activity: TaskActivity) -> None:
-        self._execute(
+        self._direct(
             _INSERT_ACTIVITY,
             {
                 "id": activity.id,

@@ -1,0 +1,300 @@
+"""The direct lane: the hottest prebuilt statements, run on the driver's cursor.
+
+Every service call runs a handful of statements that never change shape (the team and
+membership check, the task page, the task insert...). Through ``Connection.execute``
+each costs SQLAlchemy's per-execution machinery: an execution context, a cursor result
+with its metadata, parameter processing in general form. Measured on PostgreSQL that is
+about 0.1 ms per statement, as much as the round trip itself (docs/benchmarks.md).
+
+A ``DirectStatement`` is compiled ONCE per dialect (and, for an INSERT or UPDATE taking
+its values from the parameters, per set of parameter names) by SQLAlchemy itself, with
+the type processors SQLAlchemy would apply (UUIDs as text on SQLite, naive UTC on
+MariaDB, JSON...) looked up once. Each execution then only converts the values, runs
+the SQL on the DB-API cursor of the SQLAlchemy connection (same connection, same
+transaction), and converts the result columns. What SQLAlchemy guarantees around an
+execution is kept:
+
+- ``before_cursor_execute`` / ``after_cursor_execute`` listeners fire (statement
+  counters, tracing, Sentry); they receive ``context=None``, as SQLAlchemy gives a
+  listener for a statement run without an execution context;
+- a driver error goes through SQLAlchemy's own error handling (wrapping in
+  ``DBAPIError`` with the parameters hidden, ``handle_error`` events, invalidating a
+  dead connection and the pool it came from), so ``errors.translate`` sees exactly what
+  it sees for ``Connection.execute``;
+- the connection begins its transaction first if it has none (SQLAlchemy's autobegin);
+- a read-only unit's refusal of writes (``unit_of_work.ReadOnlyUnitWrite``) holds: an
+  INSERT, UPDATE or DELETE on a read-only connection takes the ordinary path, which
+  refuses it.
+
+Whatever the lane cannot run exactly as SQLAlchemy would (parameters expanded at
+execution time such as ``IN`` lists, defaults computed in Python, RETURNING, executemany,
+escaped parameter names, ``retval`` listeners changing the SQL) simply runs through
+``Connection.execute``: the lane is an optimisation, never a second semantics. The
+contract suite runs every repository on both paths' backends, and
+``tests/contract/test_direct_lane.py`` compares the two row for row.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final, Protocol
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import Delete, Insert, Update
+from sqlalchemy.sql.selectable import Select
+
+from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
+
+__all__ = ["DirectResult", "DirectStatement", "ResultRows"]
+
+_Processor = Callable[[Any], Any] | None
+
+
+class ResultRows(Protocol):
+    """What the repositories use of a result: SQLAlchemy's ``CursorResult`` and the lane's
+    ``DirectResult`` both provide it (rows are tuples with attribute access by column)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def first(self) -> Any: ...
+
+    def all(self) -> Sequence[Any]: ...
+
+    def scalar_one(self) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class DirectResult:
+    """The fetched rows of one direct execution (already converted), or its row count."""
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    def scalar_one(self) -> Any:
+        if len(self._rows) != 1:
+            raise exc.NoResultFound() if not self._rows else exc.MultipleResultsFound()
+        return self._rows[0][0]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+
+_REQUIRED: Final = object()
+
+
+class _Plan:
+    """One statement compiled for one dialect: the SQL text, where each driver parameter
+    comes from, and the type conversions in both directions."""
+
+    __slots__ = (
+        "defaults",
+        "is_write",
+        "keys",
+        "names",
+        "positional",
+        "processors",
+        "result_processors",
+        "result_types",
+        "returns_rows",
+        "row_type",
+        "sql",
+    )
+
+    def __init__(
+        self, compiled: SQLCompiler, statement: Executable, dialect: Dialect, *, named: bool
+    ) -> None:
+        self.sql: str = compiled.string
+        self.positional: bool = bool(compiled.positional)
+        order = compiled.positiontup if self.positional else list(compiled.binds)
+        binds = [compiled.binds[name] for name in order or ()]
+        self.names: tuple[str, ...] = tuple(order or ())
+        self.keys: tuple[str, ...] = tuple(b.key for b in binds)
+        self.defaults: tuple[Any, ...] = tuple(
+            _REQUIRED if b.required else b.effective_value for b in binds
+        )
+        self.processors: tuple[_Processor, ...] = tuple(
+            b.type.dialect_impl(dialect).bind_processor(dialect) for b in binds
+        )
+        self.is_write: bool = bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)
+        self.returns_rows = isinstance(statement, Select)
+        # Plain tuples, or a named tuple class with the statement's column names.
+        self.row_type: Any = tuple
+        self.result_types: tuple[Any, ...] = ()
+        if isinstance(statement, Select):
+            columns = list(statement.selected_columns)
+            if named:
+                self.row_type = namedtuple(  # type: ignore[misc]
+                    "Row", [c.key or f"column_{i}" for i, c in enumerate(columns)], rename=True
+                )
+            self.result_types = tuple(c.type.dialect_impl(dialect) for c in columns)
+        # Known after the first rows (a processor may depend on the driver's type code).
+        self.result_processors: tuple[_Processor, ...] | None = None
+
+    def parameters(self, values: Mapping[str, Any]) -> Any:
+        converted = []
+        for key, default, process in zip(self.keys, self.defaults, self.processors, strict=True):
+            value = values.get(key, default)
+            if value is _REQUIRED:
+                raise exc.ArgumentError(f"A value is required for bind parameter {key!r}")
+            converted.append(value if process is None or value is None else process(value))
+        if self.positional:
+            return tuple(converted)
+        return dict(zip(self.names, converted, strict=True))
+
+    def rows(
+        self, fetched: Sequence[Any], description: Sequence[Any] | None, dialect: Dialect
+    ) -> list[Any]:
+        processors = self.result_processors
+        if processors is None:
+            if description is None:  # pragma: no cover - read whenever processors are not
+                raise exc.InvalidRequestError("no cursor description for a SELECT")
+            found = tuple(
+                type_.result_processor(dialect, column[1])
+                for type_, column in zip(self.result_types, description, strict=True)
+            )
+            processors = self.result_processors = found if any(found) else ()
+        row_type = self.row_type
+        if not processors:  # PostgreSQL: psycopg already returns UUIDs, aware datetimes...
+            if row_type is tuple:
+                return list(fetched)  # the driver's rows are tuples already
+            make = row_type._make
+            return [make(row) for row in fetched]
+        make = row_type if row_type is tuple else row_type._make
+        return [
+            make(
+                [
+                    value if process is None or value is None else process(value)
+                    for value, process in zip(row, processors, strict=True)
+                ]
+            )
+            for row in fetched
+        ]
+
+
+def _plan_for(
+    statement: Executable, dialect: Dialect, keys: Sequence[str], *, named: bool
+) -> _Plan | None:
+    """The lane's plan, or None if this statement must take ``Connection.execute``."""
+    if isinstance(statement, Insert | Update):
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    elif isinstance(statement, Select | Delete):
+        compiled = statement.compile(dialect=dialect)
+    else:
+        return None
+    if (
+        compiled.post_compile_params  # IN lists, literal_execute: rendered per execution
+        or compiled.literal_execute_params
+        or compiled.escaped_bind_names
+        or compiled.insert_prefetch  # Python-side defaults, computed per execution
+        or compiled.update_prefetch
+        or getattr(compiled, "postfetch", None)  # set for INSERT and UPDATE only
+        or compiled.effective_returning
+    ):
+        return None
+    if isinstance(statement, Select) and len(compiled._result_columns) != len(
+        statement.selected_columns
+    ):
+        return None
+    return _Plan(compiled, statement, dialect, named=named)
+
+
+class DirectStatement:
+    """A statement built once at import, run on the direct lane where it can be (see the
+    module docstring). ``execute(connection, parameters)`` returns ``ResultRows``.
+
+    ``named=False``: the rows are plain tuples, for a mapper that reads by position (the
+    task list: no named tuple built per row)."""
+
+    __slots__ = ("_plans", "_values_from_parameters", "named", "statement")
+
+    def __init__(self, statement: Executable, *, named: bool = True) -> None:
+        self.statement = statement
+        self.named = named
+        # An INSERT or UPDATE without .values() compiles its SET/VALUES from the
+        # parameter names: one plan per set of names.
+        self._values_from_parameters = isinstance(statement, Insert | Update)
+        self._plans: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Plan | None]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def execute(self, connection: Connection, parameters: Mapping[str, Any]) -> ResultRows:
+        dialect = connection.dialect
+        by_keys = self._plans.get(dialect)
+        if by_keys is None:
+            by_keys = self._plans.setdefault(dialect, {})
+        keys = tuple(parameters) if self._values_from_parameters else ()
+        try:
+            plan = by_keys[keys]
+        except KeyError:
+            plan = by_keys[keys] = _plan_for(self.statement, dialect, keys, named=self.named)
+        if plan is None or (plan.is_write and _read_only(connection)):
+            return connection.execute(self.statement, dict(parameters))
+        return _run(connection, plan, parameters)
+
+
+def _read_only(connection: Connection) -> bool:
+    return bool(connection.get_execution_options().get(READ_ONLY_OPTION, False))
+
+
+def _run(connection: Connection, plan: _Plan, values: Mapping[str, Any]) -> DirectResult:
+    if not connection.in_transaction():
+        connection.begin()  # what Connection.execute's autobegin does
+    sql = plan.sql
+    try:
+        parameters = plan.parameters(values)
+    except exc.SQLAlchemyError:
+        raise
+    except Exception as error:  # a bind processor refused a value (e.g. a naive datetime)
+        raise exc.StatementError(
+            str(error), sql, None, error, hide_parameters=True, ismulti=False
+        ) from error
+    dispatch = connection.dispatch
+    cursor = None
+    try:
+        cursor = connection.connection.cursor()  # the pooled DB-API connection's
+        # As in Connection.execute: every listener returns the statement and parameters
+        # (SQLAlchemy wraps the ones registered without retval=True to do so).
+        for listener in dispatch.before_cursor_execute:
+            sql, parameters = listener(connection, cursor, sql, parameters, None, False)
+        cursor.execute(sql, parameters)
+        for listener in dispatch.after_cursor_execute:
+            listener(connection, cursor, sql, parameters, None, False)
+        # ``cursor.description`` is read once per plan only: psycopg builds its column
+        # objects anew on every access (about 2 µs a column).
+        fetched = cursor.fetchall() if plan.returns_rows else []
+        description = cursor.description if plan.result_processors is None else None
+        rowcount = cursor.rowcount
+        cursor.close()
+    except connection.dialect.loaded_dbapi.Error as error:
+        # SQLAlchemy's own handling: DBAPIError with hidden parameters, handle_error
+        # events, invalidation of a dead connection and of its pool. It always raises.
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+        raise  # pragma: no cover - the line above never returns
+    except Exception:
+        # A listener's own error (as Connection.execute: not wrapped, cursor closed).
+        if cursor is not None:
+            cursor.close()
+        raise
+    except BaseException as error:
+        # Interrupted mid-statement (KeyboardInterrupt, a task cancelled...): the
+        # connection's state is unknown; SQLAlchemy invalidates it.
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+        raise  # pragma: no cover - the line above never returns
+    rows = plan.rows(fetched, description, connection.dialect) if fetched else []
+    return DirectResult(rows, rowcount)

@@ -1,0 +1,269 @@
+"""The direct lane (``adapters/sqlalchemy/direct.py``) on SQLite, PostgreSQL and MariaDB:
+the hot statements really take it, and it behaves as ``Connection.execute`` does (same
+rows and types, same events, same errors, same refusals)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+import sqlalchemy as sa
+from sql_helpers import StatementCounter
+
+from taskflow.adapters.sqlalchemy import SqlStorage, tables
+from taskflow.adapters.sqlalchemy import repositories as repos
+from taskflow.adapters.sqlalchemy.direct import DirectResult, DirectStatement
+from taskflow.adapters.sqlalchemy.unit_of_work import ReadOnlyUnitWrite
+from taskflow.domain.models import Membership, Priority, Role, Task, TaskStatus, Team, User
+from taskflow.domain.queries import TaskQuery
+from taskflow.errors import Conflict, StorageUnavailable
+from taskflow.ids import new_id
+
+NOW = datetime(2024, 3, 1, 9, 30, 0, 250000, tzinfo=UTC)
+
+
+def _seed(storage: SqlStorage) -> tuple[User, Team, Task]:
+    user = User(new_id(), "lane@example.com", "hash", "Lane", True, NOW, NOW)
+    team = Team(new_id(), "Lane team", user.id, NOW)
+    task = Task(
+        new_id(),
+        team.id,
+        "A task with every column",
+        "described",
+        TaskStatus.IN_PROGRESS,
+        Priority.HIGH,
+        user.id,
+        user.id,
+        date(2024, 3, 9),
+        None,
+        NOW,
+        NOW,
+        3,
+        None,
+        "key-1",
+    )
+    with storage.uow_factory() as uow:
+        uow.users.add(user)
+        uow.teams.add(team)
+        uow.members.add(Membership(new_id(), team.id, user.id, Role.OWNER, NOW))
+        uow.tasks.add(task)
+        uow.commit()
+    return user, team, task
+
+
+def _hot_statements(user: User, team: Team, task: Task) -> list[tuple[str, Any, dict[str, Any]]]:
+    one_team = TaskQuery((team.id,), statuses=(TaskStatus.IN_PROGRESS,), limit=10)
+    shape = repos._list_shape(one_team)
+    parameters = repos._list_parameters(one_team)
+    return [
+        ("user by id", repos._USER_BY_ID, {"user_id": user.id}),
+        ("team by id", repos._TEAM_BY_ID, {"team_id": team.id}),
+        ("membership", repos._MEMBERSHIP, {"team_id": team.id, "user_id": user.id}),
+        (
+            "team + membership",
+            repos._TEAM_WITH_MEMBERSHIP,
+            {"team_id": team.id, "user_id": user.id},
+        ),
+        ("task by id", repos._TASK_BY_ID, {"task_id": task.id}),
+        ("live task by id", repos._LIVE_TASK_BY_ID, {"task_id": task.id}),
+        ("task page", repos._direct_list_statement(shape, row_values=True), parameters),
+        (
+            "task count",
+            repos._direct_count_statement(shape),
+            {k: v for k, v in parameters.items() if k != "limit"},
+        ),
+    ]
+
+
+def test_the_hot_statements_take_the_lane_and_give_the_rows_core_gives(
+    sql_storage: SqlStorage,
+) -> None:
+    user, team, task = _seed(sql_storage)
+    with sql_storage.uow_factory(read_only=True) as uow:
+        connection = uow.connection(tables.TASK)
+        for name, statement, parameters in _hot_statements(user, team, task):
+            direct = statement.execute(connection, parameters)
+            assert isinstance(direct, DirectResult), f"{name} fell back to Connection.execute"
+            core = connection.execute(statement.statement, parameters).all()
+            assert [tuple(row) for row in direct.all()] == [tuple(row) for row in core], name
+            assert direct.all(), name
+    # And the values have the domain's types on every backend (UUIDs, aware datetimes,
+    # dates, booleans), whatever the driver returns.
+    with sql_storage.uow_factory(read_only=True) as uow:
+        assert uow.tasks.get(task.id) == task
+        assert uow.users.get(user.id) == user
+        found = uow.teams.get_with_membership(team.id, user.id)
+        assert found is not None
+        assert found[0] == team
+        assert found[1] is not None
+        assert found[1].role is Role.OWNER
+
+
+def test_named_rows_have_the_columns_as_attributes(sql_storage: SqlStorage) -> None:
+    user, team, _task = _seed(sql_storage)
+    with sql_storage.uow_factory(read_only=True) as uow:
+        row = repos._TEAM_WITH_MEMBERSHIP.execute(
+            uow.connection(tables.AUTH), {"team_id": team.id, "user_id": user.id}
+        ).first()
+    assert (row.id, row.name, row.role) == (team.id, team.name, "owner")
+    assert row.membership_id is not None
+
+
+def test_writes_on_the_lane_count_rows_and_are_rolled_back_with_their_unit(
+    sql_storage: SqlStorage,
+) -> None:
+    user, team, task = _seed(sql_storage)
+    changed = Task(**{**_fields(task), "title": "Renamed", "version": task.version + 1})
+    with sql_storage.uow_factory() as uow:
+        uow.tasks.update(changed)  # the lane's UPDATE ... WHERE version = expected
+        assert uow.tasks.get(task.id) == changed
+        # no commit: leaving the unit rolls the lane's write back
+    with sql_storage.uow_factory(read_only=True) as uow:
+        assert uow.tasks.get(task.id) == task
+    del user, team
+
+
+def _fields(task: Task) -> dict[str, Any]:
+    import attrs  # noqa: PLC0415
+
+    return attrs.asdict(task, recurse=False)
+
+
+def test_every_lane_statement_is_seen_by_cursor_listeners(
+    sql_storage: SqlStorage, count_statements: StatementCounter
+) -> None:
+    user, team, task = _seed(sql_storage)
+    with sql_storage.uow_factory(read_only=True) as uow:
+        connection = uow.connection(tables.TASK)  # (SQLite's BEGIN is a statement too)
+        count_statements.statements.clear()
+        for _name, statement, parameters in _hot_statements(user, team, task):
+            statement.execute(connection, parameters)
+    assert count_statements.count == len(_hot_statements(user, team, task))
+
+
+def test_a_listener_may_rewrite_the_sql_as_with_connection_execute(
+    sql_storage: SqlStorage,
+) -> None:
+    user, _team, _task = _seed(sql_storage)
+    engine = sql_storage.databases.auth
+
+    def tag(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> tuple[str, Any]:
+        return statement + " -- tagged", parameters
+
+    seen: list[str] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", tag, retval=True)
+    sa.event.listen(engine, "after_cursor_execute", record)
+    try:
+        with engine.connect() as connection:
+            row = repos._USER_BY_ID.execute(connection, {"user_id": user.id}).first()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", tag)
+        sa.event.remove(engine, "after_cursor_execute", record)
+    assert row.email == user.email
+    assert seen
+    assert seen[-1].endswith(" -- tagged")
+
+
+def test_a_duplicate_key_on_the_lane_is_a_conflict_without_the_values(
+    sql_storage: SqlStorage,
+) -> None:
+    _user, _team, task = _seed(sql_storage)
+    duplicate = Task(**{**_fields(task), "idempotency_key": None, "title": "secret title"})
+    with pytest.raises(Conflict) as raised, sql_storage.uow_factory() as uow:
+        uow.tasks.add(duplicate)  # same primary key, on the lane (no idempotency key)
+    cause = raised.value.__cause__
+    assert isinstance(cause, sa.exc.IntegrityError)
+    assert "secret title" not in str(cause)  # parameters hidden, as on Connection.execute
+
+
+def test_a_write_in_a_read_only_unit_is_still_refused(sql_storage: SqlStorage) -> None:
+    user, team, _task = _seed(sql_storage)
+    task = Task(
+        new_id(), team.id, "t", None, TaskStatus.TODO, Priority.LOW, None, user.id,
+        None, None, NOW, NOW, 1, None, None,
+    )  # fmt: skip
+    with pytest.raises(ReadOnlyUnitWrite), sql_storage.uow_factory(read_only=True) as uow:
+        uow.tasks.add(task)
+
+
+def test_a_value_a_type_refuses_is_a_statement_error_before_anything_is_sent(
+    sql_storage: SqlStorage, count_statements: StatementCounter
+) -> None:
+    user, team, _task = _seed(sql_storage)
+    naive = datetime(2024, 1, 1)
+    task = Task(
+        new_id(), team.id, "t", None, TaskStatus.TODO, Priority.LOW, None, user.id,
+        None, None, naive, naive, 1, None, None,
+    )  # fmt: skip
+    with sql_storage.uow_factory() as uow:
+        uow.connection(tables.TASK)
+        count_statements.statements.clear()
+        with pytest.raises(sa.exc.StatementError, match="timezone-aware"):
+            uow.tasks.add(task)
+        assert count_statements.count == 0
+
+
+def test_a_statement_the_lane_cannot_take_runs_through_sqlalchemy(
+    sql_storage: SqlStorage,
+) -> None:
+    user, _team, _task = _seed(sql_storage)
+    expanding = DirectStatement(repos._USERS_BY_IDS)  # IN list: rendered per execution
+    with sql_storage.uow_factory(read_only=True) as uow:
+        result = expanding.execute(uow.connection(tables.AUTH), {"user_ids": [user.id, new_id()]})
+        assert not isinstance(result, DirectResult)
+        assert [row.id for row in result] == [user.id]
+
+
+def test_a_connection_lost_under_the_lane_is_storage_unavailable_and_the_pool_recovers(
+    postgres_storage: SqlStorage,
+) -> None:
+    """(PostgreSQL: it kills the server backend of the unit's connection.)"""
+    sql_storage = postgres_storage
+    user, team, task = _seed(sql_storage)
+    engine = sql_storage.databases.task
+    with pytest.raises(StorageUnavailable), sql_storage.uow_factory() as uow:  # noqa: PT012
+        backend = uow.connection(tables.TASK).exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as killer:
+            killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend or 0)})")
+        uow.tasks.get(task.id)  # on the lane
+    with sql_storage.uow_factory(read_only=True) as uow:
+        assert uow.tasks.get(task.id) == task
+    del user, team
+
+
+def test_plans_are_per_dialect(sql_storage: SqlStorage, tmp_path: Any) -> None:
+    """One DirectStatement serves engines of different backends, each with its own SQL."""
+    user, _team, _task = _seed(sql_storage)
+    other = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    tables.metadata.create_all(other)
+    try:
+        with other.begin() as connection:
+            connection.execute(tables.users.insert(), _user_row(user))
+            found = repos._USER_BY_ID.execute(connection, {"user_id": user.id}).first()
+        with sql_storage.uow_factory(read_only=True) as uow:
+            here = repos._USER_BY_ID.execute(uow.connection(tables.AUTH), {"user_id": user.id})
+            assert here.first().email == found.email == user.email
+    finally:
+        other.dispose()
+
+
+def _user_row(user: User) -> dict[str, UUID | str | bool | datetime]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "password_hash": user.password_hash,
+        "name": user.name,
+        "email_verified": user.email_verified,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
