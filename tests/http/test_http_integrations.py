@@ -4,12 +4,14 @@ the thread pool, Sentry. (The REST contract itself is in the other files.)"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import threading
 
 import httpx
 import pytest
 import sentry_sdk
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from flask import Flask
 from httpkit import PASSWORD
@@ -22,7 +24,11 @@ from taskflow.adapters.fastapi import (
     mount_taskflow,
     require_team_role,
 )
+from taskflow.adapters.fastapi import (
+    create_app as create_fastapi_app,
+)
 from taskflow.adapters.flask import TaskFlowExtension, current_principal, get_taskflow
+from taskflow.adapters.serve import configure_serve_command
 from taskflow.adapters.web import WebConfig
 from taskflow.adapters.web import sentry as sentry_module
 from taskflow.errors import ConfigurationError
@@ -157,3 +163,32 @@ def test_sentry_without_the_sdk_is_a_clear_configuration_error(tf, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "sentry_sdk", None)
     with pytest.raises(ConfigurationError, match=r"taskflow\[sentry\]"):
         mount_taskflow(FastAPI(), tf, WebConfig(sentry_dsn=SecretStr("https://k@s.example/1")))
+
+
+def test_create_app_caps_the_thread_pool_while_it_runs(tf):
+    app = create_fastapi_app(tf, CONFIG, threads=3)
+
+    @app.get("/threads")
+    async def threads() -> dict[str, float]:
+        return {"tokens": to_thread.current_default_thread_limiter().total_tokens}
+
+    with TestClient(app) as client:  # the lifespan runs: the cap is set on its event loop
+        assert client.get("/threads").json() == {"tokens": 3}
+        owner = _signup(tf)
+        reply = client.get("/auth/me", headers={"Authorization": f"Bearer {owner.token}"})
+        assert reply.status_code == 200
+
+
+def test_create_app_refuses_an_empty_thread_pool(tf):
+    with pytest.raises(ConfigurationError, match="thread"):
+        create_fastapi_app(tf, CONFIG, threads=0)
+
+
+def test_serve_refuses_an_empty_thread_pool():
+    parser = argparse.ArgumentParser()
+    configure_serve_command(parser)
+    args = parser.parse_args(["--threads", "0"])
+    assert args.threads == 0
+    with pytest.raises(ConfigurationError, match="--threads"):
+        args.handler(args)
+    assert parser.parse_args([]).threads is None  # each server's own default
