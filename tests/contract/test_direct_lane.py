@@ -267,3 +267,29 @@ def _user_row(user: User) -> dict[str, UUID | str | bool | datetime]:
         "created_at": user.created_at,
         "updated_at": user.updated_at,
     }
+
+
+def test_the_token_check_and_the_outbox_insert_take_the_lane(sql_storage: SqlStorage) -> None:
+    from taskflow.adapters.sqlalchemy import token_store, unit_of_work  # noqa: PLC0415
+
+    check = {"jti": "j", "session_id": new_id(), "user_id": new_id(), "now": NOW}
+    event = {
+        "id": new_id(),
+        "name": "task.created",
+        "payload": {"title": "طراحی", "n": 1},
+        "occurred_at": NOW,
+        "published_at": None,
+        "attempts": 0,
+    }
+    with sql_storage.uow_factory() as uow:
+        connection = uow.connection(tables.AUTH)
+        result = token_store._ACCESS_CHECK.execute(connection, check)
+        assert isinstance(result, DirectResult)
+        assert result.first() is None
+        inserted = unit_of_work._INSERT_OUTBOX.execute(connection, event)
+        assert isinstance(inserted, DirectResult)
+        assert inserted.rowcount == 1
+        stored = connection.execute(
+            sa.select(tables.outbox.c.payload).where(tables.outbox.c.id == event["id"])
+        ).scalar_one()
+        assert stored == event["payload"]  # JSON through the type's own processor

@@ -14,6 +14,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine, Row
 
 from taskflow.adapters.sqlalchemy import tables as t
+from taskflow.adapters.sqlalchemy.direct import DirectStatement
 from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
 from taskflow.adapters.sqlalchemy.errors import is_unique_violation, translate
 from taskflow.domain.models import Session
@@ -35,16 +36,19 @@ def _session(row: Row[Any]) -> Session:
 
 _DENIED: Final = t.revoked_tokens.c
 _SESSION: Final = t.sessions.c
-_ACCESS_CHECK: Final = sa.select(sa.literal(1)).where(
-    _SESSION.id == sa.bindparam("session_id"),
-    _SESSION.user_id == sa.bindparam("user_id"),
-    _SESSION.revoked_at.is_(None),
-    _SESSION.expires_at > sa.bindparam("now"),
-    ~sa.exists().where(
-        _DENIED.jti == sa.bindparam("jti"), _DENIED.expires_at > sa.bindparam("now")
-    ),
+_ACCESS_CHECK: Final = DirectStatement(
+    sa.select(sa.literal(1)).where(
+        _SESSION.id == sa.bindparam("session_id"),
+        _SESSION.user_id == sa.bindparam("user_id"),
+        _SESSION.revoked_at.is_(None),
+        _SESSION.expires_at > sa.bindparam("now"),
+        ~sa.exists().where(
+            _DENIED.jti == sa.bindparam("jti"), _DENIED.expires_at > sa.bindparam("now")
+        ),
+    )
 )
-"""``check_access`` in one statement (built once: it runs on every request)."""
+"""``check_access`` in one statement, built once and run on the direct lane
+(``direct.py``): it runs on every authenticated request."""
 
 
 class SqlTokenStore:
@@ -169,7 +173,7 @@ class SqlTokenStore:
         parameters = {"jti": jti, "session_id": session_id, "user_id": user_id, "now": now}
         try:
             with self._reader.connect() as connection:
-                return connection.execute(_ACCESS_CHECK, parameters).first() is not None
+                return _ACCESS_CHECK.execute(connection, parameters).first() is not None
         except exc.SQLAlchemyError as error:
             translated = translate(error)
             if translated is None:

@@ -34,6 +34,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 from taskflow.adapters.sqlalchemy import tables as t
+from taskflow.adapters.sqlalchemy.direct import DirectStatement
 from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
 from taskflow.adapters.sqlalchemy.errors import translate
 from taskflow.adapters.sqlalchemy.notifications import (
@@ -125,7 +126,7 @@ class Databases:
             engine.dispose()
 
 
-_INSERT_OUTBOX: Final = t.outbox.insert()
+_INSERT_OUTBOX: Final = DirectStatement(t.outbox.insert())  # every write's: the direct lane
 
 
 class ReadOnlyUnitWrite(RuntimeError):
@@ -274,9 +275,10 @@ class SqlAlchemyUnitOfWork:
                 for e in events
                 if event_side(e) == side
             ]
-            if rows:
-                # One row (the usual case) as a plain execute: cheaper than executemany.
-                self.connection(side).execute(_INSERT_OUTBOX, rows[0] if len(rows) == 1 else rows)
+            if len(rows) == 1:  # the usual case: one execute, on the direct lane
+                _INSERT_OUTBOX.execute(self.connection(side), rows[0])
+            elif rows:
+                self.connection(side).execute(_INSERT_OUTBOX.statement, rows)  # executemany
 
     def _close(self, *, commit: bool) -> None:
         """Commit (in the order opened: auth before task when a unit starts on the auth
