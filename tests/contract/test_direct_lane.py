@@ -293,3 +293,30 @@ def test_the_token_check_and_the_outbox_insert_take_the_lane(sql_storage: SqlSto
             sa.select(tables.outbox.c.payload).where(tables.outbox.c.id == event["id"])
         ).scalar_one()
         assert stored == event["payload"]  # JSON through the type's own processor
+
+
+def test_several_rows_go_in_one_executemany_on_the_lane(
+    sql_storage: SqlStorage, count_statements: StatementCounter
+) -> None:
+    from taskflow.adapters.sqlalchemy import unit_of_work  # noqa: PLC0415
+
+    events = [
+        {
+            "id": new_id(),
+            "name": f"task.event_{n}",
+            "payload": {"n": n},
+            "occurred_at": NOW,
+            "published_at": None,
+            "attempts": 0,
+        }
+        for n in range(3)
+    ]
+    with sql_storage.uow_factory() as uow:
+        connection = uow.connection(tables.TASK)
+        count_statements.statements.clear()
+        assert unit_of_work._INSERT_OUTBOX.execute_many(connection, events) == 3
+        assert count_statements.count == 1
+        stored = connection.execute(
+            sa.select(tables.outbox.c.name, tables.outbox.c.payload).order_by(tables.outbox.c.name)
+        ).all()
+    assert [tuple(row) for row in stored] == [(e["name"], e["payload"]) for e in events]

@@ -234,6 +234,21 @@ class DirectStatement:
         )
 
     def execute(self, connection: Connection, parameters: Mapping[str, Any]) -> ResultRows:
+        plan = self._plan(connection, parameters)
+        if plan is None:
+            return connection.execute(self.statement, dict(parameters))
+        return _run(connection, plan, [parameters], many=False)
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run a write once per parameter set (the driver's ``executemany``: psycopg sends
+        them in one round trip); returns the row count. Parameter sets with different
+        names take ``Connection.execute``."""
+        plan = self._plan(connection, rows[0]) if rows else None
+        if plan is None or plan.returns_rows or any(r.keys() != rows[0].keys() for r in rows):
+            return connection.execute(self.statement, [dict(r) for r in rows]).rowcount
+        return _run(connection, plan, rows, many=True).rowcount
+
+    def _plan(self, connection: Connection, parameters: Mapping[str, Any]) -> _Plan | None:
         dialect = connection.dialect
         by_keys = self._plans.get(dialect)
         if by_keys is None:
@@ -243,26 +258,29 @@ class DirectStatement:
             plan = by_keys[keys]
         except KeyError:
             plan = by_keys[keys] = _plan_for(self.statement, dialect, keys, named=self.named)
-        if plan is None or (plan.is_write and _read_only(connection)):
-            return connection.execute(self.statement, dict(parameters))
-        return _run(connection, plan, parameters)
+        if plan is not None and plan.is_write and _read_only(connection):
+            return None  # Connection.execute refuses it (unit_of_work.ReadOnlyUnitWrite)
+        return plan
 
 
 def _read_only(connection: Connection) -> bool:
     return bool(connection.get_execution_options().get(READ_ONLY_OPTION, False))
 
 
-def _run(connection: Connection, plan: _Plan, values: Mapping[str, Any]) -> DirectResult:
+def _run(
+    connection: Connection, plan: _Plan, values: Sequence[Mapping[str, Any]], *, many: bool
+) -> DirectResult:
     if not connection.in_transaction():
         connection.begin()  # what Connection.execute's autobegin does
     sql = plan.sql
+    parameters: Any
     try:
-        parameters = plan.parameters(values)
+        parameters = [plan.parameters(v) for v in values] if many else plan.parameters(values[0])
     except exc.SQLAlchemyError:
         raise
     except Exception as error:  # a bind processor refused a value (e.g. a naive datetime)
         raise exc.StatementError(
-            str(error), sql, None, error, hide_parameters=True, ismulti=False
+            str(error), sql, None, error, hide_parameters=True, ismulti=many
         ) from error
     dispatch = connection.dispatch
     cursor = None
@@ -271,10 +289,13 @@ def _run(connection: Connection, plan: _Plan, values: Mapping[str, Any]) -> Dire
         # As in Connection.execute: every listener returns the statement and parameters
         # (SQLAlchemy wraps the ones registered without retval=True to do so).
         for listener in dispatch.before_cursor_execute:
-            sql, parameters = listener(connection, cursor, sql, parameters, None, False)
-        cursor.execute(sql, parameters)
+            sql, parameters = listener(connection, cursor, sql, parameters, None, many)
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
         for listener in dispatch.after_cursor_execute:
-            listener(connection, cursor, sql, parameters, None, False)
+            listener(connection, cursor, sql, parameters, None, many)
         # ``cursor.description`` is read once per plan only: psycopg builds its column
         # objects anew on every access (about 2 µs a column).
         fetched = cursor.fetchall() if plan.returns_rows else []

@@ -275,10 +275,10 @@ class SqlAlchemyUnitOfWork:
                 for e in events
                 if event_side(e) == side
             ]
-            if len(rows) == 1:  # the usual case: one execute, on the direct lane
+            if len(rows) == 1:  # the usual case: one execute
                 _INSERT_OUTBOX.execute(self.connection(side), rows[0])
             elif rows:
-                self.connection(side).execute(_INSERT_OUTBOX.statement, rows)  # executemany
+                _INSERT_OUTBOX.execute_many(self.connection(side), rows)
 
     def _close(self, *, commit: bool) -> None:
         """Commit (in the order opened: auth before task when a unit starts on the auth
