@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import threading
 
 import httpx
 import pytest
 import sentry_sdk
 from anyio import to_thread
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from flask import Flask
 from httpkit import PASSWORD
 from pydantic import SecretStr
@@ -21,6 +22,7 @@ from starlette.testclient import TestClient
 from taskflow.adapters.fastapi import (
     CurrentPrincipal,
     TaskFlowDep,
+    in_service_thread,
     mount_taskflow,
     require_team_role,
 )
@@ -192,3 +194,22 @@ def test_serve_refuses_an_empty_thread_pool():
     with pytest.raises(ConfigurationError, match="--threads"):
         args.handler(args)
     assert parser.parse_args([]).threads is None  # each server's own default
+
+
+def test_service_calls_run_in_the_apps_service_threads_with_the_callers_context(tf):
+    app = create_fastapi_app(tf, CONFIG, threads=2)
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
+
+    def where() -> dict[str, str]:
+        return {"thread": threading.current_thread().name, "marker": marker.get()}
+
+    @app.get("/where")
+    async def endpoint(request: Request) -> dict[str, str]:
+        marker.set("from the request")
+        return {**await in_service_thread(request, where), "loop": threading.current_thread().name}
+
+    with TestClient(app) as client:
+        answer = client.get("/where").json()
+    assert answer["thread"].startswith("taskflow-service")
+    assert answer["thread"] != answer["loop"]
+    assert answer["marker"] == "from the request"

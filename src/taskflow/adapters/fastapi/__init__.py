@@ -10,7 +10,9 @@
 Or include only some areas (``areas=["auth", "tasks"]``), and use the dependencies
 (``CurrentPrincipal``, ``TaskFlowDep``, ``require_team_role``) in your own endpoints.
 Endpoints are plain ``def`` functions: FastAPI runs them in its thread pool, so a password
-hash or a database query never blocks the event loop.
+hash or a database query never blocks the event loop. The few ``async`` ones (the busiest,
+``GET /auth/me``) hand their service calls to taskflow's own threads with
+``in_service_thread``, which your async endpoints may use too.
 """
 
 from taskflow.adapters.fastapi.app import create_app, install_exception_handlers, mount_taskflow
@@ -19,6 +21,7 @@ from taskflow.adapters.fastapi.dependencies import (
     TaskFlowDep,
     current_principal,
     get_taskflow,
+    in_service_thread,
     require_team_role,
 )
 from taskflow.adapters.fastapi.routers import AREAS
@@ -30,6 +33,7 @@ __all__ = [
     "create_app",
     "current_principal",
     "get_taskflow",
+    "in_service_thread",
     "install_exception_handlers",
     "mount_taskflow",
     "require_team_role",

@@ -9,6 +9,7 @@ limit, request log) and an OpenAPI document that says 400, not FastAPI's default
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -19,7 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from taskflow import __version__
-from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY
+from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY, THREADS_STATE_KEY
 from taskflow.adapters.fastapi.middleware import TaskflowEdgeMiddleware
 from taskflow.adapters.fastapi.routers import AREAS, ops
 from taskflow.adapters.web.config import WebConfig
@@ -51,16 +52,25 @@ def mount_taskflow(
     *,
     areas: Iterable[str] | None = None,
     prefix: str = "",
+    threads: int | None = None,
 ) -> WebRuntime:
     """Serve taskflow's REST API from ``app`` (under ``prefix``). ``areas`` picks among
     ``auth``, ``teams``, ``tasks``, ``comments``, ``notifications`` (default: all).
-    The middleware applies to the whole app. Call it before the app starts."""
+    The middleware applies to the whole app. Call it before the app starts.
+
+    ``threads``: how many threads run the service calls of taskflow's async endpoints
+    (default 40, anyio's default for the sync ones, which FastAPI runs in anyio's pool)."""
+    if threads is not None and threads < 1:
+        raise ConfigurationError("The thread pool needs at least 1 thread.")
     selected = list(AREAS) if areas is None else list(areas)
     unknown = sorted(set(selected) - set(AREAS))
     if unknown:
         raise ConfigurationError(f"Unknown taskflow areas: {', '.join(unknown)}.")
     runtime = WebRuntime.create(tf, config)
     setattr(app.state, RUNTIME_STATE_KEY, runtime)
+    # Idle workers are joined when the interpreter exits (concurrent.futures does it).
+    service_threads = ThreadPoolExecutor(threads or 40, thread_name_prefix="taskflow-service")
+    setattr(app.state, THREADS_STATE_KEY, service_threads)
     app.include_router(ops.router, prefix=prefix)
     for area in selected:
         app.include_router(AREAS[area], prefix=prefix)
@@ -75,12 +85,13 @@ def create_app(
 ) -> FastAPI:
     """The reference server: a FastAPI app serving the whole REST contract.
 
-    ``threads`` caps the thread pool that runs the service calls (anyio's default
-    limiter, 40 threads when None) for as long as the app runs. Give it the size of the
-    database's connection pool: with more threads than pooled connections, the extra
-    threads wait for a connection or open one that is closed again when returned (with
-    SQLAlchemy's defaults, 5 pooled connections and 40 threads, about one request in six
-    under load opened a new PostgreSQL connection)."""
+    ``threads`` caps the threads that run the service calls: taskflow's own (its async
+    endpoints) and anyio's default limiter (the sync ones; 40 threads each when None),
+    the latter for as long as the app runs. Give it the size of the database's
+    connection pool: with more threads than pooled connections, the extra threads wait
+    for a connection or open one that is closed again when returned (with SQLAlchemy's
+    defaults, 5 pooled connections and 40 threads, about one request in six under load
+    opened a new PostgreSQL connection)."""
     if threads is not None and threads < 1:
         raise ConfigurationError("The thread pool needs at least 1 thread.")
     app = FastAPI(
@@ -89,7 +100,7 @@ def create_app(
         description=API_DESCRIPTION,
         lifespan=None if threads is None else _thread_pool_of(threads),
     )
-    mount_taskflow(app, tf, config)
+    mount_taskflow(app, tf, config, threads=threads)
     return app
 
 

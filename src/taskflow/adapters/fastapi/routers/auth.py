@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from starlette.concurrency import run_in_threadpool
 
 from taskflow.adapters.fastapi.dependencies import (
     CurrentPrincipal,
@@ -16,6 +15,7 @@ from taskflow.adapters.fastapi.dependencies import (
     auth_rate_limit,
     bearer_credentials,
     error_responses,
+    in_service_thread,
     rate_limit,
 )
 from taskflow.adapters.web.schemas import (
@@ -92,13 +92,14 @@ def logout(
 
 @router.get("/auth/me", responses=error_responses(401, 404))
 async def me(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)],
     tf: TaskFlowDep,
 ) -> UserWithTeamsOut:
     """The caller's account and teams."""
-    # The token check and the read in ONE thread-pool hop instead of two (the
+    # The token check and the read in ONE thread hop instead of two (the
     # CurrentPrincipal dependency would be a hop of its own): the busiest endpoint.
-    return await run_in_threadpool(_me, tf, credentials.credentials)
+    return await in_service_thread(request, _me, tf, credentials.credentials)
 
 
 def _me(tf: TaskFlow, token: str) -> UserWithTeamsOut:
