@@ -17,6 +17,14 @@ fastapi-users lives in its own virtual environment, never in taskflow's dependen
     /tmp/fastapi-users-bench/bin/pip install 'fastapi-users[sqlalchemy]==15.0.5' asyncpg uvicorn
     .venv/bin/python bench/http.py --duration 10 --connections 32
 
+Both servers run the same server stack, chosen with ``--stack``: ``asyncio-h11`` (the
+default; uvicorn's pure-Python parts) or ``uvloop-httptools`` (``uvicorn[standard]``'s
+event loop and HTTP parser, which need ``pip install uvloop httptools`` in BOTH venvs at
+the same versions). Each server is started with the stack named explicitly (uvicorn's
+``auto`` would pick uvloop wherever it is installed), the benchmark prints both venvs'
+versions and refuses to run when they differ, and it checks in ``/proc/<pid>/maps`` that
+each server process loaded the chosen loop and parser (and not the others).
+
 The PostgreSQL server is reached as ``--pg`` (default ``postgresql://postgres@127.0.0.1:5432``);
 the databases ``taskflow_bench`` and ``fastapi_users_bench`` are dropped and re-created.
 """
@@ -73,14 +81,61 @@ WORKDIR = Path(tempfile.mkdtemp(prefix="taskflow-bench-"))
 """The servers' working directory (not bench/, whose http.py would shadow the stdlib)."""
 
 
+STACKS = {"asyncio-h11": ("asyncio", "h11"), "uvloop-httptools": ("uvloop", "httptools")}
+STACK_PACKAGES = ("uvicorn", "fastapi", "starlette", "pydantic", "PyJWT", "uvloop", "httptools")
+
+
+def package_versions(python: str) -> dict[str, str]:
+    """The versions of the server stack's packages in the venv of ``python``."""
+    script = (
+        "import json, importlib.metadata as m\n"
+        "def v(name):\n"
+        "    try:\n"
+        "        return m.version(name)\n"
+        "    except m.PackageNotFoundError:\n"
+        "        return '-'\n"
+        f"print(json.dumps({{name: v(name) for name in {list(STACK_PACKAGES)!r}}}))"
+    )
+    output = subprocess.run([python, "-c", script], capture_output=True, check=True, text=True)  # noqa: S603
+    versions: dict[str, str] = json.loads(output.stdout)
+    return versions
+
+
+def check_same_stack(stack: str, ours: dict[str, str], peer: dict[str, str]) -> None:
+    print("server stack:", stack)
+    for name in STACK_PACKAGES:
+        print(f"  {name:<10} taskflow {ours[name]:<10} fastapi-users {peer[name]}")
+    needed = {"uvicorn", "fastapi", "starlette", *STACKS[stack]} - {"asyncio", "h11"}
+    differ = sorted(name for name in needed if ours[name] != peer[name] or ours[name] == "-")
+    if differ:
+        raise SystemExit(f"the two venvs differ (or miss) {', '.join(differ)}: not comparable")
+
+
+def check_loaded_stack(pid: int, stack: str) -> None:
+    """The server process really runs the chosen loop and parser: uvloop's and
+    httptools' extension modules are mapped into it exactly when they were chosen."""
+    maps = Path(f"/proc/{pid}/maps")
+    if not maps.exists():
+        return  # not Linux: the explicit --loop/--http options have to do
+    text = maps.read_text()
+    loop, http = STACKS[stack]
+    for module, chosen in (("uvloop", loop == "uvloop"), ("httptools", http == "httptools")):
+        if (f"/{module}/" in text) != chosen:
+            state = "missing from" if chosen else "loaded in"
+            raise SystemExit(f"{module} is {state} server {pid}: not the {stack} stack")
+
+
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int, cpu: int | None) -> Iterator[None]:
+def server(
+    command: list[str], env: dict[str, str], port: int, cpu: int | None, stack: str
+) -> Iterator[None]:
     log = open(WORKDIR / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, env=env, cwd=WORKDIR, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         if cpu is not None and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(process.pid, {cpu})
         wait_until_up(port, process)
+        check_loaded_stack(process.pid, stack)
         yield
     finally:
         process.terminate()
@@ -225,8 +280,12 @@ def bench_taskflow(args: argparse.Namespace) -> dict[str, dict[str, float]]:
         "--port",
         str(port),
         "--no-worker",
+        "--loop",
+        STACKS[args.stack][0],
+        "--http",
+        STACKS[args.stack][1],
     ]
-    with server(command, env, port, args.server_cpu):
+    with server(command, env, port, args.server_cpu, args.stack):
         signed_up = call(
             port,
             "POST",
@@ -276,8 +335,12 @@ def bench_fastapi_users(args: argparse.Namespace) -> dict[str, float]:
         "--no-access-log",
         "--log-level",
         "warning",
+        "--loop",
+        STACKS[args.stack][0],
+        "--http",
+        STACKS[args.stack][1],
     ]
-    with server(command, env, port, args.server_cpu):
+    with server(command, env, port, args.server_cpu, args.stack):
         call(port, "POST", "/auth/register", {"email": "bench@example.com", "password": PASSWORD})
         login = call(
             port,
@@ -308,12 +371,20 @@ def main() -> None:
         action="store_true",
         help="run taskflow on the in-memory adapters: the cost of the web layer alone",
     )
+    parser.add_argument(
+        "--stack", choices=sorted(STACKS), default="asyncio-h11", help="both servers' stack"
+    )
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU the server is pinned to")
     parser.add_argument("--client-cpu", type=int, default=1, help="CPU this load generator uses")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity") and args.client_cpu is not None:
         os.sched_setaffinity(0, {args.client_cpu})
 
+    check_same_stack(
+        args.stack,
+        package_versions(str(ROOT / ".venv" / "bin" / "python")),
+        package_versions(str(Path(args.peer_venv) / "bin" / "python")),
+    )
     print(
         f"{args.connections} connections, {args.duration:.0f} s each, "
         "one server process, loopback\n"

@@ -193,7 +193,13 @@ def test_serve_refuses_an_empty_thread_pool():
     assert args.threads == 0
     with pytest.raises(ConfigurationError, match="--threads"):
         args.handler(args)
-    assert parser.parse_args([]).threads is None  # each server's own default
+    defaults = parser.parse_args([])
+    assert defaults.threads is None  # each server's own default
+    assert (defaults.loop, defaults.http) == ("auto", "auto")  # uvicorn's own choice
+    chosen = parser.parse_args(["--loop", "asyncio", "--http", "h11"])
+    assert (chosen.loop, chosen.http) == ("asyncio", "h11")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--loop", "trio"])
 
 
 def test_service_calls_run_in_the_apps_service_threads_with_the_callers_context(tf):

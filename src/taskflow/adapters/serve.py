@@ -68,6 +68,18 @@ def configure_serve_command(parser: argparse.ArgumentParser) -> None:
         help="threads running the service calls (default: fastapi 5, the size of the "
         "database's connection pool; flask/waitress 8)",
     )
+    parser.add_argument(
+        "--loop",
+        choices=("auto", "asyncio", "uvloop"),
+        default="auto",
+        help="fastapi/uvicorn: event loop (default: auto, uvloop when installed)",
+    )
+    parser.add_argument(
+        "--http",
+        choices=("auto", "h11", "httptools"),
+        default="auto",
+        help="fastapi/uvicorn: HTTP parser (default: auto, httptools when installed)",
+    )
     parser.set_defaults(handler=run_serve_command)
 
 
@@ -103,7 +115,9 @@ def run_serve_command(args: argparse.Namespace) -> int:
                 )
             else:
                 threads = FASTAPI_THREADS if args.threads is None else args.threads
-                _serve_fastapi(tf, settings, args.host, args.port, threads)
+                _serve_fastapi(
+                    tf, settings, args.host, args.port, threads, loop=args.loop, http=args.http
+                )
         finally:
             if worker is not None:
                 worker.stop(timeout=10)
@@ -160,7 +174,16 @@ def _describe_database(settings: Settings) -> str:
     return settings.resolved_database_url().split(":", 1)[0]
 
 
-def _serve_fastapi(tf: TaskFlow, settings: Settings, host: str, port: int, threads: int) -> None:
+def _serve_fastapi(
+    tf: TaskFlow,
+    settings: Settings,
+    host: str,
+    port: int,
+    threads: int,
+    *,
+    loop: str = "auto",
+    http: str = "auto",
+) -> None:
     import uvicorn  # noqa: PLC0415
 
     from taskflow.adapters.fastapi import create_app  # noqa: PLC0415
@@ -176,6 +199,8 @@ def _serve_fastapi(tf: TaskFlow, settings: Settings, host: str, port: int, threa
         access_log=False,
         proxy_headers=False,
         log_level=settings.log_level.lower(),
+        loop=loop,
+        http=http,
     )
 
 
