@@ -37,6 +37,7 @@ __all__ = [
     "TaskFlowDep",
     "auth_rate_limit",
     "bearer_credentials",
+    "bearer_scheme",
     "current_principal",
     "error_responses",
     "get_runtime",
@@ -89,14 +90,14 @@ async def get_taskflow(request: Request) -> TaskFlow:
 
 TaskFlowDep = Annotated[TaskFlow, Depends(get_taskflow)]
 
-_bearer = HTTPBearer(
+bearer_scheme = HTTPBearer(
     auto_error=False,
     description="The `token` from signup, login or refresh: `Authorization: Bearer <token>`.",
 )
 
 
 async def bearer_credentials(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> HTTPAuthorizationCredentials:
     """The bearer token of the request (not yet validated), or 401 without one."""
     if credentials is None:
