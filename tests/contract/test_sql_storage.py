@@ -314,6 +314,25 @@ def test_an_authenticated_profile_read_is_two_statements(
     assert profile.email == "sara@example.com"
 
 
+def test_get_auth_me_is_one_statement(
+    sql_tf: TaskFlow,
+    signup: Callable[..., UUID],
+    count_statements: StatementCounter,
+) -> None:
+    """``me_for_token`` (what ``GET /auth/me`` calls): the SQL token store lives beside the
+    users, so the token check and the profile are ONE statement."""
+    signup(email="sara@example.com")
+    login = sql_tf.auth.login(email="sara@example.com", password="correct horse battery staple")
+    for name in ("Zeta", "alpha", "Beta"):
+        sql_tf.teams.create(login.user.id, name=name)
+    before = count_statements.count
+    principal, profile = sql_tf.auth.me_for_token(login.token)
+    sent = [s for s in count_statements.statements[before:] if not s.startswith("BEGIN")]
+    assert len(sent) == 1, sent
+    assert principal.user_id == login.user.id
+    assert [team.name for team in profile.teams] == ["Beta", "Zeta", "alpha"]
+
+
 def test_assigning_oneself_reuses_the_membership_checked_in_the_same_unit(
     sql_tf: TaskFlow,
     signup: Callable[..., UUID],

@@ -399,3 +399,58 @@ def test_validate_token_refuses_what_the_store_refuses_even_unexplained(
     monkeypatch.setattr(tf.token_store, "check_access", lambda *_args: False)
     with pytest.raises(TokenRevoked):
         tf.auth.validate_token(login.token)
+
+
+# --- tf.auth.me_for_token (GET /auth/me: the check and the profile in one step) ---------
+
+
+def test_me_for_token_answers_what_validate_token_and_me_answer(
+    tf: TaskFlow, login: AuthResult
+) -> None:
+    for name in ("Zeta", "alpha", "Beta"):
+        tf.teams.create(login.user.id, name=name)
+    principal, profile = tf.auth.me_for_token(login.token)
+    assert principal == tf.auth.validate_token(login.token)
+    assert profile == tf.auth.me(principal.user_id)
+    assert [team.name for team in profile.teams] == ["Beta", "Zeta", "alpha"]
+
+
+def _ended_session(tf: TaskFlow, login: AuthResult) -> None:
+    tf.auth.end_session(login.user.id, login.session_id)
+
+
+def _logged_out(tf: TaskFlow, login: AuthResult) -> None:
+    tf.auth.logout(login.token)
+
+
+def _denied_jti(tf: TaskFlow, login: AuthResult) -> None:
+    principal = tf.auth.validate_token(login.token)
+    tf.token_store.deny(principal.jti, principal.expires_at)
+
+
+@pytest.mark.parametrize("refuse", [_logged_out, _ended_session, _denied_jti])
+def test_me_for_token_refuses_at_once_what_validate_token_refuses(
+    tf: TaskFlow, login: AuthResult, refuse: Any
+) -> None:
+    tf.auth.me_for_token(login.token)  # accepted first (a cache would keep accepting)
+    refuse(tf, login)
+    with pytest.raises(TokenRevoked):
+        tf.auth.me_for_token(login.token)
+
+
+def test_me_for_token_refuses_forged_expired_and_refresh_tokens(
+    tf: TaskFlow, login: AuthResult, clock: FakeClock
+) -> None:
+    codec = TokenCodec(tf.auth_config)
+    other_user = codec.issue(
+        TokenType.ACCESS, user_id=uuid4(), session_id=login.session_id, now=clock.now()
+    )
+    unknown_session = codec.issue(
+        TokenType.ACCESS, user_id=login.user.id, session_id=uuid4(), now=clock.now()
+    )
+    for bad in (other_user.token, unknown_session.token, login.refresh_token, login.token + "x"):
+        with pytest.raises(InvalidToken):
+            tf.auth.me_for_token(bad)
+    clock.advance(minutes=15)
+    with pytest.raises(TokenExpired):
+        tf.auth.me_for_token(login.token)

@@ -12,10 +12,17 @@ from taskflow.ports.repositories import (
     TeamRepository,
     UserRepository,
 )
-from taskflow.ports.services import Clock, EventPublisher, PasswordHasher, TokenStore
+from taskflow.ports.services import (
+    AccessProfileReader,
+    Clock,
+    EventPublisher,
+    PasswordHasher,
+    TokenStore,
+)
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
+    "AccessProfileReader",
     "ActivityRepository",
     "Clock",
     "CommentRepository",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
-from taskflow.domain.models import Event, Session
+from taskflow.domain.models import Event, Session, TeamSummary, User
 
-__all__ = ["Clock", "EventPublisher", "PasswordHasher", "TokenStore"]
+__all__ = ["AccessProfileReader", "Clock", "EventPublisher", "PasswordHasher", "TokenStore"]
 
 
 class Clock(Protocol):
@@ -66,6 +66,21 @@ class TokenStore(Protocol):
         request, in one step (one statement on SQL). False says only "refuse it"; the
         caller asks ``is_denied`` and ``get_session`` why. Never cached: a token denied or
         a session revoked before the call is refused."""
+
+
+@runtime_checkable
+class AccessProfileReader(Protocol):
+    """Optional, for a token store that lives beside the users (the SQL one): the token
+    check of ``TokenStore.check_access`` and the user's profile (``UserRepository.
+    get_with_teams``) in ONE step, for ``GET /auth/me``, the most frequent request.
+    ``AuthService`` uses it when its token store provides it."""
+
+    def profile_if_access(
+        self, jti: str, session_id: UUID, user_id: UUID, now: datetime
+    ) -> tuple[User, Sequence[TeamSummary]] | None:
+        """The user and their teams if ``check_access`` would say True and the user
+        exists; None otherwise (the caller then finds out which, the slow way). Never
+        cached, like ``check_access``."""
 
 
 class EventPublisher(Protocol):

@@ -40,6 +40,7 @@ import hashlib
 import math
 import secrets
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Final
 from uuid import UUID
@@ -72,7 +73,7 @@ from taskflow.errors import (
 )
 from taskflow.events import USER_PASSWORD_RESET, USER_SIGNUP, USER_VERIFY_EMAIL, make_event
 from taskflow.ids import new_id
-from taskflow.ports.services import Clock, PasswordHasher, TokenStore
+from taskflow.ports.services import AccessProfileReader, Clock, PasswordHasher, TokenStore
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from taskflow.security.tokens import TokenClaims, TokenCodec, TokenType
 from taskflow.services.permissions import ROLE_PERMISSIONS, require_member
@@ -219,6 +220,8 @@ class AuthService:
         self._clock = clock
         self._config = config
         self._codec = TokenCodec(config)
+        # A token store beside the users (SQL) answers GET /auth/me in one statement.
+        self._profiles = tokens if isinstance(tokens, AccessProfileReader) else None
         self._dummy_hash: str | None = None
         self._dummy_hash_lock = threading.Lock()
 
@@ -295,15 +298,23 @@ class AuthService:
             found = uow.users.get_with_teams(data.user_id)  # one query: every request's
         if found is None:
             raise UserNotFound()
-        user, teams = found
-        return UserProfile(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            email_verified=user.email_verified,
-            created_at=user.created_at,
-            teams=tuple(teams),
-        )
+        return _profile_of(*found)
+
+    def me_for_token(self, access_token: str) -> tuple[Principal, UserProfile]:
+        """``validate_token`` then ``me``, as ``GET /auth/me`` needs them, with the same
+        errors. With a token store that provides ``AccessProfileReader`` (the SQL one),
+        the token check and the read are ONE statement; a refused token or a missing
+        user then takes the two steps, to answer with the right error."""
+        now = self._clock.now()
+        claims = self._codec.decode(access_token, TokenType.ACCESS, now=now)
+        if self._profiles is not None:
+            found = self._profiles.profile_if_access(
+                claims.jti, claims.session_id, claims.user_id, now
+            )
+            if found is not None:
+                return _principal(claims), _profile_of(*found)
+        principal = self._check_access(claims, now)
+        return principal, self.me(principal.user_id)
 
     def get_user_permissions(self, user_id: UUID, team_id: UUID) -> TeamPermissions:
         """The user's role in the team and what it allows.
@@ -328,19 +339,16 @@ class AuthService:
         ``TokenExpired``, ``TokenRevoked`` (logged out, or its session ended) or
         ``InvalidToken`` (anything else: forged, refresh token, malformed...)."""
         now = self._clock.now()
-        claims = self._codec.decode(access_token, TokenType.ACCESS, now=now)
+        return self._check_access(self._codec.decode(access_token, TokenType.ACCESS, now=now), now)
+
+    def _check_access(self, claims: TokenClaims, now: datetime) -> Principal:
         if not self._tokens.check_access(claims.jti, claims.session_id, claims.user_id, now):
             # Refused: find out why (the rare path: two more look-ups).
             if self._tokens.is_denied(claims.jti, now):
                 raise TokenRevoked()
             self._require_live_session(claims, now)
             raise TokenRevoked()  # the store refused it: fail closed, whatever the reason
-        return Principal(
-            user_id=claims.user_id,
-            session_id=claims.session_id,
-            jti=claims.jti,
-            expires_at=claims.expires_at,
-        )
+        return _principal(claims)
 
     def refresh(self, refresh_token: str) -> AuthResult:
         """Trade a refresh token for a new access token and a new refresh token.
@@ -629,14 +637,7 @@ class AuthService:
 
 
 def _profile(uow: UnitOfWork, user: User) -> UserProfile:
-    return UserProfile(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        email_verified=user.email_verified,
-        created_at=user.created_at,
-        teams=tuple(uow.members.teams_of_user(user.id)),
-    )
+    return _profile_of(user, uow.members.teams_of_user(user.id))
 
 
 def _session_info(session: Session) -> SessionInfo:
@@ -668,3 +669,23 @@ def _hash_token(token: str) -> str:
 
 def _token_payload(user: User, token: str) -> dict[str, str]:
     return {"user_id": str(user.id), "email": user.email, "token": token}
+
+
+def _principal(claims: TokenClaims) -> Principal:
+    return Principal(
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        jti=claims.jti,
+        expires_at=claims.expires_at,
+    )
+
+
+def _profile_of(user: User, teams: Sequence[TeamSummary]) -> UserProfile:
+    return UserProfile(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        email_verified=user.email_verified,
+        created_at=user.created_at,
+        teams=tuple(teams),
+    )

@@ -282,20 +282,25 @@ def _run(
         raise exc.StatementError(
             str(error), sql, None, error, hide_parameters=True, ismulti=many
         ) from error
-    dispatch = connection.dispatch
+    before, after = (
+        connection.dispatch.before_cursor_execute,
+        connection.dispatch.after_cursor_execute,
+    )
     cursor = None
     try:
         cursor = connection.connection.cursor()  # the pooled DB-API connection's
-        # As in Connection.execute: every listener returns the statement and parameters
-        # (SQLAlchemy wraps the ones registered without retval=True to do so).
-        for listener in dispatch.before_cursor_execute:
-            sql, parameters = listener(connection, cursor, sql, parameters, None, many)
+        if before:  # (an empty collection is falsy: no generator walked for nothing)
+            # As in Connection.execute: every listener returns the statement and parameters
+            # (SQLAlchemy wraps the ones registered without retval=True to do so).
+            for listener in before:
+                sql, parameters = listener(connection, cursor, sql, parameters, None, many)
         if many:
             cursor.executemany(sql, parameters)
         else:
             cursor.execute(sql, parameters)
-        for listener in dispatch.after_cursor_execute:
-            listener(connection, cursor, sql, parameters, None, many)
+        if after:
+            for listener in after:
+                listener(connection, cursor, sql, parameters, None, many)
         # ``cursor.description`` is read once per plan only: psycopg builds its column
         # objects anew on every access (about 2 µs a column).
         fetched = cursor.fetchall() if plan.returns_rows else []

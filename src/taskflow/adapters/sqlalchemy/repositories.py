@@ -60,6 +60,8 @@ __all__ = [
     "SqlTeamRepository",
     "SqlUserRepository",
     "task_list_statement",
+    "user_with_teams",
+    "user_with_teams_statement",
 ]
 
 ConnectionSource = Callable[[], Connection]
@@ -112,7 +114,8 @@ _TEAM_WITH_MEMBERSHIP: Final = DirectStatement(
     )
     .where(t.teams.c.id == sa.bindparam("team_id"))
 )
-_USER_WITH_TEAMS: Final[dict[bool, DirectStatement]] = {}  # by "is PostgreSQL"
+_USER_WITH_TEAMS: Final[dict[tuple[bool, int | None], DirectStatement]] = {}
+"""By (is PostgreSQL, id of the extra condition): see ``user_with_teams_statement``."""
 _ROLE: Final = {r.value: r for r in Role}
 _ANY_TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
 # Task rows are read by position (``_task``): plain tuples, no named tuple per row.
@@ -208,6 +211,57 @@ def _user_values(user: User) -> dict[str, Any]:
     }
 
 
+def user_with_teams_statement(
+    *, postgresql: bool, where: ColumnElement[bool] | None = None
+) -> DirectStatement:
+    """users LEFT JOIN (memberships JOIN teams) for ``:user_id``: one row per team, or one
+    row with NULL team columns for a user in no team (``user_with_teams`` reads them).
+    ``where`` adds a condition (the token store's access check). Built once per dialect
+    and condition (the team name sorts in code-point order on PostgreSQL, as in
+    ``teams_of_user``)."""
+    # By identity: ``where`` is a module constant, kept alive by the cached statement
+    # (an SQL expression's ``==`` builds SQL, so it cannot be a dict key itself).
+    key = (postgresql, None if where is None else id(where))
+    statement = _USER_WITH_TEAMS.get(key)
+    if statement is None:
+        members, teams = t.team_members, t.teams
+        name: ColumnElement[str] = teams.c.name
+        if postgresql:
+            name = name.collate("C")
+        select = (
+            sa.select(
+                t.users,
+                teams.c.id.label("team_id"),
+                teams.c.name.label("team_name"),
+                members.c.role,
+            )
+            .select_from(
+                t.users.outerjoin(
+                    members.join(teams, teams.c.id == members.c.team_id),
+                    members.c.user_id == t.users.c.id,
+                )
+            )
+            .where(t.users.c.id == sa.bindparam("user_id"))
+            .order_by(name, teams.c.id)
+        )
+        if where is not None:
+            select = select.where(where)
+        statement = _USER_WITH_TEAMS[key] = DirectStatement(select)
+    return statement
+
+
+def user_with_teams(rows: Sequence[SqlRow]) -> tuple[User, Sequence[TeamSummary]] | None:
+    """The user and their teams from the rows of ``user_with_teams_statement``."""
+    if not rows:
+        return None
+    teams = [
+        TeamSummary(id=row.team_id, name=row.team_name, role=_ROLE[row.role])
+        for row in rows
+        if row.team_id is not None
+    ]
+    return _user(rows[0]), teams
+
+
 class SqlUserRepository(_Repository):
     def add(self, user: User) -> None:
         with self._unique(EmailAlreadyExists):
@@ -233,45 +287,8 @@ class SqlUserRepository(_Repository):
         return {row.id: _user(row) for row in rows}
 
     def get_with_teams(self, user_id: UUID) -> tuple[User, Sequence[TeamSummary]] | None:
-        rows = self._direct(self._with_teams(), {"user_id": user_id}).all()
-        if not rows:
-            return None
-        teams = [
-            TeamSummary(id=row.team_id, name=row.team_name, role=_ROLE[row.role])
-            for row in rows
-            if row.team_id is not None
-        ]
-        return _user(rows[0]), teams
-
-    def _with_teams(self) -> DirectStatement:
-        """users LEFT JOIN (memberships JOIN teams): one row per team, or one row with
-        NULL team columns for a user in no team. Built once per dialect (the team name
-        sorts in code-point order on PostgreSQL, as in ``teams_of_user``)."""
-        postgresql = self._is_postgresql()
-        statement = _USER_WITH_TEAMS.get(postgresql)
-        if statement is None:
-            members, teams = t.team_members, t.teams
-            name: ColumnElement[str] = teams.c.name
-            if postgresql:
-                name = name.collate("C")
-            select = (
-                sa.select(
-                    t.users,
-                    teams.c.id.label("team_id"),
-                    teams.c.name.label("team_name"),
-                    members.c.role,
-                )
-                .select_from(
-                    t.users.outerjoin(
-                        members.join(teams, teams.c.id == members.c.team_id),
-                        members.c.user_id == t.users.c.id,
-                    )
-                )
-                .where(t.users.c.id == sa.bindparam("user_id"))
-                .order_by(name, teams.c.id)
-            )
-            statement = _USER_WITH_TEAMS[postgresql] = DirectStatement(select)
-        return statement
+        statement = user_with_teams_statement(postgresql=self._is_postgresql())
+        return user_with_teams(self._direct(statement, {"user_id": user_id}).all())
 
     def update(self, user: User) -> None:
         values = _user_values(user)

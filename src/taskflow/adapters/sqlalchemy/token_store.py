@@ -17,7 +17,8 @@ from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement
 from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
 from taskflow.adapters.sqlalchemy.errors import is_unique_violation, translate
-from taskflow.domain.models import Session
+from taskflow.adapters.sqlalchemy.repositories import user_with_teams, user_with_teams_statement
+from taskflow.domain.models import Session, TeamSummary, User
 
 __all__ = ["SqlTokenStore"]
 
@@ -49,6 +50,21 @@ _ACCESS_CHECK: Final = DirectStatement(
 )
 """``check_access`` in one statement, built once and run on the direct lane
 (``direct.py``): it runs on every authenticated request."""
+
+
+_ACCESS_CONDITION: Final = sa.and_(
+    sa.exists().where(
+        _SESSION.id == sa.bindparam("session_id"),
+        _SESSION.user_id == sa.bindparam("user_id"),
+        _SESSION.revoked_at.is_(None),
+        _SESSION.expires_at > sa.bindparam("now"),
+    ),
+    ~sa.exists().where(
+        _DENIED.jti == sa.bindparam("jti"), _DENIED.expires_at > sa.bindparam("now")
+    ),
+)
+"""``check_access``'s condition, as a WHERE clause on the user's profile query
+(``profile_if_access``)."""
 
 
 class SqlTokenStore:
@@ -174,6 +190,24 @@ class SqlTokenStore:
         try:
             with self._reader.connect() as connection:
                 return _ACCESS_CHECK.execute(connection, parameters).first() is not None
+        except exc.SQLAlchemyError as error:
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from error
+
+    def profile_if_access(
+        self, jti: str, session_id: UUID, user_id: UUID, now: datetime
+    ) -> tuple[User, Sequence[TeamSummary]] | None:
+        """``AccessProfileReader``: the token check and the user's profile in ONE
+        statement (the users and the sessions are both in the auth database)."""
+        parameters = {"jti": jti, "session_id": session_id, "user_id": user_id, "now": now}
+        try:
+            with self._reader.connect() as connection:
+                statement = user_with_teams_statement(
+                    postgresql=connection.dialect.name == "postgresql", where=_ACCESS_CONDITION
+                )
+                return user_with_teams(statement.execute(connection, parameters).all())
         except exc.SQLAlchemyError as error:
             translated = translate(error)
             if translated is None:
