@@ -110,7 +110,8 @@ async def me(
 
 
 def _me(tf: TaskFlow, token: str) -> UserWithTeamsOut:
-    return user_with_teams_out(tf.auth.me(tf.auth.validate_token(token).user_id))
+    _principal, profile = tf.auth.me_for_token(token)  # one statement on SQL storage
+    return user_with_teams_out(profile)
 
 
 @router.post(
