@@ -93,6 +93,9 @@ def test_request_id_is_echoed_when_sane_and_made_otherwise(api):
     made = api.get("/health", headers={"X-Request-ID": "evil\tvalue with spaces<script>"})
     assert made.headers["x-request-id"] != "evil\tvalue with spaces<script>"
     assert len(made.headers["x-request-id"]) == 32
+    made_ids = {api.get("/health").headers["x-request-id"] for _ in range(50)}
+    assert len(made_ids) == 50  # a new one each time
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in made_ids)
 
 
 def test_one_log_line_per_request_with_the_path_template_and_no_token(api, alice, task, caplog):
