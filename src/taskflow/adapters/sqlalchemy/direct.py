@@ -282,24 +282,23 @@ def _run(
         raise exc.StatementError(
             str(error), sql, None, error, hide_parameters=True, ismulti=many
         ) from error
-    before, after = (
-        connection.dispatch.before_cursor_execute,
-        connection.dispatch.after_cursor_execute,
-    )
+    # SQLAlchemy's own test before it walks the listener collections (with none
+    # registered anywhere, nothing is walked).
+    has_events = connection._has_events or connection.engine._has_events
     cursor = None
     try:
         cursor = connection.connection.cursor()  # the pooled DB-API connection's
-        if before:  # (an empty collection is falsy: no generator walked for nothing)
+        if has_events:
             # As in Connection.execute: every listener returns the statement and parameters
             # (SQLAlchemy wraps the ones registered without retval=True to do so).
-            for listener in before:
+            for listener in connection.dispatch.before_cursor_execute:
                 sql, parameters = listener(connection, cursor, sql, parameters, None, many)
         if many:
             cursor.executemany(sql, parameters)
         else:
             cursor.execute(sql, parameters)
-        if after:
-            for listener in after:
+        if has_events:
+            for listener in connection.dispatch.after_cursor_execute:
                 listener(connection, cursor, sql, parameters, None, many)
         # ``cursor.description`` is read once per plan only: psycopg builds its column
         # objects anew on every access (about 2 µs a column).
