@@ -133,8 +133,19 @@ def test_every_protected_endpoint_needs_a_bearer_token(api):
 
 
 def test_a_non_bearer_authorization_is_401(api, alice):
-    reply = api.get("/auth/me", headers={"Authorization": f"Basic {alice.token}"})
-    assert reply.status == 401
+    for value in (
+        f"Basic {alice.token}",
+        "Bearer",
+        "Bearer    ",
+        alice.token,
+        f"Token {alice.token}",
+    ):
+        reply = api.get("/auth/me", headers={"Authorization": value})
+        assert reply.status == 401, value
+        assert reply.error_code == "unauthenticated"
+    for scheme in ("bearer", "BEARER"):  # the scheme is case-insensitive
+        reply = api.get("/auth/me", headers={"Authorization": f"{scheme} {alice.token}"})
+        assert reply.status == 200, scheme
 
 
 def _tampered(token: str) -> str:

@@ -160,6 +160,14 @@ def test_rate_limit_is_429_with_retry_after(server, tf):
     assert api.get("/health").status == 200  # probes are never limited
 
 
+def test_get_auth_me_counts_against_the_general_limit_before_its_token_is_read(server, tf):
+    """/auth/me reads its limit and token itself (no dependencies): same order, 429 first."""
+    api = build_api(server, tf, WebConfig(rate_limit="2/minute", auth_rate_limit=None))
+    assert [api.get("/auth/me").status for _ in range(2)] == [401, 401]
+    assert api.get("/auth/me").status == 429
+    assert api.get("/teams").status == 429  # the same per-client budget as every route
+
+
 def test_login_and_signup_have_a_stricter_limit(server, tf):
     api = build_api(server, tf, WebConfig(rate_limit="100/minute", auth_rate_limit="2/minute"))
     body = {"email": "a@example.com", "password": "wrong password"}

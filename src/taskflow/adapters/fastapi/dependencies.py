@@ -23,6 +23,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 
 from taskflow.adapters.web.runtime import WebRuntime
@@ -38,6 +39,7 @@ __all__ = [
     "auth_rate_limit",
     "bearer_credentials",
     "bearer_scheme",
+    "bearer_token",
     "current_principal",
     "error_responses",
     "get_runtime",
@@ -94,6 +96,16 @@ bearer_scheme = HTTPBearer(
     auto_error=False,
     description="The `token` from signup, login or refresh: `Authorization: Bearer <token>`.",
 )
+
+
+def bearer_token(request: Request) -> str:
+    """The request's bearer token (not yet validated), or 401 without one: what
+    ``bearer_credentials`` answers, read from the request directly (for an endpoint that
+    avoids dependencies; the header is parsed exactly as ``bearer_scheme`` parses it)."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    if not (scheme and token) or scheme.lower() != "bearer":
+        raise AuthenticationFailed()
+    return token
 
 
 async def bearer_credentials(

@@ -15,6 +15,7 @@ from taskflow.adapters.fastapi.dependencies import (
     auth_rate_limit,
     bearer_credentials,
     bearer_scheme,
+    bearer_token,
     error_responses,
     get_runtime,
     in_service_thread,
@@ -49,15 +50,17 @@ from taskflow.adapters.web.serializers import (
     user_with_teams_out,
 )
 from taskflow.bootstrap import TaskFlow
-from taskflow.errors import AuthenticationFailed
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["auth"], dependencies=[Depends(rate_limit)])
+router = APIRouter(tags=["auth"])
+"""The auth area: ``/auth/me`` itself, and every other route through ``_limited``."""
+_limited = APIRouter(dependencies=[Depends(rate_limit)])
+"""The routes with the general rate limit as a dependency (included at the end)."""
 _strict = [Depends(auth_rate_limit)]
 
 
-@router.post(
+@_limited.post(
     "/auth/signup",
     status_code=201,
     dependencies=_strict,
@@ -68,21 +71,21 @@ def signup(body: SignupIn, tf: TaskFlowDep) -> SignupOut:
     return signup_out(tf.auth.signup(email=body.email, password=body.password, name=body.name))
 
 
-@router.post("/auth/login", dependencies=_strict, responses=error_responses(400, 401, 413, 423))
+@_limited.post("/auth/login", dependencies=_strict, responses=error_responses(400, 401, 413, 423))
 def login(body: LoginIn, tf: TaskFlowDep) -> LoginOut:
     """Exchange email and password for an access token and a refresh token (a new
     session). Repeated failures lock the account for a while (423)."""
     return login_out(tf.auth.login(email=body.email, password=body.password))
 
 
-@router.post("/auth/refresh", dependencies=_strict, responses=error_responses(400, 401, 413))
+@_limited.post("/auth/refresh", dependencies=_strict, responses=error_responses(400, 401, 413))
 def refresh(body: RefreshIn, tf: TaskFlowDep) -> LoginOut:
     """Exchange a refresh token for a new access token and refresh token (rotation: the
     old refresh token stops working; reusing it ends the session, 401)."""
     return login_out(tf.auth.refresh(body.refresh_token))
 
 
-@router.post(
+@_limited.post(
     "/auth/logout", status_code=204, response_class=Response, responses=error_responses(401)
 )
 def logout(
@@ -99,20 +102,18 @@ def logout(
     response_model=UserWithTeamsOut,
     response_class=JSONBytesResponse,
     responses=error_responses(401, 404),
+    openapi_extra={"security": [{bearer_scheme.scheme_name: []}]},
 )
-async def me(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> Response:
+async def me(request: Request) -> Response:
     """The caller's account and teams."""
-    # The busiest endpoint, so as few dependencies as can be (each costs per request):
-    # the bearer scheme itself (it documents the security in OpenAPI), not
-    # bearer_credentials over it, and taskflow from the request, not TaskFlowDep. The
-    # token check and the read go in ONE thread hop (CurrentPrincipal would be another).
-    if credentials is None:
-        raise AuthenticationFailed()
-    tf = get_runtime(request).tf
-    return await in_service_thread(request, _me, tf, credentials.credentials)
+    # The busiest endpoint, with no FastAPI dependency at all (resolving them costs on
+    # every request): the general rate limit and the bearer token are read here, in the
+    # order the other routes' dependencies have them (429 before 401); the security
+    # requirement is declared as bearer_scheme would declare it. The token check and
+    # the read go in ONE hop to the service threads.
+    await rate_limit(request)
+    token = bearer_token(request)
+    return await in_service_thread(request, _me, get_runtime(request).tf, token)
 
 
 def _me(tf: TaskFlow, token: str) -> Response:
@@ -123,7 +124,7 @@ def _me(tf: TaskFlow, token: str) -> Response:
     return JSONBytesResponse(user_with_teams_out(profile).model_dump_json().encode())
 
 
-@router.post(
+@_limited.post(
     "/auth/invite", status_code=201, responses=error_responses(400, 401, 403, 404, 409, 413)
 )
 def create_invite(body: InviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> InviteOut:
@@ -134,20 +135,20 @@ def create_invite(body: InviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) 
     return invite_out(invite)
 
 
-@router.post("/auth/invite/accept", responses=error_responses(400, 401, 403, 404, 409, 410, 413))
+@_limited.post("/auth/invite/accept", responses=error_responses(400, 401, 403, 404, 409, 410, 413))
 def accept_invite(body: AcceptInviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> TeamOut:
     """Join the team of an invite sent to the caller's email address."""
     return TeamOut.of(tf.invites.accept(principal.user_id, body.token))
 
 
-@router.get("/auth/sessions", responses=error_responses(401))
+@_limited.get("/auth/sessions", responses=error_responses(401))
 def list_sessions(principal: CurrentPrincipal, tf: TaskFlowDep) -> PageOut[SessionOut]:
     """The caller's active sessions (logins), newest first."""
     sessions = tf.auth.list_sessions(principal.user_id)
     return page_of(sessions, lambda session: session_out(session, principal.session_id))
 
 
-@router.delete(
+@_limited.delete(
     "/auth/sessions/{session_id}",
     status_code=204,
     response_class=Response,
@@ -158,14 +159,14 @@ def end_session(session_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) 
     tf.auth.end_session(principal.user_id, session_id)
 
 
-@router.delete("/auth/sessions", responses=error_responses(401))
+@_limited.delete("/auth/sessions", responses=error_responses(401))
 def end_other_sessions(principal: CurrentPrincipal, tf: TaskFlowDep) -> EndedSessionsOut:
     """End every session of the caller except the current one ("log out elsewhere")."""
     ended = tf.auth.end_all_sessions(principal.user_id, except_session_id=principal.session_id)
     return EndedSessionsOut(ended=ended)
 
 
-@router.post(
+@_limited.post(
     "/auth/verify-email", status_code=204, response_class=Response, responses=error_responses(401)
 )
 def request_email_verification(principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
@@ -173,7 +174,7 @@ def request_email_verification(principal: CurrentPrincipal, tf: TaskFlowDep) -> 
     tf.auth.request_email_verification(principal.user_id)
 
 
-@router.post(
+@_limited.post(
     "/auth/verify-email/confirm",
     status_code=204,
     response_class=Response,
@@ -185,7 +186,7 @@ def verify_email(body: TokenIn, tf: TaskFlowDep) -> None:
     tf.auth.verify_email(body.token)
 
 
-@router.post(
+@_limited.post(
     "/auth/password-reset",
     status_code=204,
     response_class=Response,
@@ -198,7 +199,7 @@ def request_password_reset(body: EmailIn, tf: TaskFlowDep) -> None:
     tf.auth.request_password_reset(body.email)
 
 
-@router.post(
+@_limited.post(
     "/auth/password-reset/confirm",
     status_code=204,
     response_class=Response,
@@ -210,7 +211,7 @@ def reset_password(body: PasswordResetIn, tf: TaskFlowDep) -> None:
     tf.auth.reset_password(body.token, body.new_password)
 
 
-@router.post(
+@_limited.post(
     "/auth/password",
     status_code=204,
     response_class=Response,
@@ -224,3 +225,6 @@ def change_password(body: PasswordChangeIn, principal: CurrentPrincipal, tf: Tas
         new_password=body.new_password,
         session_id=principal.session_id,
     )
+
+
+router.include_router(_limited)
