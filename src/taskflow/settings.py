@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     database_replica_url: SecretStr | None = Field(
         default=None, validation_alias="DATABASE_REPLICA_URL"
     )
+    db_pool_size: int = Field(default=5, ge=1, le=1000)
+    """Connections each PostgreSQL/MariaDB engine keeps open (SQLAlchemy's ``pool_size``);
+    also the FastAPI server's service threads (``taskflow serve``)."""
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    """Extra connections opened under load beyond the pool, closed when returned."""
 
     # --- Tokens ----------------------------------------------------------------------
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")

@@ -297,3 +297,28 @@ def test_read_only_units_run_without_a_transaction_and_leave_none_behind(
         # not committed: rolled back when the unit ends
     with postgres_storage.uow_factory(read_only=True) as uow:
         assert uow.users.get(user.id) is None
+
+
+def test_the_pool_size_settings_reach_the_engines(
+    postgres_storage: SqlStorage, postgres_engine_url: str, tmp_path: Any
+) -> None:
+    from taskflow.adapters.memory import RecordingEventPublisher  # noqa: PLC0415
+    from taskflow.adapters.sqlalchemy import build_storage  # noqa: PLC0415
+    from taskflow.settings import Settings  # noqa: PLC0415
+
+    del postgres_storage  # requested for its migrated schema
+    settings = Settings(
+        database_url=postgres_engine_url,
+        db_pool_size=7,
+        db_max_overflow=2,
+        data_dir=tmp_path,
+        jwt_secret="a-jwt-secret-long-enough-for-the-rules-0123",
+        refresh_secret="a-refresh-secret-long-enough-for-the-rules-45",
+    )
+    storage = build_storage(settings, RecordingEventPublisher())
+    try:
+        engine = storage.uow_factory.databases.auth  # type: ignore[attr-defined]
+        assert engine.pool.size() == 7
+        assert engine.pool._max_overflow == 2
+    finally:
+        storage.close()

@@ -109,6 +109,8 @@ VARIABLE_CASES: list[tuple[str, str, str, object]] = [
         ("TASKFLOW_MAIL_RATE_LIMIT", "5", "mail_rate_limit", 5),
         ("TASKFLOW_MAIL_RATE_WINDOW", "1d", "mail_rate_window", timedelta(days=1)),
         ("TASKFLOW_MAIL_CLAIM_TIMEOUT", "2m", "mail_claim_timeout", timedelta(minutes=2)),
+        ("TASKFLOW_DB_POOL_SIZE", "12", "db_pool_size", 12),
+        ("TASKFLOW_DB_MAX_OVERFLOW", "0", "db_max_overflow", 0),
 ]  # fmt: skip
 
 
@@ -442,6 +444,8 @@ def test_a_secret_of_the_wrong_type_is_reported_without_its_value() -> None:
         ("TASKFLOW_RATE_LIMIT", "fast", "is not a rate"),
         ("TASKFLOW_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local", "not a valid IPv4 or IPv6"),
         ("TASKFLOW_LOG_LEVEL", "LOUD", "'DEBUG', 'INFO'"),
+        ("TASKFLOW_DB_POOL_SIZE", "0", "greater than or equal to 1"),
+        ("TASKFLOW_DB_MAX_OVERFLOW", "-1", "greater than or equal to 0"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(

@@ -37,12 +37,12 @@ logger = logging.getLogger("taskflow.serve")
 
 APPS = ("fastapi", "flask")
 
-FASTAPI_THREADS = 5
-"""The FastAPI server's thread pool: SQLAlchemy's default pool size. More threads than
-pooled connections cost more than they bring: the extra ones wait for a connection or
-open one that is closed on return (measured on PostgreSQL, GET /auth/me: anyio's default
-40 threads opened a new connection for about one request in six; 5 threads none, and
-answered about 1.5 times as many requests per second)."""
+# The FastAPI server's service threads default to the database's pool size
+# (``TASKFLOW_DB_POOL_SIZE``, 5). More threads than pooled connections cost more than
+# they bring: the extra ones wait for a connection or open one that is closed on return
+# (measured on PostgreSQL, GET /auth/me: anyio's default 40 threads opened a new
+# connection for about one request in six; 5 threads none, and answered about 1.5 times
+# as many requests per second).
 
 
 def configure_serve_command(parser: argparse.ArgumentParser) -> None:
@@ -65,8 +65,8 @@ def configure_serve_command(parser: argparse.ArgumentParser) -> None:
         "--threads",
         type=int,
         default=None,
-        help="threads running the service calls (default: fastapi 5, the size of the "
-        "database's connection pool; flask/waitress 8)",
+        help="threads running the service calls (default: fastapi TASKFLOW_DB_POOL_SIZE, "
+        "the size of the database's connection pool, 5; flask/waitress 8)",
     )
     parser.add_argument(
         "--loop",
@@ -114,7 +114,7 @@ def run_serve_command(args: argparse.Namespace) -> int:
                     tf, settings, args.host, args.port, 8 if args.threads is None else args.threads
                 )
             else:
-                threads = FASTAPI_THREADS if args.threads is None else args.threads
+                threads = settings.db_pool_size if args.threads is None else args.threads
                 _serve_fastapi(
                     tf, settings, args.host, args.port, threads, loop=args.loop, http=args.http
                 )

@@ -27,6 +27,8 @@ from taskflow.adapters.sqlalchemy.unit_of_work import (
 from taskflow.ports.services import EventPublisher
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from taskflow.bootstrap import Storage
     from taskflow.settings import Settings
 
@@ -59,16 +61,24 @@ class SqlStorage:
         task_url: str | None = None,
         replica_url: str | None = None,
         publisher: EventPublisher | None = None,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
     ) -> SqlStorage:
         """One URL for everything, or separate auth / task databases (each defaults to
-        ``database_url``), plus an optional read replica."""
-        main = create_engine(database_url)
-        auth = create_engine(auth_url) if auth_url and auth_url != database_url else main
+        ``database_url``), plus an optional read replica. ``pool_size`` and
+        ``max_overflow`` size each server database's connection pool (SQLAlchemy's
+        defaults: 5 and 10)."""
+
+        def engine(url: str) -> Engine:
+            return create_engine(url, **_pool_options(url, pool_size, max_overflow))
+
+        main = engine(database_url)
+        auth = engine(auth_url) if auth_url and auth_url != database_url else main
         if task_url and task_url != database_url:
-            task = auth if task_url == auth_url else create_engine(task_url)
+            task = auth if task_url == auth_url else engine(task_url)
         else:
             task = main
-        replica = create_engine(replica_url) if replica_url else None
+        replica = engine(replica_url) if replica_url else None
         if auth is not main and task is not main:
             main.dispose()  # the main URL serves neither side
         return cls(Databases(auth=auth, task=task, replica=replica), publisher)
@@ -82,6 +92,14 @@ class SqlStorage:
 
     def close(self) -> None:
         self.databases.dispose()
+
+
+def _pool_options(url: str, pool_size: int | None, max_overflow: int | None) -> dict[str, int]:
+    """Pool sizing for a server database; SQLite (an embedded file) keeps its own."""
+    if url.startswith("sqlite"):
+        return {}
+    options = {"pool_size": pool_size, "max_overflow": max_overflow}
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def _secret(value: object) -> str | None:
@@ -102,6 +120,8 @@ def build_storage(settings: Settings, publisher: EventPublisher) -> Storage:
         task_url=_secret(settings.task_database_url),
         replica_url=_secret(settings.database_replica_url),
         publisher=publisher,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
     )
     if all(e.dialect.name == "sqlite" for e in storage.databases.engines()):
         storage.upgrade()
