@@ -320,3 +320,80 @@ def test_several_rows_go_in_one_executemany_on_the_lane(
             sa.select(tables.outbox.c.name, tables.outbox.c.payload).order_by(tables.outbox.c.name)
         ).all()
     assert [tuple(row) for row in stored] == [(e["name"], e["payload"]) for e in events]
+
+
+def test_listeners_get_a_context_they_can_read_and_write(sql_storage: SqlStorage) -> None:
+    """As SQLAlchemy's execution context: tracing listeners keep their span on it."""
+    user, team, task = _seed(sql_storage)
+    engine = sql_storage.databases.task
+    seen: list[tuple[Any, ...]] = []
+
+    def before(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, many: bool
+    ) -> None:
+        context.my_span = ("span for", statement)
+        seen.append(("before", context.dialect.paramstyle, context.isinsert, many))
+
+    def after(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        seen.append(("after", context.my_span == ("span for", statement), context.statement))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        with sql_storage.uow_factory() as uow:
+            assert uow.tasks.get(task.id) == task  # a lane SELECT
+            changed = Task(**{**_fields(task), "version": task.version + 1})
+            uow.tasks.update(changed)  # a lane UPDATE
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+    lane = [entry for entry in seen if entry[0] == "after"]
+    assert len(lane) >= 2
+    assert all(ok for _after, ok, _sql in lane)
+    paramstyle = engine.dialect.paramstyle
+    assert ("before", paramstyle, False, False) in seen
+    del user, team
+
+
+def test_sentrys_sqlalchemy_integration_records_lane_statements(sql_storage: SqlStorage) -> None:
+    """Sentry's SQLAlchemy integration (auto-enabled with SENTRY_DSN) sets its span on the
+    listener's context: lane statements must work under it and show up as spans."""
+    import sentry_sdk  # noqa: PLC0415 - the sentry extra (installed with taskflow[all])
+    from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration  # noqa: PLC0415
+    from sentry_sdk.transport import Transport  # noqa: PLC0415
+
+    envelopes: list[Any] = []
+
+    class Captured(Transport):
+        def capture_envelope(self, envelope: Any) -> None:
+            envelopes.append(envelope)
+
+    _user, _team, task = _seed(sql_storage)
+    sentry_sdk.init(
+        dsn="https://public@sentry.example.com/1",
+        transport=Captured,
+        integrations=[SqlalchemyIntegration()],
+        default_integrations=False,
+        traces_sample_rate=1.0,
+    )
+    try:
+        with (
+            sentry_sdk.start_transaction(name="lane"),
+            sql_storage.uow_factory(read_only=True) as uow,
+        ):
+            assert uow.tasks.get(task.id) == task
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.init()  # no DSN: the SDK is off again for the other tests
+    transactions = [
+        item.payload.json
+        for envelope in envelopes
+        for item in envelope.items
+        if item.type == "transaction"
+    ]
+    spans = [span for t in transactions for span in t.get("spans", [])]
+    assert any(
+        span.get("op") == "db" and "FROM tasks" in span.get("description", "") for span in spans
+    ), spans

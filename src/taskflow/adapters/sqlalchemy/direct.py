@@ -15,8 +15,9 @@ transaction), and converts the result columns. What SQLAlchemy guarantees around
 execution is kept:
 
 - ``before_cursor_execute`` / ``after_cursor_execute`` listeners fire (statement
-  counters, tracing, Sentry); they receive ``context=None``, as SQLAlchemy gives a
-  listener for a statement run without an execution context;
+  counters, tracing, Sentry), with a ``LaneExecutionContext`` as ``context``: the
+  attributes of SQLAlchemy's execution context that listeners read, and room for the
+  ones they set (Sentry keeps its span on it);
 - a driver error goes through SQLAlchemy's own error handling (wrapping in
   ``DBAPIError`` with the parameters hidden, ``handle_error`` events, invalidating a
   dead connection and the pool it came from), so ``errors.translate`` sees exactly what
@@ -50,7 +51,7 @@ from sqlalchemy.sql.selectable import Select
 
 from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
 
-__all__ = ["DirectResult", "DirectStatement", "ResultRows"]
+__all__ = ["DirectResult", "DirectStatement", "LaneExecutionContext", "ResultRows"]
 
 _Processor = Callable[[Any], Any] | None
 
@@ -103,6 +104,7 @@ class _Plan:
     comes from, and the type conversions in both directions."""
 
     __slots__ = (
+        "compiled",
         "defaults",
         "is_write",
         "keys",
@@ -114,11 +116,14 @@ class _Plan:
         "returns_rows",
         "row_type",
         "sql",
+        "statement",
     )
 
     def __init__(
         self, compiled: SQLCompiler, statement: Executable, dialect: Dialect, *, named: bool
     ) -> None:
+        self.compiled = compiled
+        self.statement = statement
         self.sql: str = compiled.string
         self.positional: bool = bool(compiled.positional)
         order = compiled.positiontup if self.positional else list(compiled.binds)
@@ -267,6 +272,38 @@ def _read_only(connection: Connection) -> bool:
     return bool(connection.get_execution_options().get(READ_ONLY_OPTION, False))
 
 
+class LaneExecutionContext:
+    """What cursor listeners receive as ``context`` for a lane statement: the attributes of
+    SQLAlchemy's ``ExecutionContext`` that listeners read (``dialect``, ``cursor``,
+    ``statement``, ``parameters``, ``executemany``, ``compiled``, ``isinsert``...), and room
+    for the ones they set on it between ``before_cursor_execute`` and
+    ``after_cursor_execute`` (Sentry and OpenTelemetry keep their span there)."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        plan: _Plan,
+        cursor: Any,
+        *,
+        statement: str,
+        parameters: Any,
+        executemany: bool,
+    ) -> None:
+        self.root_connection = self.connection = connection
+        self.dialect = connection.dialect
+        self.execution_options = connection.get_execution_options()
+        self.compiled = plan.compiled
+        self.invoked_statement = plan.statement
+        self.cursor = cursor
+        self.statement = statement
+        self.parameters = parameters
+        self.executemany = executemany
+        self.isinsert = bool(plan.compiled.isinsert)
+        self.isupdate = bool(plan.compiled.isupdate)
+        self.isdelete = bool(plan.compiled.isdelete)
+        self.is_crud = plan.is_write
+
+
 def _run(
     connection: Connection, plan: _Plan, values: Sequence[Mapping[str, Any]], *, many: bool
 ) -> DirectResult:
@@ -288,18 +325,23 @@ def _run(
     cursor = None
     try:
         cursor = connection.connection.cursor()  # the pooled DB-API connection's
+        context = None
         if has_events:
+            context = LaneExecutionContext(
+                connection, plan, cursor, statement=sql, parameters=parameters, executemany=many
+            )
             # As in Connection.execute: every listener returns the statement and parameters
             # (SQLAlchemy wraps the ones registered without retval=True to do so).
             for listener in connection.dispatch.before_cursor_execute:
-                sql, parameters = listener(connection, cursor, sql, parameters, None, many)
+                sql, parameters = listener(connection, cursor, sql, parameters, context, many)
+            context.statement, context.parameters = sql, parameters
         if many:
             cursor.executemany(sql, parameters)
         else:
             cursor.execute(sql, parameters)
         if has_events:
             for listener in connection.dispatch.after_cursor_execute:
-                listener(connection, cursor, sql, parameters, None, many)
+                listener(connection, cursor, sql, parameters, context, many)
         # ``cursor.description`` is read once per plan only: psycopg builds its column
         # objects anew on every access (about 2 µs a column).
         fetched = cursor.fetchall() if plan.returns_rows else []
