@@ -397,3 +397,31 @@ def test_sentrys_sqlalchemy_integration_records_lane_statements(sql_storage: Sql
     assert any(
         span.get("op") == "db" and "FROM tasks" in span.get("description", "") for span in spans
     ), spans
+
+
+def test_handle_error_listeners_see_the_lane_context_of_the_failed_statement(
+    sql_storage: SqlStorage,
+) -> None:
+    """Tracing closes the span it kept on the context from ``handle_error``."""
+    _user, _team, task = _seed(sql_storage)
+    engine = sql_storage.databases.task
+    marks: list[Any] = []
+
+    def before(
+        _conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        context.my_span = "open"
+
+    def on_error(exception_context: Any) -> None:
+        marks.append(getattr(exception_context.execution_context, "my_span", None))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "handle_error", on_error)
+    try:
+        duplicate = Task(**{**_fields(task), "idempotency_key": None})
+        with pytest.raises(Conflict), sql_storage.uow_factory() as uow:
+            uow.tasks.add(duplicate)  # same primary key, on the lane
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "handle_error", on_error)
+    assert marks == ["open"]

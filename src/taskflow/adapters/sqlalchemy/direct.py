@@ -44,6 +44,7 @@ from typing import Any, Final, Protocol
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Delete, Insert, Update
@@ -272,7 +273,7 @@ def _read_only(connection: Connection) -> bool:
     return bool(connection.get_execution_options().get(READ_ONLY_OPTION, False))
 
 
-class LaneExecutionContext:
+class LaneExecutionContext(ExecutionContext):
     """What cursor listeners receive as ``context`` for a lane statement: the attributes of
     SQLAlchemy's ``ExecutionContext`` that listeners read (``dialect``, ``cursor``,
     ``statement``, ``parameters``, ``executemany``, ``compiled``, ``isinsert``...), and room
@@ -303,6 +304,10 @@ class LaneExecutionContext:
         self.isdelete = bool(plan.compiled.isdelete)
         self.is_crud = plan.is_write
 
+    def handle_dbapi_exception(self, error: BaseException) -> None:
+        """Called by SQLAlchemy's error handling (which then fires ``handle_error``, where
+        tracing listeners close the span they kept on this context): nothing to undo."""
+
 
 def _run(
     connection: Connection, plan: _Plan, values: Sequence[Mapping[str, Any]], *, many: bool
@@ -323,9 +328,9 @@ def _run(
     # registered anywhere, nothing is walked).
     has_events = connection._has_events or connection.engine._has_events
     cursor = None
+    context: LaneExecutionContext | None = None
     try:
         cursor = connection.connection.cursor()  # the pooled DB-API connection's
-        context = None
         if has_events:
             context = LaneExecutionContext(
                 connection, plan, cursor, statement=sql, parameters=parameters, executemany=many
@@ -351,7 +356,7 @@ def _run(
     except connection.dialect.loaded_dbapi.Error as error:
         # SQLAlchemy's own handling: DBAPIError with hidden parameters, handle_error
         # events, invalidation of a dead connection and of its pool. It always raises.
-        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, context)
         raise  # pragma: no cover - the line above never returns
     except Exception:
         # A listener's own error (as Connection.execute: not wrapped, cursor closed).
@@ -361,7 +366,7 @@ def _run(
     except BaseException as error:
         # Interrupted mid-statement (KeyboardInterrupt, a task cancelled...): the
         # connection's state is unknown; SQLAlchemy invalidates it.
-        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, context)
         raise  # pragma: no cover - the line above never returns
     rows = plan.rows(fetched, description, connection.dialect) if fetched else []
     return DirectResult(rows, rowcount)
