@@ -425,3 +425,99 @@ def test_handle_error_listeners_see_the_lane_context_of_the_failed_statement(
         sa.event.remove(engine, "before_cursor_execute", before)
         sa.event.remove(engine, "handle_error", on_error)
     assert marks == ["open"]
+
+
+def test_none_goes_through_the_types_processor_as_with_sqlalchemy(sql_storage: SqlStorage) -> None:
+    """``JSON`` stores ``None`` as JSON ``null`` (SQLAlchemy's default), not as SQL NULL
+    (which the NOT NULL column would refuse)."""
+    from taskflow.adapters.sqlalchemy import unit_of_work  # noqa: PLC0415
+
+    event = {
+        "id": new_id(),
+        "name": "task.none",
+        "payload": None,
+        "occurred_at": NOW,
+        "published_at": None,
+        "attempts": 0,
+    }
+    with sql_storage.uow_factory() as uow:
+        connection = uow.connection(tables.TASK)
+        result = unit_of_work._INSERT_OUTBOX.execute(connection, event)
+        assert isinstance(result, DirectResult)
+        sql_nulls = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(tables.outbox)
+            .where(tables.outbox.c.id == event["id"], tables.outbox.c.payload.is_(None))
+        ).scalar_one()
+        assert sql_nulls == 0
+
+
+def test_connections_that_translate_schemas_or_echo_take_sqlalchemys_path(
+    sql_storage: SqlStorage, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The SQL text depends on a schema_translate_map, and echo/INFO logging must see the
+    statement: the lane steps aside for both."""
+    user, _team, _task = _seed(sql_storage)
+    engine = sql_storage.databases.auth
+    with engine.connect() as connection:
+        translated = connection.execution_options(schema_translate_map={None: None})
+        result = repos._USER_BY_ID.execute(translated, {"user_id": user.id})
+        assert not isinstance(result, DirectResult)
+        assert result.first().id == user.id
+    caplog.set_level("INFO", logger="sqlalchemy.engine")
+    logged = engine.execution_options(logging_token="lane-test")
+    with logged.connect() as connection:
+        result = repos._USER_BY_ID.execute(connection, {"user_id": user.id})
+        assert not isinstance(result, DirectResult)
+        assert result.first().id == user.id
+    assert any("FROM users" in record.getMessage() for record in caplog.records)
+
+
+def test_the_lane_keeps_no_engine_alive(tmp_path: Any) -> None:
+    import gc  # noqa: PLC0415
+    import weakref  # noqa: PLC0415
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'gone.db'}")
+    tables.metadata.create_all(engine)
+    with engine.connect() as connection:
+        result = repos._USER_BY_ID.execute(connection, {"user_id": new_id()})
+        assert isinstance(result, DirectResult)
+    dialect = weakref.ref(engine.dialect)
+    engine.dispose()
+    del engine, connection, result
+    gc.collect()
+    assert dialect() is None
+
+
+def test_errors_that_are_not_the_drivers_fire_handle_error_too(sql_storage: SqlStorage) -> None:
+    """As with Connection.execute: a value a type refuses, and a listener's own error."""
+    user, team, task = _seed(sql_storage)
+    engine = sql_storage.databases.task
+    errors: list[str] = []
+
+    def on_error(exception_context: Any) -> None:
+        errors.append(type(exception_context.original_exception).__name__)
+
+    def failing(*_args: Any) -> None:
+        raise RuntimeError("listener failed")
+
+    naive = datetime(2024, 1, 1)
+    bad = Task(**{**_fields(task), "id": new_id(), "created_at": naive, "idempotency_key": None})
+    sa.event.listen(engine, "handle_error", on_error)
+    try:
+        with pytest.raises(sa.exc.StatementError), sql_storage.uow_factory() as uow:
+            uow.tasks.add(bad)
+        sa.event.listen(engine, "before_cursor_execute", failing)
+        try:
+            with (
+                pytest.raises(RuntimeError, match="listener failed"),
+                sql_storage.uow_factory(read_only=True) as uow,
+            ):
+                uow.tasks.get(task.id)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", failing)
+    finally:
+        sa.event.remove(engine, "handle_error", on_error)
+    assert errors[0] == "ValueError"
+    assert "RuntimeError" in errors
+    del user, team

@@ -18,26 +18,35 @@ execution is kept:
   counters, tracing, Sentry), with a ``LaneExecutionContext`` as ``context``: the
   attributes of SQLAlchemy's execution context that listeners read, and room for the
   ones they set (Sentry keeps its span on it);
-- a driver error goes through SQLAlchemy's own error handling (wrapping in
-  ``DBAPIError`` with the parameters hidden, ``handle_error`` events, invalidating a
-  dead connection and the pool it came from), so ``errors.translate`` sees exactly what
-  it sees for ``Connection.execute``;
+- every error goes through SQLAlchemy's own error handling (a driver error wrapped in
+  ``DBAPIError`` with the parameters hidden, a value a type refuses in
+  ``StatementError``, ``handle_error`` events, invalidating a dead connection and the
+  pool it came from), so ``errors.translate`` sees exactly what it sees for
+  ``Connection.execute``;
+- the type processors run for every value, ``None`` included (``JSON`` stores ``None``
+  as JSON ``null``, as SQLAlchemy does);
+- several parameter sets go in the driver's ``executemany``; a ``retval=True``
+  listener may rewrite the SQL;
 - the connection begins its transaction first if it has none (SQLAlchemy's autobegin);
 - a read-only unit's refusal of writes (``unit_of_work.ReadOnlyUnitWrite``) holds: an
   INSERT, UPDATE or DELETE on a read-only connection takes the ordinary path, which
   refuses it.
 
 Whatever the lane cannot run exactly as SQLAlchemy would (parameters expanded at
-execution time such as ``IN`` lists, defaults computed in Python, RETURNING, executemany,
-escaped parameter names, ``retval`` listeners changing the SQL) simply runs through
+execution time such as ``IN`` lists, defaults computed in Python, RETURNING, escaped
+parameter names, parameter sets with different names, a connection with a
+``schema_translate_map`` or with SQL echo/logging on) simply runs through
 ``Connection.execute``: the lane is an optimisation, never a second semantics. The
 contract suite runs every repository on both paths' backends, and
 ``tests/contract/test_direct_lane.py`` compares the two row for row.
+
+The plans live on the dialect object itself (``_PLANS_ATTRIBUTE``), so they go away with
+their engine's dialect (a cache keyed by dialect would keep every dialect alive: a plan
+holds its compiled statement, which holds the dialect).
 """
 
 from __future__ import annotations
 
-import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, Protocol
@@ -157,8 +166,8 @@ class _Plan:
         for key, default, process in zip(self.keys, self.defaults, self.processors, strict=True):
             value = values.get(key, default)
             if value is _REQUIRED:
-                raise exc.ArgumentError(f"A value is required for bind parameter {key!r}")
-            converted.append(value if process is None or value is None else process(value))
+                raise exc.InvalidRequestError(f"A value is required for bind parameter {key!r}")
+            converted.append(value if process is None else process(value))
         if self.positional:
             return tuple(converted)
         return dict(zip(self.names, converted, strict=True))
@@ -185,7 +194,7 @@ class _Plan:
         return [
             make(
                 [
-                    value if process is None or value is None else process(value)
+                    value if process is None else process(value)
                     for value, process in zip(row, processors, strict=True)
                 ]
             )
@@ -227,7 +236,7 @@ class DirectStatement:
     ``named=False``: the rows are plain tuples, for a mapper that reads by position (the
     task list: no named tuple built per row)."""
 
-    __slots__ = ("_plans", "_values_from_parameters", "named", "statement")
+    __slots__ = ("_values_from_parameters", "named", "statement")
 
     def __init__(self, statement: Executable, *, named: bool = True) -> None:
         self.statement = statement
@@ -235,9 +244,6 @@ class DirectStatement:
         # An INSERT or UPDATE without .values() compiles its SET/VALUES from the
         # parameter names: one plan per set of names.
         self._values_from_parameters = isinstance(statement, Insert | Update)
-        self._plans: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Plan | None]] = (
-            weakref.WeakKeyDictionary()
-        )
 
     def execute(self, connection: Connection, parameters: Mapping[str, Any]) -> ResultRows:
         plan = self._plan(connection, parameters)
@@ -255,22 +261,29 @@ class DirectStatement:
         return _run(connection, plan, rows, many=True).rowcount
 
     def _plan(self, connection: Connection, parameters: Mapping[str, Any]) -> _Plan | None:
+        if connection._echo:  # SQL echo or the sqlalchemy.engine INFO log: let it log
+            return None
+        options = connection.get_execution_options()
+        if "schema_translate_map" in options:  # the SQL text depends on the connection
+            return None
         dialect = connection.dialect
-        by_keys = self._plans.get(dialect)
-        if by_keys is None:
-            by_keys = self._plans.setdefault(dialect, {})
-        keys = tuple(parameters) if self._values_from_parameters else ()
+        plans: dict[tuple[DirectStatement, tuple[str, ...]], _Plan | None] | None
+        plans = dialect.__dict__.get(_PLANS_ATTRIBUTE)
+        if plans is None:
+            plans = dialect.__dict__.setdefault(_PLANS_ATTRIBUTE, {})
+        key = (self, tuple(parameters) if self._values_from_parameters else ())
         try:
-            plan = by_keys[keys]
+            plan = plans[key]
         except KeyError:
-            plan = by_keys[keys] = _plan_for(self.statement, dialect, keys, named=self.named)
-        if plan is not None and plan.is_write and _read_only(connection):
+            plan = plans[key] = _plan_for(self.statement, dialect, key[1], named=self.named)
+        if plan is not None and plan.is_write and options.get(READ_ONLY_OPTION, False):
             return None  # Connection.execute refuses it (unit_of_work.ReadOnlyUnitWrite)
         return plan
 
 
-def _read_only(connection: Connection) -> bool:
-    return bool(connection.get_execution_options().get(READ_ONLY_OPTION, False))
+_PLANS_ATTRIBUTE: Final = "_taskflow_direct_plans"
+"""The dialect attribute holding the lane's plans for that dialect (see the module
+docstring), by (statement, parameter names)."""
 
 
 class LaneExecutionContext(ExecutionContext):
@@ -318,12 +331,12 @@ def _run(
     parameters: Any
     try:
         parameters = [plan.parameters(v) for v in values] if many else plan.parameters(values[0])
-    except exc.SQLAlchemyError:
-        raise
-    except Exception as error:  # a bind processor refused a value (e.g. a naive datetime)
-        raise exc.StatementError(
-            str(error), sql, None, error, hide_parameters=True, ismulti=many
-        ) from error
+    except Exception as error:
+        # A value a type refuses (a naive datetime...) or a missing one: as with
+        # Connection.execute, a StatementError and the handle_error events.
+        given = [dict(v) for v in values] if many else dict(values[0])
+        connection._handle_dbapi_exception(error, sql, given, None, None)
+        raise  # pragma: no cover - the line above never returns
     # SQLAlchemy's own test before it walks the listener collections (with none
     # registered anywhere, nothing is walked).
     has_events = connection._has_events or connection.engine._has_events
@@ -353,19 +366,15 @@ def _run(
         description = cursor.description if plan.result_processors is None else None
         rowcount = cursor.rowcount
         cursor.close()
-    except connection.dialect.loaded_dbapi.Error as error:
-        # SQLAlchemy's own handling: DBAPIError with hidden parameters, handle_error
-        # events, invalidation of a dead connection and of its pool. It always raises.
-        connection._handle_dbapi_exception(error, sql, parameters, cursor, context)
-        raise  # pragma: no cover - the line above never returns
-    except Exception:
-        # A listener's own error (as Connection.execute: not wrapped, cursor closed).
-        if cursor is not None:
-            cursor.close()
-        raise
     except BaseException as error:
-        # Interrupted mid-statement (KeyboardInterrupt, a task cancelled...): the
-        # connection's state is unknown; SQLAlchemy invalidates it.
+        if context is None:
+            context = LaneExecutionContext(
+                connection, plan, cursor, statement=sql, parameters=parameters, executemany=many
+            )
+        # SQLAlchemy's own handling, as for a statement of Connection.execute: a driver
+        # error wrapped in DBAPIError (parameters hidden), any other (a listener's) raised
+        # as is; the cursor closed; handle_error events; a dead or interrupted connection
+        # and its pool invalidated. It always raises.
         connection._handle_dbapi_exception(error, sql, parameters, cursor, context)
         raise  # pragma: no cover - the line above never returns
     rows = plan.rows(fetched, description, connection.dialect) if fetched else []
