@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import attrs
 import pytest
 from crew import Crew
 
@@ -729,3 +730,19 @@ def test_concurrent_retries_with_one_key_make_one_task(
     assert {r for r in results if r != "conflict"} == {page.items[0].id}
     assert len(events.named("task.created")) == 1
     assert crew_task(tf, crew, idempotency_key="same-request").id == page.items[0].id
+
+
+def test_a_view_is_immutable_equal_by_its_public_fields_and_hides_the_rest(
+    tf: TaskFlow, crew: Crew
+) -> None:
+    task = crew_task(tf, crew, idempotency_key="key-of-the-creator")
+    again = tf.tasks.get(crew.member, task.id)
+    assert again == task
+    assert hash(again) == hash(task)
+    assert again != tf.tasks.update(crew.creator, task.id, title="Renamed")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        task.title = "changed"  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        task.assignee = None  # type: ignore[misc]
+    assert not attrs.has(TaskView)  # so attrs.asdict cannot reach the stored task
+    assert "key-of-the-creator" not in repr(task)
