@@ -80,7 +80,8 @@ class AccessProfileReader(Protocol):
     ) -> tuple[User, Sequence[TeamSummary]] | None:
         """The user and their teams if ``check_access`` would say True and the user
         exists; None otherwise (the caller then finds out which, the slow way). Never
-        cached, like ``check_access``."""
+        cached, like ``check_access``, and refusing exactly what it refuses (a store that
+        changes ``check_access`` must change this too)."""
 
 
 class EventPublisher(Protocol):
