@@ -15,13 +15,17 @@ contract tests of the SQL adapter (fixture ``sql_storage``, SQL backends only).
 Each run gets its own PostgreSQL schema / MariaDB database (``tf_<pid>_<random>``),
 created ONCE per session by the migrations (``alembic upgrade head``: this also proves
 that the migrations build the schema from empty on each backend) and dropped at the end.
+A run killed before its teardown leaves its own behind: on a server on this machine,
+the next run drops those whose process is gone.
 Rows are deleted between tests. A server that cannot be reached skips its tests with
 the reason, unless ``TASKFLOW_REQUIRE_SERVICES=1`` (CI), where it fails them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,6 +109,38 @@ def _unreachable(backend: str, error: BaseException) -> None:
     pytest.skip(reason)
 
 
+_RUN_NAME_PATTERN = re.compile(r"tf_(\d+)_[0-9a-f]{6}")
+_LOOPBACK_HOSTS = {None, "", "localhost", "127.0.0.1", "::1"}
+
+
+def _left_by_a_dead_run(name: str) -> bool:
+    """A ``tf_<pid>_<hex>`` schema/database of a run whose process is gone (killed
+    before its teardown dropped it). Only called for a server on this machine, where
+    the pid says whether that run still lives."""
+    match = _RUN_NAME_PATTERN.fullmatch(name)
+    if match is None or name == RUN_NAME:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):  # alive under another user / not a pid
+        return False
+    return False
+
+
+def _drop_runs_left_behind(admin: Any, url: str, *, list_sql: str, drop_sql: str) -> None:
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    if sa.make_url(url).host not in _LOOPBACK_HOSTS:
+        return  # a shared server: its runs' pids mean nothing here
+    with admin.connect() as connection:
+        names = [row[0] for row in connection.exec_driver_sql(list_sql)]
+        for name in filter(_left_by_a_dead_run, names):
+            with contextlib.suppress(sa.exc.DBAPIError):  # another run dropped it first
+                connection.exec_driver_sql(drop_sql.format(name=name))
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'taskflow.sqlite3'}"
@@ -117,6 +153,12 @@ def postgres_engine_url() -> Iterator[str]:
 
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
+        _drop_runs_left_behind(
+            admin,
+            POSTGRES_URL,
+            list_sql="SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tf\\_%%'",
+            drop_sql="DROP SCHEMA IF EXISTS {name} CASCADE",
+        )
         with admin.connect() as connection:
             connection.exec_driver_sql(f"CREATE SCHEMA {RUN_NAME}")
     except sa.exc.OperationalError as error:
@@ -138,6 +180,12 @@ def mariadb_engine_url() -> Iterator[str]:
 
     admin = sa.create_engine(MARIADB_URL, isolation_level="AUTOCOMMIT")
     try:
+        _drop_runs_left_behind(
+            admin,
+            MARIADB_URL,
+            list_sql="SHOW DATABASES LIKE 'tf\\_%%'",
+            drop_sql="DROP DATABASE IF EXISTS {name}",
+        )
         with admin.connect() as connection:
             connection.exec_driver_sql(
                 f"CREATE DATABASE {RUN_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
