@@ -68,10 +68,10 @@ def _hot_statements(user: User, team: Team, task: Task) -> list[tuple[str, Any, 
         ),
         ("task by id", repos._TASK_BY_ID, {"task_id": task.id}),
         ("live task by id", repos._LIVE_TASK_BY_ID, {"task_id": task.id}),
-        ("task page", repos._direct_list_statement(shape, row_values=True), parameters),
+        ("task page", repos._list_statement(shape, row_values=True), parameters),
         (
             "task count",
-            repos._direct_count_statement(shape),
+            repos._count_statement(shape),
             {k: v for k, v in parameters.items() if k != "limit"},
         ),
     ]
@@ -123,6 +123,18 @@ def test_writes_on_the_lane_count_rows_and_are_rolled_back_with_their_unit(
     with sql_storage.uow_factory(read_only=True) as uow:
         assert uow.tasks.get(task.id) == task
     del user, team
+
+
+def _outbox_row(name: str, payload: object) -> dict[str, Any]:
+    """The parameters of ``unit_of_work._INSERT_OUTBOX`` for one new event."""
+    return {
+        "id": new_id(),
+        "name": name,
+        "payload": payload,
+        "occurred_at": NOW,
+        "published_at": None,
+        "attempts": 0,
+    }
 
 
 def _fields(task: Task) -> dict[str, Any]:
@@ -273,14 +285,7 @@ def test_the_token_check_and_the_outbox_insert_take_the_lane(sql_storage: SqlSto
     from taskflow.adapters.sqlalchemy import token_store, unit_of_work  # noqa: PLC0415
 
     check = {"jti": "j", "session_id": new_id(), "user_id": new_id(), "now": NOW}
-    event = {
-        "id": new_id(),
-        "name": "task.created",
-        "payload": {"title": "طراحی", "n": 1},
-        "occurred_at": NOW,
-        "published_at": None,
-        "attempts": 0,
-    }
+    event = _outbox_row("task.created", {"title": "طراحی", "n": 1})
     with sql_storage.uow_factory() as uow:
         connection = uow.connection(tables.AUTH)
         result = token_store._ACCESS_CHECK.execute(connection, check)
@@ -300,17 +305,7 @@ def test_several_rows_go_in_one_executemany_on_the_lane(
 ) -> None:
     from taskflow.adapters.sqlalchemy import unit_of_work  # noqa: PLC0415
 
-    events = [
-        {
-            "id": new_id(),
-            "name": f"task.event_{n}",
-            "payload": {"n": n},
-            "occurred_at": NOW,
-            "published_at": None,
-            "attempts": 0,
-        }
-        for n in range(3)
-    ]
+    events = [_outbox_row(f"task.event_{n}", {"n": n}) for n in range(3)]
     with sql_storage.uow_factory() as uow:
         connection = uow.connection(tables.TASK)
         count_statements.statements.clear()
@@ -432,14 +427,7 @@ def test_none_goes_through_the_types_processor_as_with_sqlalchemy(sql_storage: S
     (which the NOT NULL column would refuse)."""
     from taskflow.adapters.sqlalchemy import unit_of_work  # noqa: PLC0415
 
-    event = {
-        "id": new_id(),
-        "name": "task.none",
-        "payload": None,
-        "occurred_at": NOW,
-        "published_at": None,
-        "attempts": 0,
-    }
+    event = _outbox_row("task.none", None)
     with sql_storage.uow_factory() as uow:
         connection = uow.connection(tables.TASK)
         result = unit_of_work._INSERT_OUTBOX.execute(connection, event)

@@ -824,11 +824,11 @@ def _shape_filters(shape: _TaskListShape) -> list[ColumnElement[bool]]:
     return where
 
 
-_LIST_STATEMENTS: Final[dict[tuple[_TaskListShape, bool], sa.Select[Any]]] = {}
-_COUNT_STATEMENTS: Final[dict[_TaskListShape, sa.Select[Any]]] = {}
+_LIST_STATEMENTS: Final[dict[tuple[_TaskListShape, bool], DirectStatement]] = {}
+_COUNT_STATEMENTS: Final[dict[_TaskListShape, DirectStatement]] = {}
 
 
-def _list_statement(shape: _TaskListShape, *, row_values: bool) -> sa.Select[Any]:
+def _list_statement(shape: _TaskListShape, *, row_values: bool) -> DirectStatement:
     statement = _LIST_STATEMENTS.get((shape, row_values))
     if statement is None:
         sort, descending, has_position = shape[-3:]
@@ -844,40 +844,22 @@ def _list_statement(shape: _TaskListShape, *, row_values: bool) -> sa.Select[Any
             else:
                 where.append(_beyond(keys, binds, descending=descending))
         order = [k.desc() if descending else k.asc() for k in keys]
-        statement = (
+        select = (
             sa.select(t.tasks)
             .where(*where)
             .order_by(*order)
             .limit(sa.bindparam("limit", type_=sa.Integer()))
         )
-        _LIST_STATEMENTS[(shape, row_values)] = statement
+        # Task rows are read by position (``_task``): plain tuples.
+        statement = _LIST_STATEMENTS[(shape, row_values)] = DirectStatement(select, named=False)
     return statement
 
 
-def _count_statement(shape: _TaskListShape) -> sa.Select[Any]:
+def _count_statement(shape: _TaskListShape) -> DirectStatement:
     statement = _COUNT_STATEMENTS.get(shape)
     if statement is None:
-        statement = sa.select(sa.func.count()).select_from(t.tasks).where(*_shape_filters(shape))
-        _COUNT_STATEMENTS[shape] = statement
-    return statement
-
-
-_DIRECT_LIST_STATEMENTS: Final[dict[tuple[_TaskListShape, bool], DirectStatement]] = {}
-_DIRECT_COUNT_STATEMENTS: Final[dict[_TaskListShape, DirectStatement]] = {}
-
-
-def _direct_list_statement(shape: _TaskListShape, *, row_values: bool) -> DirectStatement:
-    statement = _DIRECT_LIST_STATEMENTS.get((shape, row_values))
-    if statement is None:
-        statement = DirectStatement(_list_statement(shape, row_values=row_values), named=False)
-        _DIRECT_LIST_STATEMENTS[(shape, row_values)] = statement
-    return statement
-
-
-def _direct_count_statement(shape: _TaskListShape) -> DirectStatement:
-    statement = _DIRECT_COUNT_STATEMENTS.get(shape)
-    if statement is None:
-        statement = _DIRECT_COUNT_STATEMENTS[shape] = DirectStatement(_count_statement(shape))
+        select = sa.select(sa.func.count()).select_from(t.tasks).where(*_shape_filters(shape))
+        statement = _COUNT_STATEMENTS[shape] = DirectStatement(select)
     return statement
 
 
@@ -900,7 +882,9 @@ def task_list_statement(query: TaskQuery, *, row_values: bool = True) -> sa.Sele
     the EXPLAIN tests and the benchmark). ``row_values``: the keyset as a row-value
     comparison (PostgreSQL, SQLite: an index condition there), else in the expanded OR
     form (MariaDB)."""
-    statement = _list_statement(_list_shape(query), row_values=row_values)
+    statement = cast(
+        "sa.Select[Any]", _list_statement(_list_shape(query), row_values=row_values).statement
+    )
     return statement.params(_list_parameters(query))
 
 
@@ -939,14 +923,14 @@ class SqlTaskRepository(_Repository):
     def list(self, query: TaskQuery) -> Slice[Task]:
         row_values = self._connection().dialect.name not in ("mysql", "mariadb")
         shape, parameters = _list_shape(query), _list_parameters(query)
-        statement = _direct_list_statement(shape, row_values=row_values)
+        statement = _list_statement(shape, row_values=row_values)
         rows = [_task(row) for row in self._direct(statement, parameters).all()]
         total: int | None = None
         if query.with_total:
             del parameters["limit"]
             for key in [k for k in parameters if k.startswith("after_")]:
                 del parameters[key]
-            total = int(self._direct(_direct_count_statement(shape), parameters).scalar_one())
+            total = int(self._direct(_count_statement(shape), parameters).scalar_one())
         return Slice(items=rows[: query.limit], has_more=len(rows) > query.limit, total=total)
 
     def open_tasks_assigned_to(self, team_id: UUID, user_id: UUID) -> Sequence[Task]:

@@ -37,21 +37,6 @@ def _session(row: Row[Any]) -> Session:
 
 _DENIED: Final = t.revoked_tokens.c
 _SESSION: Final = t.sessions.c
-_ACCESS_CHECK: Final = DirectStatement(
-    sa.select(sa.literal(1)).where(
-        _SESSION.id == sa.bindparam("session_id"),
-        _SESSION.user_id == sa.bindparam("user_id"),
-        _SESSION.revoked_at.is_(None),
-        _SESSION.expires_at > sa.bindparam("now"),
-        ~sa.exists().where(
-            _DENIED.jti == sa.bindparam("jti"), _DENIED.expires_at > sa.bindparam("now")
-        ),
-    )
-)
-"""``check_access`` in one statement, built once and run on the direct lane
-(``direct.py``): it runs on every authenticated request."""
-
-
 _ACCESS_CONDITION: Final = sa.and_(
     sa.exists().where(
         _SESSION.id == sa.bindparam("session_id"),
@@ -63,8 +48,13 @@ _ACCESS_CONDITION: Final = sa.and_(
         _DENIED.jti == sa.bindparam("jti"), _DENIED.expires_at > sa.bindparam("now")
     ),
 )
-"""``check_access``'s condition, as a WHERE clause on the user's profile query
-(``profile_if_access``)."""
+"""What ``check_access`` checks: the session lives and is the user's, and the jti is not
+denied. ONE condition for both statements below, so they cannot drift apart."""
+
+_ACCESS_CHECK: Final = DirectStatement(sa.select(sa.literal(1)).where(_ACCESS_CONDITION))
+"""``check_access`` in one statement, built once and run on the direct lane
+(``direct.py``): it runs on every authenticated request. ``profile_if_access`` puts the
+same condition on the user's profile query."""
 
 
 class SqlTokenStore:
