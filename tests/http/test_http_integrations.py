@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import contextvars
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -219,3 +220,25 @@ def test_service_calls_run_in_the_apps_service_threads_with_the_callers_context(
     assert answer["thread"].startswith("taskflow-service")
     assert answer["thread"] != answer["loop"]
     assert answer["marker"] == "from the request"
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], 7), (["--threads", "3"], 3)])
+def test_serve_runs_fastapi_on_as_many_threads_as_pooled_connections(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, given: list[str], expected: int
+) -> None:
+    """Without --threads, the FastAPI server's service threads follow
+    TASKFLOW_DB_POOL_SIZE (more threads than connections churn connections)."""
+    from taskflow.adapters import serve as serve_module  # noqa: PLC0415
+
+    seen: list[int] = []
+    monkeypatch.setattr(
+        serve_module, "_serve_fastapi", lambda _tf, _s, _h, _p, threads, **_kw: seen.append(threads)
+    )
+    monkeypatch.setenv("TASKFLOW_DB_POOL_SIZE", "7")
+    monkeypatch.setenv("TASKFLOW_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "memory://")
+    parser = argparse.ArgumentParser()
+    configure_serve_command(parser)
+    args = parser.parse_args(["--no-worker", "--skip-migrations", *given])
+    assert args.handler(args) == 0
+    assert seen == [expected]
