@@ -238,9 +238,9 @@ def populate(tf: TaskFlow, mails: int, members: int) -> float:
         member_ids = []
         for n in range(members):
             address = f"member{n}@example.com"
-            tf.invites.create(owner.user.id, team_id=team.id, email=address)
+            tf.invites.create(owner.user.id, team.id, email=address)
             member = tf.auth.signup(email=address, password=password, name=f"Member {n}")
-            tf.invites.accept(member.user.id, tokens[-1])
+            tf.invites.accept(member.user.id, token=tokens[-1])
             member_ids.append(member.user.id)
     finally:
         event_signal(INVITE_CREATED).disconnect(keep_token)

@@ -180,7 +180,7 @@ def test_concurrent_invite_accepts_make_one_membership(postgres_storage: SqlStor
     owner = tf.auth.signup(email="o@example.com", password="correct horse battery", name="O")
     guest = tf.auth.signup(email="g@example.com", password="correct horse battery", name="G")
     team = tf.teams.create(owner.user.id, name="Crew")
-    invite = tf.invites.create(owner.user.id, team_id=team.id, email="g@example.com")
+    invite = tf.invites.create(owner.user.id, team.id, email="g@example.com")
     with postgres_storage.uow_factory(read_only=True) as uow:
         stored = uow.invites.get(invite.id)
     assert stored is not None
@@ -194,7 +194,7 @@ def test_concurrent_invite_accepts_make_one_membership(postgres_storage: SqlStor
 
 def _accept(storage: SqlStorage, invite_id: UUID, user_id: UUID) -> bool:
     with storage.uow_factory() as uow:
-        if not uow.invites.accept(invite_id, user_id, NOW):
+        if not uow.invites.accept(invite_id, token=user_id, NOW):
             return False
         invite = uow.invites.get(invite_id)
         assert invite is not None

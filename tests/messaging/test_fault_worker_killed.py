@@ -103,9 +103,9 @@ def _populate(tf: TaskFlow) -> None:
         members = []
         for n in range(MEMBERS):
             email = f"member{n}@example.com"
-            tf.invites.create(owner.user.id, team_id=team.id, email=email)
+            tf.invites.create(owner.user.id, team.id, email=email)
             member = tf.auth.signup(email=email, password=password, name=f"Member {n}")
-            tf.invites.accept(member.user.id, tokens[-1])
+            tf.invites.accept(member.user.id, token=tokens[-1])
             members.append(member.user.id)
     finally:
         event_signal(INVITE_CREATED).disconnect(keep_token)

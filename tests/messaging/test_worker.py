@@ -163,10 +163,10 @@ def test_build_worker_turns_an_assignment_into_a_mail_in_process() -> None:
     tf = make_test_taskflow()
     owner = tf.auth.signup(email="owner@example.com", password="correct horse 1", name="Ali")
     team = tf.teams.create(owner.user.id, name="تیم")
-    tf.invites.create(owner.user.id, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner.user.id, team.id, email="sara@example.com")
     token = tf.publisher.named(INVITE_CREATED)[-1].payload["token"]  # type: ignore[attr-defined]
     sara = tf.auth.signup(email="sara@example.com", password="correct horse 2", name="Sara")
-    tf.invites.accept(sara.user.id, token)
+    tf.invites.accept(sara.user.id, token=token)
     worker = build_worker(tf, receive_timeout=0.05)
     worker.start()
     try:
