@@ -93,3 +93,53 @@ def test_import_reads_no_settings_and_writes_nothing(tmp_path: Path) -> None:
     code = "import json, taskflow, taskflow.settings, taskflow.cli\nprint(json.dumps([]))\n"
     _import_in_a_fresh_interpreter(code, tmp_path, JWT_SECRET="short", DATABASE_URL="x://")
     assert sorted(path.name for path in tmp_path.iterdir()) == [".env"]
+
+
+def test_all_exports_what_the_services_take_and_answer() -> None:
+    # The read models the services answer, the enums passed as arguments, and Settings.
+    wanted = {
+        "AuthResult",
+        "CommentView",
+        "InviteInfo",
+        "MemberInfo",
+        "Principal",
+        "SessionInfo",
+        "TaskView",
+        "TeamPermissions",
+        "UserProfile",
+        "TeamSummary",
+        "TaskActivity",
+        "UserRef",
+        "Notification",
+        "NotificationPreferences",
+        "Delivery",
+        "Event",
+        "Page",
+        "Priority",
+        "Role",
+        "TaskStatus",
+        "TaskSort",
+        "NotificationType",
+        "DeliveryStatus",
+        "Settings",
+        "TaskFlow",
+    }
+    assert wanted <= set(taskflow.__all__)
+
+
+def test_all_keeps_the_stored_domain_objects_inside() -> None:
+    # No service answers these and no caller passes them: they stay in taskflow.domain.
+    inside = {"Comment", "Invite", "Membership", "Session", "Task", "Team", "User"}
+    assert inside.isdisjoint(taskflow.__all__)
+    for name in inside:
+        assert not hasattr(taskflow, name), name
+
+
+def test_the_exported_names_are_the_services_own_classes() -> None:
+    from taskflow.services import read_models
+    from taskflow.settings import Settings
+
+    for name in read_models.__all__:
+        if name != "TASK_VIEW_FIELDS":
+            assert getattr(taskflow, name) is getattr(read_models, name), name
+    assert taskflow.Settings is Settings
