@@ -194,7 +194,7 @@ def test_concurrent_invite_accepts_make_one_membership(postgres_storage: SqlStor
 
 def _accept(storage: SqlStorage, invite_id: UUID, user_id: UUID) -> bool:
     with storage.uow_factory() as uow:
-        if not uow.invites.accept(invite_id, token=user_id, NOW):
+        if not uow.invites.accept(invite_id, user_id, NOW):
             return False
         invite = uow.invites.get(invite_id)
         assert invite is not None
