@@ -13,6 +13,8 @@ from pathlib import Path
 
 import taskflow
 import taskflow.errors
+from taskflow.services import read_models
+from taskflow.settings import Settings
 
 HEAVY_MODULES = [
     "sqlalchemy",
@@ -136,9 +138,6 @@ def test_all_keeps_the_stored_domain_objects_inside() -> None:
 
 
 def test_the_exported_names_are_the_services_own_classes() -> None:
-    from taskflow.services import read_models
-    from taskflow.settings import Settings
-
     for name in read_models.__all__:
         if name != "TASK_VIEW_FIELDS":
             assert getattr(taskflow, name) is getattr(read_models, name), name

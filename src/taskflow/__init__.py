@@ -27,6 +27,7 @@ from taskflow.domain.notifications import (
     NotificationPreferences,
     NotificationType,
 )
+from taskflow.domain.queries import TaskSort
 from taskflow.errors import (
     AccountLocked,
     AlreadyTeamMember,
@@ -67,7 +68,6 @@ from taskflow.errors import (
     VerificationTokenInvalid,
     VersionConflict,
 )
-from taskflow.domain.queries import TaskSort
 from taskflow.pagination import Page
 from taskflow.services.read_models import (
     AuthResult,
