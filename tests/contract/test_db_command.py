@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from taskflow import cli
+from taskflow.entrypoints import cli
 from taskflow.adapters.sqlalchemy.migrate import head_revision, schema_differences
 
 pytestmark = pytest.mark.sqlite

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from messaging_fakes import SwitchableDurableQueue
 
-from taskflow.adapters.inprocess_queue import InProcessQueue
+from taskflow.adapters.memory.queue import InProcessQueue
 from taskflow.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory
 from taskflow.domain.models import Event
 from taskflow.errors import StorageUnavailable
