@@ -31,9 +31,9 @@ from taskflow.adapters.fastapi import (
     create_app as create_fastapi_app,
 )
 from taskflow.adapters.flask import TaskFlowExtension, current_principal, get_taskflow
-from taskflow.entrypoints.serve import configure_serve_command
 from taskflow.adapters.web import WebConfig
 from taskflow.adapters.web import sentry as sentry_module
+from taskflow.entrypoints.serve import configure_serve_command
 from taskflow.errors import ConfigurationError
 
 CONFIG = WebConfig(rate_limit=None, auth_rate_limit=None)

@@ -116,7 +116,10 @@ def _signup(tf: TaskFlow, email: str) -> None:
 
 def test_a_lambda_receiver_keeps_working_until_disconnected(received: list[Event]) -> None:
     tf = make_test_taskflow()
-    receiver = tf.events.connect(USER_SIGNUP, lambda event: received.append(event))
+    # A lambda on purpose: only a strong reference keeps it alive.
+    keep = lambda event: received.append(event)  # noqa: E731, PLW0108
+    receiver = tf.events.connect(USER_SIGNUP, keep)
+    del keep
     gc.collect()  # a weakly held lambda would be gone now
     _signup(tf, "ali@example.com")
     assert [e.payload["email"] for e in received] == ["ali@example.com"]

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from taskflow.adapters.blinker import BlinkerEventPublisher
-from taskflow.adapters.memory.queue import InProcessQueue
 from taskflow.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory
+from taskflow.adapters.memory.queue import InProcessQueue
+from taskflow.bootstrap import build_worker
 from taskflow.domain.models import Event
 from taskflow.events import (
     INVITE_CREATED,
@@ -20,9 +21,8 @@ from taskflow.events import (
     make_event,
 )
 from taskflow.messaging import OutboxRelay
-from taskflow.testing import FakeClock, RecordingMailer, make_test_taskflow
-from taskflow.bootstrap import build_worker
 from taskflow.messaging.worker import PeriodicJob, Worker
+from taskflow.testing import FakeClock, RecordingMailer, make_test_taskflow
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)
 
