@@ -83,7 +83,7 @@ def _import_in_a_fresh_interpreter(code: str, cwd: Path, **env: str) -> dict[str
 def test_import_taskflow_loads_no_driver_framework_or_adapter(tmp_path: Path) -> None:
     code = (
         "import json, sys\n"
-        "import taskflow, taskflow.settings, taskflow.cli, taskflow.testing\n"
+        "import taskflow, taskflow.settings, taskflow.entrypoints.cli, taskflow.testing\n"
         f"print(json.dumps(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules)))\n"
     )
     assert _import_in_a_fresh_interpreter(code, tmp_path) == []
@@ -92,7 +92,10 @@ def test_import_taskflow_loads_no_driver_framework_or_adapter(tmp_path: Path) ->
 def test_import_reads_no_settings_and_writes_nothing(tmp_path: Path) -> None:
     # Broken settings in the environment and in .env: importing must not care.
     (tmp_path / ".env").write_text("SMTP_PORT=not-a-number\n", encoding="utf-8")
-    code = "import json, taskflow, taskflow.settings, taskflow.cli\nprint(json.dumps([]))\n"
+    code = (
+        "import json, taskflow, taskflow.settings, taskflow.entrypoints.cli\n"
+        "print(json.dumps([]))\n"
+    )
     _import_in_a_fresh_interpreter(code, tmp_path, JWT_SECRET="short", DATABASE_URL="x://")
     assert sorted(path.name for path in tmp_path.iterdir()) == [".env"]
 

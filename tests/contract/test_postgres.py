@@ -303,7 +303,7 @@ def test_the_pool_size_settings_reach_the_engines(
     postgres_storage: SqlStorage, postgres_engine_url: str, tmp_path: Any
 ) -> None:
     from taskflow.adapters.memory import RecordingEventPublisher  # noqa: PLC0415
-    from taskflow.adapters.sqlalchemy import build_storage  # noqa: PLC0415
+    from taskflow.bootstrap import build_storage  # noqa: PLC0415
     from taskflow.settings import Settings  # noqa: PLC0415
 
     del postgres_storage  # requested for its migrated schema
