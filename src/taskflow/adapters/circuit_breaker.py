@@ -3,9 +3,9 @@
 While the dependency answers, every call goes to it. When a call fails, the breaker
 opens: callers use their fallback without trying the dependency, so an outage costs no
 connection attempt (and no timeout) per request. After ``retry_after`` seconds one call is
-let through as a probe; if it succeeds the breaker closes again, otherwise it waits
-another ``retry_after``. The outage is logged once: one warning when it starts, one info
-line when it ends (never a traceback per request).
+let through as a probe (the others keep to the fallback); if it succeeds the breaker
+closes again, otherwise it waits another ``retry_after``. The outage is logged once: one
+warning when it starts, one info line when it ends (never a traceback per request).
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["CircuitBreaker"]
+__all__ = ["RETRY_AFTER_SECONDS", "CircuitBreaker"]
+
+RETRY_AFTER_SECONDS = 5.0
+"""How long an open breaker waits before its next probe, unless told otherwise: long
+enough that a dead dependency costs almost nothing, short enough to come back quickly."""
 
 
 class CircuitBreaker:
@@ -28,7 +32,7 @@ class CircuitBreaker:
         fallback: str,
         *,
         logger: logging.Logger,
-        retry_after: float = 5.0,
+        retry_after: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``name`` says what is down ("Redis (access-token denylist)"), ``fallback``
@@ -36,7 +40,7 @@ class CircuitBreaker:
         self._name = name
         self._fallback = fallback
         self._logger = logger
-        self._retry_after = retry_after
+        self._retry_after = RETRY_AFTER_SECONDS if retry_after is None else retry_after
         self._clock = clock
         self._lock = threading.Lock()
         self._down = False
