@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -51,15 +51,18 @@ class Api:
         json: Any = None,
         *,
         token: str | None = None,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         content: bytes | None = None,
     ) -> Reply:
-        all_headers = dict(headers or {})
+        """``headers``: a mapping, or (name, value) pairs to send a header on several
+        lines, as proxies do."""
+        all_headers = list(headers.items() if isinstance(headers, Mapping) else headers or [])
         if token is not None:
-            all_headers["Authorization"] = f"Bearer {token}"
+            all_headers.append(("Authorization", f"Bearer {token}"))
         if json is not None:
             content = jsonlib.dumps(json).encode()
-            all_headers.setdefault("Content-Type", "application/json")
+            if all(name.lower() != "content-type" for name, _ in all_headers):
+                all_headers.append(("Content-Type", "application/json"))
         return self._send(method, path, content, all_headers)
 
     def get(self, path: str, **kwargs: Any) -> Reply:
@@ -87,7 +90,7 @@ def build_api(kind: str, tf: TaskFlow, config: WebConfig = NO_RATE_LIMITS) -> Ap
         )
 
         def send_fastapi(
-            method: str, path: str, content: bytes | None, headers: dict[str, str]
+            method: str, path: str, content: bytes | None, headers: list[tuple[str, str]]
         ) -> Reply:
             response = client.request(method, path, content=content, headers=headers)
             return Reply(
@@ -102,7 +105,9 @@ def build_api(kind: str, tf: TaskFlow, config: WebConfig = NO_RATE_LIMITS) -> Ap
     flask_app.testing = False  # let the error handlers answer, as in production
     flask_client = flask_app.test_client()
 
-    def send_flask(method: str, path: str, content: bytes | None, headers: dict[str, str]) -> Reply:
+    def send_flask(
+        method: str, path: str, content: bytes | None, headers: list[tuple[str, str]]
+    ) -> Reply:
         response = flask_client.open(path, method=method, data=content, headers=headers)
         return Reply(
             response.status_code,

@@ -192,6 +192,37 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(server, tf, trusted
         assert statuses == [401, 401, 429, 429]
 
 
+def test_every_forwarded_for_line_is_read_so_a_forged_first_line_decides_nothing(server, tf):
+    """A trusted proxy that appends its own header line (HAProxy's ``forwardfor``) after
+    the client's forged one: the proxy's line names the client (issue 12, point 5)."""
+    api = build_api(
+        server,
+        tf,
+        WebConfig(rate_limit="2/minute", auth_rate_limit=None, trusted_proxies=("127.0.0.1/32",)),
+    )
+    statuses = [
+        api.get(
+            "/teams",
+            headers=[("X-Forwarded-For", f"203.0.113.{n}"), ("X-Forwarded-For", "198.51.100.7")],
+        ).status
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 429, 429]  # one client, 198.51.100.7, over its limit
+
+
+@pytest.mark.parametrize(
+    ("forged", "told", "hsts"), [("https", "http", False), ("http", "https", True)]
+)
+def test_forwarded_proto_is_the_trusted_proxys_last_word(server, tf, forged, told, hsts):
+    """The client's own ``X-Forwarded-Proto`` line comes first, the proxy's appended one
+    last: the last one says whether the client came over HTTPS."""
+    api = build_api(server, tf, WebConfig(trusted_proxies=("127.0.0.1/32",), rate_limit=None))
+    reply = api.get("/health", headers=[("X-Forwarded-Proto", forged), ("X-Forwarded-Proto", told)])
+    assert ("strict-transport-security" in reply.headers) is hsts
+    in_one_line = api.get("/health", headers={"X-Forwarded-Proto": f"{forged}, {told}"})
+    assert ("strict-transport-security" in in_one_line.headers) is hsts
+
+
 def test_health_and_ready(api):
     health = api.get("/health")
     assert health.status == 200
@@ -213,16 +244,22 @@ def test_ready_is_503_when_the_database_does_not_answer(server, tf, monkeypatch)
     assert "hunter2" not in reply.content.decode()
 
 
-def test_ready_checks_redis_when_configured(server, tf):
+def test_ready_checks_redis_when_configured_and_says_degraded_without_it(server, tf):
+    # 200: the API serves without Redis (issue 12, point 3); only the database is vital.
     config = WebConfig(rate_limit=None, redis_url=SecretStr("redis://127.0.0.1:1/0"))
-    reply = build_api(server, tf, config).get("/ready")
-    assert reply.status == 503
-    assert reply.json()["checks"] == {"database": "ok", "redis": "unavailable"}
+    api = build_api(server, tf, config)
+    for _ in range(3):
+        reply = api.get("/ready")
+        assert reply.status == 200
+        assert reply.json() == {
+            "status": "degraded",
+            "checks": {"database": "ok", "redis": "unavailable"},
+        }
 
 
-def test_an_unreachable_limiter_storage_lets_requests_through(server, tf):
+def test_an_unreachable_limiter_storage_counts_in_the_process(server, tf):
     config = WebConfig(
         rate_limit="1/minute", rate_limit_storage_url=SecretStr("redis://127.0.0.1:1/0")
     )
     api = build_api(server, tf, config)
-    assert [api.get("/teams").status for _ in range(3)] == [401, 401, 401]
+    assert [api.get("/teams").status for _ in range(3)] == [401, 429, 429]

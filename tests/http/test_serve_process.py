@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.policy import default as default_policy
 from pathlib import Path
 from urllib.parse import unquote
@@ -30,8 +32,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(params=["fastapi", "flask"])
-def served(request: pytest.FixtureRequest, tmp_path: Path):
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A running ``taskflow serve --app <kind>``; yields (base URL, mail folder)."""
+    with _serving(request.param, tmp_path) as base:
+        yield base, tmp_path / "data" / "mail"
+
+
+@contextmanager
+def _serving(kind: str, tmp_path: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """A running ``taskflow serve --app <kind>`` with ``settings`` in its environment;
+    yields its base URL."""
     port = _free_port()
     data_dir = tmp_path / "data"
     env = {
@@ -40,22 +50,14 @@ def served(request: pytest.FixtureRequest, tmp_path: Path):
         if not key.startswith(("TASKFLOW_", "DATABASE_", "REDIS_", "SMTP_", "JWT_", "REFRESH_"))
     }
     env.update({"TASKFLOW_DATA_DIR": str(data_dir), "TASKFLOW_ARGON2_MEMORY_KIB": "1024"})
-    command = [
-        sys.executable,
-        "-m",
-        "taskflow",
-        "serve",
-        "--app",
-        request.param,
-        "--port",
-        str(port),
-    ]
+    env.update(settings or {})
+    command = [sys.executable, "-m", "taskflow", "serve", "--app", kind, "--port", str(port)]
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base, process, tmp_path / "server.log")
-        yield base, data_dir / "mail"
+        yield base
     finally:
         process.terminate()
         try:
@@ -153,3 +155,33 @@ def test_serve_runs_the_whole_story_over_http(served):
         assert [task["status"] for task in listed["items"]] == ["done"]
     assignment_mail = _wait_for_mail(mail, "bob@example.com", "طراحی صفحه اصلی")
     assert f"/tasks/{created.json()['id']}" in _text_of(assignment_mail)
+
+
+@pytest.mark.parametrize("kind", ["fastapi", "flask"])
+def test_behind_a_trusted_proxy_each_client_counts_alone_and_https_is_seen(
+    kind: str, tmp_path: Path
+) -> None:
+    """The real servers pass the forwarded headers to taskflow (issue 12, point 4:
+    waitress deleted them, so every client behind the proxy shared one rate-limit bucket
+    and HSTS was never sent). Here the proxy appends its own header lines."""
+    settings = {"TASKFLOW_TRUSTED_PROXIES": "127.0.0.1/32", "TASKFLOW_RATE_LIMIT": "2/minute"}
+    with _serving(kind, tmp_path, settings) as base, httpx.Client(base_url=base) as http:
+        statuses = [
+            http.get(
+                "/teams",
+                headers=[
+                    ("X-Forwarded-For", "203.0.113.250"),  # what the client claims
+                    ("X-Forwarded-For", f"198.51.100.{n}"),  # what our proxy saw
+                    ("X-Forwarded-Proto", "http"),
+                    ("X-Forwarded-Proto", "https"),
+                ],
+            )
+            for n in range(4)
+        ]
+        assert [r.status_code for r in statuses] == [401, 401, 401, 401]  # four clients
+        assert all("max-age=" in r.headers["strict-transport-security"] for r in statuses)
+        one_client = [
+            http.get("/teams", headers={"X-Forwarded-For": "198.51.100.77"}).status_code
+            for _ in range(3)
+        ]
+        assert one_client == [401, 401, 429]

@@ -13,7 +13,8 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from messaging_fakes import RedisServer
+
+from redis_server import RedisServer
 
 redis = pytest.importorskip("redis")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from messaging_fakes import RedisServer
 
+from redis_server import RedisServer
 from taskflow.adapters.redis import RedisStreamQueue
 from taskflow.errors import StorageUnavailable
 from taskflow.events import TASK_ASSIGNED, TASK_CREATED

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from messaging_fakes import RecordingSmtpServer, RedisServer
+from messaging_fakes import RecordingSmtpServer
 
+from redis_server import RedisServer
 from taskflow import TaskFlow
 from taskflow.domain.models import Event
 from taskflow.events import INVITE_CREATED

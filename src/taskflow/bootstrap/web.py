@@ -6,6 +6,9 @@ The FastAPI and Flask integrations call ``build_web_runtime`` when they are moun
 
 from __future__ import annotations
 
+import logging
+
+from taskflow.adapters.circuit_breaker import CircuitBreaker
 from taskflow.adapters.web.config import WebConfig
 from taskflow.adapters.web.ratelimit import RateLimiter
 from taskflow.adapters.web.runtime import WebRuntime
@@ -14,14 +17,26 @@ from taskflow.bootstrap.app import TaskFlow
 
 __all__ = ["build_web_runtime"]
 
+logger = logging.getLogger("taskflow.http")
+
 
 def build_web_runtime(tf: TaskFlow, config: WebConfig | None = None) -> WebRuntime:
     """The runtime of one mounted app (build it once, at start-up)."""
     config = config or WebConfig()
+    redis_url = config.redis_url.get_secret_value() if config.redis_url else None
+    storage_url = config.rate_limit_storage_url.get_secret_value()
+    # One breaker for the edge's uses of Redis (the rate limits, GET /ready), so an
+    # outage is logged once and the two agree on it.
+    redis_breaker = CircuitBreaker(
+        "Redis",
+        "rate limits count in each process and GET /ready says degraded",
+        logger=logger,
+    )
     limiter = RateLimiter(
         {"default": config.rate_limit, "auth": config.auth_rate_limit},
-        config.rate_limit_storage_url.get_secret_value(),
+        storage_url,
+        breaker=redis_breaker if storage_url == redis_url else None,
     )
     if config.sentry_dsn is not None:
         init_sentry(config.sentry_dsn.get_secret_value())
-    return WebRuntime(tf=tf, config=config, limiter=limiter)
+    return WebRuntime(tf=tf, config=config, limiter=limiter, redis_breaker=redis_breaker)

@@ -181,4 +181,14 @@ def _serve_flask(tf: TaskFlow, settings: Settings, host: str, port: int, threads
     from taskflow.adapters.web import WebConfig  # noqa: PLC0415
 
     app = create_app(tf, WebConfig.from_settings(settings))
-    waitress.serve(app, host=host, port=port, threads=threads, ident="taskflow")
+    # Forwarded headers pass through untouched, as with uvicorn's proxy_headers=False:
+    # taskflow believes them only from TASKFLOW_TRUSTED_PROXIES (networks, where
+    # waitress's trusted_proxy takes one address). By default waitress deletes them.
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="taskflow",
+        clear_untrusted_proxy_headers=False,
+    )

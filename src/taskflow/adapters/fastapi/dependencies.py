@@ -147,7 +147,10 @@ def require_team_role(role: Role | str) -> Callable[..., Principal]:
 
 def _client(request: Request, runtime: WebRuntime) -> str:
     peer = request.client.host if request.client else None
-    return runtime.client_ip(peer, request.headers.get("x-forwarded-for"))
+    # Every header line, in order: a proxy may append its own line rather than extend the
+    # client's, and the client's lines must not hide it.
+    forwarded_for = ", ".join(request.headers.getlist("x-forwarded-for"))
+    return runtime.client_ip(peer, forwarded_for)
 
 
 async def _check(request: Request, scope: str) -> None:

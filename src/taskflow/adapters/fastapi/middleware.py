@@ -102,9 +102,15 @@ class TaskflowEdgeMiddleware:
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    return {
-        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
-    }
+    """The request's headers by lower-cased name. A header sent on several lines is one
+    comma-separated list, its lines joined in order (RFC 9110, 5.3), as a WSGI server
+    joins them: a proxy that appends its own ``X-Forwarded-Proto`` line is not hidden by
+    the client's."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
 
 
 def _declared_length(headers: Mapping[str, str]) -> int:

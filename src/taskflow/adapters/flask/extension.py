@@ -108,9 +108,8 @@ def _before_request() -> Response | None:
 def _after_request(response: Response) -> Response:
     runtime = get_runtime()
     request_id: str = g.get("_taskflow_request_id") or request_id_from(None)
-    https = runtime.is_https(
-        request.scheme, request.remote_addr, request.headers.get("X-Forwarded-Proto")
-    )
+    forwarded_proto = ", ".join(request.headers.getlist("X-Forwarded-Proto"))
+    https = runtime.is_https(request.scheme, request.remote_addr, forwarded_proto)
     extra = security_headers(https=https, content_type=response.content_type)
     extra[REQUEST_ID_HEADER] = request_id
     preflight = is_preflight(request.method, {k.lower(): v for k, v in request.headers.items()})

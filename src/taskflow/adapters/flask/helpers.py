@@ -155,4 +155,6 @@ def rate_limit() -> None:
 
 
 def client_address() -> str:
-    return get_runtime().client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"))
+    # Every header line, in order (the WSGI server usually joined them already).
+    forwarded_for = ", ".join(request.headers.getlist("X-Forwarded-For"))
+    return get_runtime().client_ip(request.remote_addr, forwarded_for)

@@ -1,9 +1,10 @@
 """Rate limiting per client IP, moving window (the ``limits`` notation: ``100/minute``).
 
 ``memory://`` counts in this process; a Redis URL shares the counts between every process
-and machine (through the ``limits`` library). If Redis is unreachable the request is let
-through and a warning logged: an outage of the limiter's Redis must not take the API down
-with it.
+and machine (through the ``limits`` library). If Redis is unreachable each process counts
+in its own window until Redis answers again (a circuit breaker: no connection attempt per
+request while it is down, one warning per outage): an outage of the limiter's Redis must
+not take the API down with it, nor switch limiting off.
 
 The in-process counts are taskflow's own moving window, not ``limits``' ``MemoryStorage``:
 that one records a hit by inserting at the head of a list holding every hit of the window
@@ -22,12 +23,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.errors import ConfigurationError as LimitsConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from taskflow.adapters.circuit_breaker import CircuitBreaker
 from taskflow.errors import ConfigurationError, RateLimited
 
 __all__ = ["RateLimiter"]
@@ -42,7 +45,15 @@ class RateLimiter:
     """``check(scope, client)`` raises ``RateLimited`` (429, ``retry_after``) once
     ``client`` went over the limit of ``scope`` (``"default"`` or ``"auth"``)."""
 
-    def __init__(self, limits: dict[str, str | None], storage_url: str = "memory://") -> None:
+    def __init__(
+        self,
+        limits: dict[str, str | None],
+        storage_url: str = "memory://",
+        *,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        """``breaker`` (with a Redis URL): how an outage of Redis is detected; by default
+        one of the limiter's own."""
         try:
             self._items: dict[str, RateLimitItem] = {
                 scope: parse(rate) for scope, rate in limits.items() if rate
@@ -57,7 +68,9 @@ class RateLimiter:
             self._windows = _LocalWindows()
             return
         try:
-            storage = storage_from_string(storage_url, key_prefix="taskflow")
+            storage = storage_from_string(
+                storage_url, key_prefix="taskflow", **_client_options(scheme)
+            )
         except (ValueError, ImportError, LimitsConfigurationError):
             # The library's message repeats the URL, which may hold a password: only the
             # scheme is named.
@@ -65,7 +78,11 @@ class RateLimiter:
                 f"Invalid rate-limit storage: {scheme!r} URLs are not supported "
                 "(use memory:// or a redis:// URL; Redis needs the 'redis' extra)."
             ) from None
-        self._windows = _SharedWindows(MovingWindowRateLimiter(storage))
+        self._windows = _SharedWindows(
+            MovingWindowRateLimiter(storage),
+            breaker
+            or CircuitBreaker("Redis (rate limiter)", "counting in this process", logger=logger),
+        )
 
     def check(self, scope: str, client: str) -> None:
         item = self._items.get(scope)
@@ -80,24 +97,43 @@ class RateLimiter:
         self._windows.reset()
 
 
-class _SharedWindows:
-    """Moving windows in the ``limits`` library's storage (Redis): shared by processes."""
+def _client_options(scheme: str) -> dict[str, Any]:
+    """For Redis: short timeouts and one immediate retry (a pooled connection Redis
+    closed), so that while Redis is down only the probing request waits, about a second."""
+    if not scheme.startswith("redis"):
+        return {}
+    from redis.backoff import NoBackoff  # noqa: PLC0415 - only with a Redis URL
+    from redis.retry import Retry  # noqa: PLC0415
 
-    def __init__(self, limiter: MovingWindowRateLimiter) -> None:
+    return {"socket_connect_timeout": 1, "socket_timeout": 2, "retry": Retry(NoBackoff(), 1)}
+
+
+class _SharedWindows:
+    """Moving windows in the ``limits`` library's storage (Redis): shared by processes.
+    While that storage is down, the hits are counted in this process's own windows."""
+
+    def __init__(self, limiter: MovingWindowRateLimiter, breaker: CircuitBreaker) -> None:
         self._limiter = limiter
+        self._breaker = breaker
+        self._fallback = _LocalWindows()
 
     def hit(self, item: RateLimitItem, scope: str, client: str) -> int | None:
         """Count a hit, or refuse it: then the seconds to wait (at least 1)."""
+        if not self._breaker.should_try():
+            return self._fallback.hit(item, scope, client)
         try:
             if self._limiter.hit(item, scope, client):
+                self._breaker.succeeded()
                 return None
             stats = self._limiter.get_window_stats(item, scope, client)
-        except Exception:  # the limiter's storage is down: fail open, loudly
-            logger.warning("rate limiter storage unavailable; request not limited", exc_info=True)
-            return None
+        except Exception as error:  # any failure of the storage (the library wraps some)
+            self._breaker.failed(error)
+            return self._fallback.hit(item, scope, client)
+        self._breaker.succeeded()
         return max(1, math.ceil(stats.reset_time - time.time()))
 
     def reset(self) -> None:
+        self._fallback.reset()
         self._limiter.storage.reset()
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from attrs import define, field
 
+from taskflow.adapters.circuit_breaker import CircuitBreaker
 from taskflow.adapters.web.client_ip import client_ip, is_trusted
 from taskflow.adapters.web.config import WebConfig
+from taskflow.adapters.web.health import ReadyStatus, readiness
 from taskflow.adapters.web.ratelimit import RateLimiter
 from taskflow.bootstrap import TaskFlow
 
@@ -14,18 +16,29 @@ __all__ = ["WebRuntime"]
 
 @define
 class WebRuntime:
-    """The taskflow services (``tf``), the web configuration and the rate limiter of one
-    mounted app. Built once at start-up by ``taskflow.bootstrap.web.build_web_runtime``."""
+    """The taskflow services (``tf``), the web configuration, the rate limiter and the
+    state of Redis (``redis_breaker``: is it down?) of one mounted app. Built once at
+    start-up by ``taskflow.bootstrap.web.build_web_runtime``."""
 
     tf: TaskFlow
     config: WebConfig
     limiter: RateLimiter = field(repr=False)
+    redis_breaker: CircuitBreaker = field(repr=False)
+
+    def readiness(self) -> tuple[ReadyStatus, dict[str, str]]:
+        """``GET /ready``: the overall status and each dependency's state."""
+        redis_url = self.config.redis_url
+        return readiness(
+            self.tf, redis_url.get_secret_value() if redis_url else None, self.redis_breaker
+        )
 
     def client_ip(self, peer: str | None, forwarded_for: str | None) -> str:
         return client_ip(peer, forwarded_for, self.config.trusted_proxies)
 
     def is_https(self, scheme: str, peer: str | None, forwarded_proto: str | None) -> bool:
-        """Whether the client's connection is HTTPS (a trusted proxy may say so)."""
+        """Whether the client's connection is HTTPS (a trusted proxy may say so). The
+        trusted proxy's word is the LAST value of the list (every header line, joined in
+        order): the ones before it came from further away, maybe from the client."""
         if forwarded_proto and is_trusted(peer, self.config.trusted_proxies):
-            return forwarded_proto.split(",")[0].strip().lower() == "https"
+            return forwarded_proto.rsplit(",", 1)[-1].strip().lower() == "https"
         return scheme == "https"

@@ -451,5 +451,5 @@ class HealthOut(_Out):
 
 
 class ReadyOut(_Out):
-    status: Literal["ready", "unavailable"]
+    status: Literal["ready", "degraded", "unavailable"]
     checks: dict[str, Literal["ok", "unavailable"]]
