@@ -9,7 +9,14 @@ from uuid import UUID
 
 from taskflow.domain.models import Event, Session, TeamSummary, User
 
-__all__ = ["AccessProfileReader", "Clock", "EventPublisher", "PasswordHasher", "TokenStore"]
+__all__ = [
+    "AccessProfileReader",
+    "Clock",
+    "EventPublisher",
+    "PasswordHasher",
+    "Sealer",
+    "TokenStore",
+]
 
 
 class Clock(Protocol):
@@ -82,6 +89,17 @@ class AccessProfileReader(Protocol):
         exists; None otherwise (the caller then finds out which, the slow way). Never
         cached, like ``check_access``, and refusing exactly what it refuses (a store that
         changes ``check_access`` must change this too)."""
+
+
+class Sealer(Protocol):
+    """Keeps a short secret encrypted and authenticated while it waits in storage (the outbox,
+    the queue, the delivery log), bound to a ``purpose``."""
+
+    def seal(self, value: str, *, purpose: str) -> str: ...
+
+    def open(self, sealed: str, *, purpose: str) -> str:
+        """``SealedValueInvalid`` unless ``sealed`` came from ``seal`` with this purpose."""
+        ...
 
 
 class EventPublisher(Protocol):
