@@ -43,6 +43,7 @@ The tree::
     ├── MailError                      502 mail_error        (raised by a Mailer)
     │   ├── TransientMailError         502 mail_transient    (worth retrying)
     │   └── PermanentMailError         502 mail_permanent    (refused for good)
+    ├── SealedValueInvalid             500 sealed_value_invalid (a stored secret did not open)
     └── StorageUnavailable             503 storage_unavailable
 
 Catch ``TaskflowError`` to catch them all, or a branch (``NotFound``) to catch a family.
@@ -82,6 +83,7 @@ __all__ = [
     "PermissionDenied",
     "RateLimited",
     "RefreshTokenReused",
+    "SealedValueInvalid",
     "SessionNotFound",
     "StorageUnavailable",
     "TaskNotFound",
@@ -340,6 +342,16 @@ class PermanentMailError(MailError):
 
     code = "mail_permanent"
     default_message = "The mail server refused the message."
+
+
+class SealedValueInvalid(TaskflowError):
+    """A sealed value (``taskflow.security.sealing``) did not open: tampered with, sealed for
+    another purpose, or sealed by a key no longer on the keyring. Never the client's fault:
+    sealed values only travel between taskflow's own processes."""
+
+    code = "sealed_value_invalid"
+    status = 500
+    default_message = "A stored secret could not be opened."
 
 
 class StorageUnavailable(TaskflowError):

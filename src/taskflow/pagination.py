@@ -1,26 +1,33 @@
 """Opaque cursors for keyset pagination, and the page type the services return.
 
-A cursor is URL-safe base64 of a small JSON document. It is opaque to clients: they pass
-back what they got. A cursor that does not decode, or that was made for another ordering,
-is ``InvalidInput`` (never a 500).
+A cursor is URL-safe base64 of a small JSON document, followed by a signature
+(``CursorCodec``: HMAC-SHA256 under the data keyring's ``cursor`` subkey). It is opaque to
+clients: they pass back what they got. A cursor that is too long, is not signed by a key of
+the keyring, does not decode, or was made for another ordering is ``InvalidInput`` (400,
+never a 500); nothing of a cursor is parsed before its signature is checked.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 from uuid import UUID
 
 from attrs import frozen
 
 from taskflow.domain.queries import SortValue, TimeKey
 from taskflow.errors import InvalidInput
+from taskflow.security.keyring import Keyring
 
 __all__ = [
+    "MAX_CURSOR_LENGTH",
+    "CursorCodec",
     "Page",
     "decode_cursor",
     "decode_sort_cursor",
@@ -31,6 +38,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+MAX_CURSOR_LENGTH: Final = 512
+"""Longer cursors are refused unread: the longest taskflow makes is about 200 characters."""
+_SIGNATURE_BYTES: Final = 16
+_CURSOR_USE: Final = "cursor"
 
 
 @frozen
@@ -49,14 +61,23 @@ def encode_cursor(data: dict[str, Any]) -> str:
 
 
 def decode_cursor(cursor: str) -> dict[str, Any]:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidInput.for_field("cursor", "is not a valid cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error):
+    except (ValueError, UnicodeError, binascii.Error, RecursionError):
         raise InvalidInput.for_field("cursor", "is not a valid cursor") from None
     if not isinstance(data, dict):
         raise InvalidInput.for_field("cursor", "is not a valid cursor")
     return data
+
+
+def _uuid(value: object) -> UUID:
+    """``UUID(value)`` for a string only: ``UUID(1)`` raises AttributeError, not ValueError."""
+    if not isinstance(value, str):
+        raise TypeError
+    return UUID(value)
 
 
 def _bad_cursor() -> InvalidInput:
@@ -80,7 +101,7 @@ def decode_time_cursor(cursor: str) -> TimeKey:
     data = decode_cursor(cursor)
     try:
         created_at = _utc(datetime.fromisoformat(data["t"]))
-        return TimeKey(created_at=created_at, id=UUID(data["id"]))
+        return TimeKey(created_at=created_at, id=_uuid(data["id"]))
     except (KeyError, TypeError, ValueError, OverflowError):
         raise _bad_cursor() from None
 
@@ -113,6 +134,50 @@ def decode_sort_cursor(cursor: str, sort: str) -> tuple[SortValue, UUID]:
             value = raw
         else:
             raise ValueError
-        return value, UUID(data["id"])
+        return value, _uuid(data["id"])
     except (KeyError, TypeError, ValueError, OverflowError):
         raise _bad_cursor() from None
+
+
+class CursorCodec:
+    """Signs the cursors a service hands out and checks them when they come back.
+
+    The newest key of the keyring signs; every key verifies, so cursors in a client's
+    hands survive a rotation. Build one per ``TaskFlow`` (its keyring) and give it to the
+    services that page."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self._keys = [key.secret for key in keyring.for_use(_CURSOR_USE)]
+
+    def encode_time(self, key: TimeKey) -> str:
+        return self._sign(encode_time_cursor(key))
+
+    def decode_time(self, cursor: str) -> TimeKey:
+        return decode_time_cursor(self._verified(cursor))
+
+    def encode_sort(self, sort: str, value: SortValue, item_id: UUID) -> str:
+        return self._sign(encode_sort_cursor(sort, value, item_id))
+
+    def decode_sort(self, cursor: str, sort: str) -> tuple[SortValue, UUID]:
+        return decode_sort_cursor(self._verified(cursor), sort)
+
+    def _signature(self, key: bytes, body: str) -> bytes:
+        return hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+
+    def _sign(self, body: str) -> str:
+        signature = self._signature(self._keys[0], body)
+        return f"{body}.{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"
+
+    def _verified(self, cursor: str) -> str:
+        """The cursor's body, once its signature checks out under a key of the keyring."""
+        if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+            raise InvalidInput.for_field("cursor", "is not a valid cursor")
+        body, _, signature_text = cursor.rpartition(".")
+        try:
+            signature = base64.urlsafe_b64decode(signature_text + "=" * (-len(signature_text) % 4))
+        except (ValueError, binascii.Error):
+            raise InvalidInput.for_field("cursor", "is not a valid cursor") from None
+        for key in self._keys:
+            if hmac.compare_digest(signature, self._signature(key, body)):
+                return body
+        raise InvalidInput.for_field("cursor", "is not a valid cursor")

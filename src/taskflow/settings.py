@@ -47,8 +47,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.errors import ConfigurationError
 from taskflow.notifications.config import NotificationConfig
+from taskflow.security.keyring import Keyring
 
 __all__ = [
+    "GENERATED_DATA_KEYS_FILE",
     "GENERATED_SECRETS_FILE",
     "MIN_SECRET_LENGTH",
     "SQLITE_FILE",
@@ -64,6 +66,8 @@ SQLITE_FILE = "taskflow.sqlite3"
 """The SQLite database of the embedded default, inside ``TASKFLOW_DATA_DIR``."""
 GENERATED_SECRETS_FILE = "generated-secrets.json"
 """Where the embedded default keeps the secrets it generated, inside ``TASKFLOW_DATA_DIR``."""
+GENERATED_DATA_KEYS_FILE = "generated-data-keys.json"
+"""Where the data keyring generated when ``TASKFLOW_DATA_KEYS`` is unset is kept."""
 MEMORY_DATABASE_URL = "memory://"
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
@@ -139,6 +143,11 @@ class Settings(BaseSettings):
     email_verification_ttl: Duration = timedelta(days=2)
     password_reset_ttl: Duration = timedelta(hours=1)
     invite_ttl: Duration = timedelta(days=7)
+    data_keys: SecretStr | None = None
+    """``TASKFLOW_DATA_KEYS``: the data keyring, comma-separated, newest first. The newest
+    seals the one-time tokens waiting in the outbox and signs page cursors; every key
+    opens and verifies (rotation: put a new key in front). Unset: generated once into
+    ``data_dir``, like the signing secrets."""
 
     # --- Login lockout and password hashing ------------------------------------------
     lockout_threshold: int = Field(default=5, ge=1)
@@ -319,6 +328,21 @@ class Settings(BaseSettings):
         )
         return jwt, refresh
 
+    def data_keyring(self) -> Keyring:
+        """The keyring of ``TASKFLOW_DATA_KEYS``; when unset, a key generated once into
+        ``data_dir`` (created on first use) and a warning."""
+        if self.data_keys is not None:
+            keys = [key.strip() for key in self.data_keys.get_secret_value().split(",")]
+            return Keyring([SecretStr(key) for key in keys if key])
+        keyring = Keyring(_load_or_create_generated_data_keys(self.data_dir))
+        logger.warning(
+            "TASKFLOW_DATA_KEYS is not set: using the key generated in TASKFLOW_DATA_DIR "
+            "(%s). Every process that shares the database must use the same keys: "
+            "production sets its own.",
+            GENERATED_DATA_KEYS_FILE,
+        )
+        return keyring
+
     # --- The services' configuration -------------------------------------------------
 
     def auth_config(self) -> AuthConfig:
@@ -394,22 +418,39 @@ def _check_secret_pair(jwt: SecretStr, refresh: SecretStr) -> None:
 def _load_or_create_generated_secrets(data_dir: Path) -> tuple[SecretStr, SecretStr]:
     path = data_dir / GENERATED_SECRETS_FILE
     if not path.exists():
-        _create_generated_secrets(data_dir, path)
-    return _read_generated_secrets(path)
-
-
-def _create_generated_secrets(data_dir: Path, path: Path) -> None:
-    """Write a fresh pair, readable by the owner only. Two processes starting at once
-    must end up with the same pair: the file is written completely under a temporary
-    name, then linked into place, which fails if the other process won the race."""
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    content = json.dumps(
-        {
+        secret_pair = {
             "jwt_secret": secrets.token_urlsafe(48),
             "refresh_secret": secrets.token_urlsafe(48),
         }
-    )
-    temporary = data_dir / f".{GENERATED_SECRETS_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        _create_generated_file(data_dir, path, json.dumps(secret_pair))
+    return _read_generated_secrets(path)
+
+
+def _load_or_create_generated_data_keys(data_dir: Path) -> list[SecretStr]:
+    path = data_dir / GENERATED_DATA_KEYS_FILE
+    if not path.exists():
+        content = json.dumps({"data_keys": [secrets.token_urlsafe(32)]})
+        _create_generated_file(data_dir, path, content)
+    _warn_if_readable_by_others(path)
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        keys = [SecretStr(key) for key in stored["data_keys"] if isinstance(key, str)]
+        Keyring(keys)
+    except (ValueError, KeyError, TypeError, ConfigurationError):
+        raise ConfigurationError(
+            f"{GENERATED_DATA_KEYS_FILE} in TASKFLOW_DATA_DIR is damaged: set "
+            "TASKFLOW_DATA_KEYS, or delete the file to generate a new key (mails waiting "
+            "with an invite, verification or reset link will not be sent)."
+        ) from None
+    return keys
+
+
+def _create_generated_file(data_dir: Path, path: Path, content: str) -> None:
+    """Write ``content`` to ``path``, readable by the owner only. Two processes starting
+    at once must end up with the same content: the file is written completely under a
+    temporary name, then linked into place, which fails if the other process won the race."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = data_dir / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
@@ -423,12 +464,16 @@ def _create_generated_secrets(data_dir: Path, path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _read_generated_secrets(path: Path) -> tuple[SecretStr, SecretStr]:
+def _warn_if_readable_by_others(path: Path) -> None:
     if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
         logger.warning(
             "%s in TASKFLOW_DATA_DIR can be read by other users: run chmod 600 on it.",
-            GENERATED_SECRETS_FILE,
+            path.name,
         )
+
+
+def _read_generated_secrets(path: Path) -> tuple[SecretStr, SecretStr]:
+    _warn_if_readable_by_others(path)
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         jwt, refresh = SecretStr(stored["jwt_secret"]), SecretStr(stored["refresh_secret"])

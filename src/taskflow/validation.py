@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from taskflow.errors import InvalidInput
+from taskflow.security.password_policy import password_problem
 
 __all__ = [
     "Email",
@@ -107,8 +108,9 @@ def trimmed(min_length: int, max_length: int) -> AfterValidator:
 
 
 def _check_password(value: str) -> str:
-    if not 8 <= len(value) <= 128:
-        raise ValueError("must be 8 to 128 characters")
+    problem = password_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

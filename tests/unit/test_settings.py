@@ -13,10 +13,17 @@ from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.errors import ConfigurationError
-from taskflow.settings import GENERATED_SECRETS_FILE, Settings, env_name
+from taskflow.security.keyring import Keyring
+from taskflow.settings import (
+    GENERATED_DATA_KEYS_FILE,
+    GENERATED_SECRETS_FILE,
+    Settings,
+    env_name,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 JWT = "j" * 40
@@ -129,7 +136,7 @@ def test_each_variable_sets_its_field(
 
 def test_every_field_is_covered_by_the_variable_test() -> None:
     variables = {case[0] for case in VARIABLE_CASES}
-    assert variables | {"JWT_SECRET", "REFRESH_SECRET"} == set(ALL_NAMES)
+    assert variables | {"JWT_SECRET", "REFRESH_SECRET", "TASKFLOW_DATA_KEYS"} == set(ALL_NAMES)
 
 
 def test_defaults_are_the_embedded_set_up(clean_environment: Path) -> None:
@@ -525,3 +532,49 @@ def test_default_service_configs_match_the_seed() -> None:
     assert auth.lockout_threshold == 5
     assert auth.lockout_duration == timedelta(minutes=15)
     assert settings.password_hashing_config() == PasswordHashingConfig()  # OWASP's
+
+
+# --- The data keyring ---------------------------------------------------------------------
+
+DATA_KEY_NEW = "n" * 43
+DATA_KEY_OLD = "o" * 43
+
+
+def test_data_keys_are_read_newest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TASKFLOW_DATA_KEYS", f" {DATA_KEY_NEW} , {DATA_KEY_OLD} ")
+    keyring = Settings().data_keyring()
+    assert [key.key_id for key in keyring.for_use("cursor")] == [
+        Keyring([SecretStr(DATA_KEY_NEW)]).current("cursor").key_id,
+        Keyring([SecretStr(DATA_KEY_OLD)]).current("cursor").key_id,
+    ]
+
+
+def test_a_short_data_key_is_refused_without_echoing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TASKFLOW_DATA_KEYS", f"{DATA_KEY_NEW},{MARKER[:10]}")
+    with pytest.raises(ConfigurationError, match="at least 32") as caught:
+        Settings().data_keyring()
+    assert MARKER[:10] not in str(caught.value)
+
+
+def test_without_data_keys_one_is_generated_once_owner_only(
+    clean_environment: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="taskflow.settings"):
+        first = Settings(jwt_secret=JWT, refresh_secret=REFRESH).data_keyring()
+    second = Settings(jwt_secret=JWT, refresh_secret=REFRESH).data_keyring()
+    assert first.current("cursor") == second.current("cursor")
+    stored = clean_environment / "taskflow-data" / GENERATED_DATA_KEYS_FILE
+    (key,) = json.loads(stored.read_text(encoding="utf-8"))["data_keys"]
+    assert len(key) >= 43
+    assert any("TASKFLOW_DATA_KEYS is not set" in r.getMessage() for r in caplog.records)
+    assert all(key not in r.getMessage() for r in caplog.records)
+    if os.name == "posix":
+        assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+
+
+def test_a_damaged_data_keys_file_is_a_clear_error(clean_environment: Path) -> None:
+    data_dir = clean_environment / "taskflow-data"
+    data_dir.mkdir()
+    (data_dir / GENERATED_DATA_KEYS_FILE).write_text('{"data_keys": ["short"]}', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="is damaged"):
+        Settings().data_keyring()

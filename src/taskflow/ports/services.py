@@ -17,6 +17,7 @@ __all__ = [
     "EventReceiver",
     "EventSubscriptions",
     "PasswordHasher",
+    "Sealer",
     "TokenStore",
 ]
 
@@ -96,6 +97,17 @@ class AccessProfileReader(Protocol):
         exists; None otherwise (the caller then finds out which, the slow way). Never
         cached, like ``check_access``, and refusing exactly what it refuses (a store that
         changes ``check_access`` must change this too)."""
+
+
+class Sealer(Protocol):
+    """Keeps a short secret encrypted and authenticated while it waits in storage (the outbox,
+    the queue, the delivery log), bound to a ``purpose``."""
+
+    def seal(self, value: str, *, purpose: str) -> str: ...
+
+    def open(self, sealed: str, *, purpose: str) -> str:
+        """``SealedValueInvalid`` unless ``sealed`` came from ``seal`` with this purpose."""
+        ...
 
 
 class EventPublisher(Protocol):
