@@ -58,6 +58,7 @@ from taskflow import TaskFlow  # noqa: E402
 from taskflow.domain.models import Event  # noqa: E402
 from taskflow.events import INVITE_CREATED  # noqa: E402
 from taskflow.settings import Settings, env_name  # noqa: E402
+from taskflow.testing import one_time_token  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 TITLE = re.compile(r"bench-(\d{5})")
@@ -227,7 +228,7 @@ def populate(tf: TaskFlow, mails: int, members: int) -> float:
     tokens: list[str] = []
 
     def keep_token(event: Event) -> None:
-        tokens.append(str(event.payload["token"]))
+        tokens.append(one_time_token(tf, event))
 
     tf.events.connect(INVITE_CREATED, keep_token)
     try:

@@ -25,17 +25,7 @@ from taskflow.domain.queries import SortValue, TimeKey
 from taskflow.errors import InvalidInput
 from taskflow.security.keyring import Keyring
 
-__all__ = [
-    "MAX_CURSOR_LENGTH",
-    "CursorCodec",
-    "Page",
-    "decode_cursor",
-    "decode_sort_cursor",
-    "decode_time_cursor",
-    "encode_cursor",
-    "encode_sort_cursor",
-    "encode_time_cursor",
-]
+__all__ = ["MAX_CURSOR_LENGTH", "CursorCodec", "Page"]
 
 T = TypeVar("T")
 
@@ -55,22 +45,106 @@ class Page(Generic[T]):
     total: int | None = None
 
 
-def encode_cursor(data: dict[str, Any]) -> str:
-    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+class CursorCodec:
+    """Signs the cursors the services hand out and checks them when they come back.
+
+    The newest key of the keyring signs; every key verifies, so cursors in a client's
+    hands survive a rotation. ``TaskFlow`` builds one from its keyring (``tf.cursors``)
+    and gives it to the services that page. ``encode``/``decode`` turn any small JSON
+    document into a signed cursor and back; the ``_time`` and ``_sort`` pairs are the
+    two kinds of keyset position taskflow pages by."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self._keys = [key.secret for key in keyring.for_use(_CURSOR_USE)]
+
+    def encode(self, data: dict[str, Any]) -> str:
+        raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+        body = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        signature = _b64(self._signature(self._keys[0], body))
+        return f"{body}.{signature}"
+
+    def decode(self, cursor: str) -> dict[str, Any]:
+        """The document of a cursor this codec's keyring signed; ``InvalidInput`` (the
+        ``cursor`` field) for anything else. Nothing is parsed before the signature and
+        the length are checked."""
+        body = self._verified(cursor)
+        try:
+            data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        except (ValueError, UnicodeError, binascii.Error, RecursionError):
+            raise _invalid() from None
+        if not isinstance(data, dict):
+            raise _invalid()
+        return data
+
+    def encode_time(self, key: TimeKey) -> str:
+        return self.encode({"t": key.created_at.isoformat(), "id": str(key.id)})
+
+    def decode_time(self, cursor: str) -> TimeKey:
+        data = self.decode(cursor)
+        try:
+            return TimeKey(created_at=_utc(datetime.fromisoformat(data["t"])), id=_uuid(data["id"]))
+        except (KeyError, TypeError, ValueError, OverflowError):
+            raise _bad_cursor() from None
+
+    def encode_sort(self, sort: str, value: SortValue, item_id: UUID) -> str:
+        """Cursor of a list ordered by ``sort``; ``value`` is the last item's sort value."""
+        encoded: Any
+        if isinstance(value, datetime):
+            encoded = {"dt": value.isoformat()}
+        elif isinstance(value, date):
+            encoded = {"d": value.isoformat()}
+        else:
+            encoded = value  # int or None
+        return self.encode({"s": sort, "v": encoded, "id": str(item_id)})
+
+    def decode_sort(self, cursor: str, sort: str) -> tuple[SortValue, UUID]:
+        """The ``(sort value, id)`` keyset position, checked to belong to ordering ``sort``."""
+        data = self.decode(cursor)
+        try:
+            if data["s"] != sort:
+                raise ValueError
+            raw = data["v"]
+            value: SortValue
+            if isinstance(raw, dict) and "dt" in raw:
+                value = _utc(datetime.fromisoformat(raw["dt"]))
+            elif isinstance(raw, dict) and "d" in raw:
+                value = date.fromisoformat(raw["d"])
+            elif raw is None or (isinstance(raw, int) and not isinstance(raw, bool)):
+                value = raw
+            else:
+                raise ValueError
+            return value, _uuid(data["id"])
+        except (KeyError, TypeError, ValueError, OverflowError):
+            raise _bad_cursor() from None
+
+    def _signature(self, key: bytes, body: str) -> bytes:
+        return hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+
+    def _verified(self, cursor: str) -> str:
+        """The cursor's body, once its signature checks out under a key of the keyring."""
+        if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+            raise _invalid()
+        body, _, signature_text = cursor.rpartition(".")
+        try:
+            signature = base64.urlsafe_b64decode(signature_text + "=" * (-len(signature_text) % 4))
+        except (ValueError, binascii.Error):
+            raise _invalid() from None
+        for key in self._keys:
+            if hmac.compare_digest(signature, self._signature(key, body)):
+                return body
+        raise _invalid()
+
+
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> dict[str, Any]:
-    if len(cursor) > MAX_CURSOR_LENGTH:
-        raise InvalidInput.for_field("cursor", "is not a valid cursor")
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error, RecursionError):
-        raise InvalidInput.for_field("cursor", "is not a valid cursor") from None
-    if not isinstance(data, dict):
-        raise InvalidInput.for_field("cursor", "is not a valid cursor")
-    return data
+def _invalid() -> InvalidInput:
+    return InvalidInput.for_field("cursor", "is not a valid cursor")
+
+
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput.for_field("cursor", "is not a valid cursor for this list")
 
 
 def _uuid(value: object) -> UUID:
@@ -80,10 +154,6 @@ def _uuid(value: object) -> UUID:
     return UUID(value)
 
 
-def _bad_cursor() -> InvalidInput:
-    return InvalidInput.for_field("cursor", "is not a valid cursor for this list")
-
-
 def _utc(moment: datetime) -> datetime:
     """The cursor's moment in UTC (as every stored time is). A naive one is refused, and so
     is one at the calendar's edge that UTC cannot hold (OverflowError): comparing it with
@@ -91,93 +161,3 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError
     return moment.astimezone(UTC)
-
-
-def encode_time_cursor(key: TimeKey) -> str:
-    return encode_cursor({"t": key.created_at.isoformat(), "id": str(key.id)})
-
-
-def decode_time_cursor(cursor: str) -> TimeKey:
-    data = decode_cursor(cursor)
-    try:
-        created_at = _utc(datetime.fromisoformat(data["t"]))
-        return TimeKey(created_at=created_at, id=_uuid(data["id"]))
-    except (KeyError, TypeError, ValueError, OverflowError):
-        raise _bad_cursor() from None
-
-
-def encode_sort_cursor(sort: str, value: SortValue, item_id: UUID) -> str:
-    """Cursor of a list ordered by ``sort``; ``value`` is the last item's sort value."""
-    encoded: Any
-    if isinstance(value, datetime):
-        encoded = {"dt": value.isoformat()}
-    elif isinstance(value, date):
-        encoded = {"d": value.isoformat()}
-    else:
-        encoded = value  # int or None
-    return encode_cursor({"s": sort, "v": encoded, "id": str(item_id)})
-
-
-def decode_sort_cursor(cursor: str, sort: str) -> tuple[SortValue, UUID]:
-    """The ``(sort value, id)`` keyset position, checked to belong to ordering ``sort``."""
-    data = decode_cursor(cursor)
-    try:
-        if data["s"] != sort:
-            raise ValueError
-        raw = data["v"]
-        value: SortValue
-        if isinstance(raw, dict) and "dt" in raw:
-            value = _utc(datetime.fromisoformat(raw["dt"]))
-        elif isinstance(raw, dict) and "d" in raw:
-            value = date.fromisoformat(raw["d"])
-        elif raw is None or (isinstance(raw, int) and not isinstance(raw, bool)):
-            value = raw
-        else:
-            raise ValueError
-        return value, _uuid(data["id"])
-    except (KeyError, TypeError, ValueError, OverflowError):
-        raise _bad_cursor() from None
-
-
-class CursorCodec:
-    """Signs the cursors a service hands out and checks them when they come back.
-
-    The newest key of the keyring signs; every key verifies, so cursors in a client's
-    hands survive a rotation. Build one per ``TaskFlow`` (its keyring) and give it to the
-    services that page."""
-
-    def __init__(self, keyring: Keyring) -> None:
-        self._keys = [key.secret for key in keyring.for_use(_CURSOR_USE)]
-
-    def encode_time(self, key: TimeKey) -> str:
-        return self._sign(encode_time_cursor(key))
-
-    def decode_time(self, cursor: str) -> TimeKey:
-        return decode_time_cursor(self._verified(cursor))
-
-    def encode_sort(self, sort: str, value: SortValue, item_id: UUID) -> str:
-        return self._sign(encode_sort_cursor(sort, value, item_id))
-
-    def decode_sort(self, cursor: str, sort: str) -> tuple[SortValue, UUID]:
-        return decode_sort_cursor(self._verified(cursor), sort)
-
-    def _signature(self, key: bytes, body: str) -> bytes:
-        return hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
-
-    def _sign(self, body: str) -> str:
-        signature = self._signature(self._keys[0], body)
-        return f"{body}.{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"
-
-    def _verified(self, cursor: str) -> str:
-        """The cursor's body, once its signature checks out under a key of the keyring."""
-        if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
-            raise InvalidInput.for_field("cursor", "is not a valid cursor")
-        body, _, signature_text = cursor.rpartition(".")
-        try:
-            signature = base64.urlsafe_b64decode(signature_text + "=" * (-len(signature_text) % 4))
-        except (ValueError, binascii.Error):
-            raise InvalidInput.for_field("cursor", "is not a valid cursor") from None
-        for key in self._keys:
-            if hmac.compare_digest(signature, self._signature(key, body)):
-                return body
-        raise InvalidInput.for_field("cursor", "is not a valid cursor")

@@ -21,6 +21,7 @@ from taskflow.adapters.memory import (
 )
 from taskflow.adapters.memory.mailer import RecordingMailer
 from taskflow.bootstrap import TaskFlow, build_memory_storage
+from taskflow.domain.models import Event
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.notifications.config import NotificationConfig
 from taskflow.ports.notifications import Mailer
@@ -35,6 +36,7 @@ __all__ = [
     "RecordingEventPublisher",
     "RecordingMailer",
     "make_test_taskflow",
+    "one_time_token",
 ]
 
 FAST_PASSWORD_HASHING = PasswordHashingConfig(memory_cost_kib=1024, time_cost=1, parallelism=1)
@@ -98,3 +100,10 @@ def make_test_taskflow(
         mailer=mailer or RecordingMailer(),
         notification_config=notification_config,
     )
+
+
+def one_time_token(tf: TaskFlow, event: Event) -> str:
+    """The raw one-time token of an ``invite.created``, ``user.verify_email`` or
+    ``user.password_reset`` event of ``tf`` (its payload carries it sealed, as the outbox
+    and the queue keep it): what the mail's link would carry, for a test to follow it."""
+    return tf.sealer.open(str(event.payload["sealed_token"]), purpose=event.name)

@@ -19,6 +19,7 @@ from httpkit import PASSWORD, SERVERS, Api, build_api
 from taskflow import TaskFlow
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import INVITE_CREATED
+from taskflow.testing import one_time_token
 
 
 @pytest.fixture(params=SERVERS)
@@ -76,7 +77,14 @@ def team(api: Api, alice: Account) -> dict[str, Any]:
 
 
 @pytest.fixture
-def join(api: Api, events: RecordingEventPublisher) -> Callable[..., None]:
+def last_token(tf: TaskFlow, events: RecordingEventPublisher) -> Callable[[str], str]:
+    """``last_token("invite.created")``: the one-time token of the last such event, as
+    its mail's link carries it (the event keeps it sealed)."""
+    return lambda name: one_time_token(tf, events.named(name)[-1])
+
+
+@pytest.fixture
+def join(api: Api, tf: TaskFlow, events: RecordingEventPublisher) -> Callable[..., None]:
     """``join(team_id, inviter, invitee, role="member")``: invite over HTTP, read the token
     from the event (the mail's content) and accept it over HTTP."""
 
@@ -89,7 +97,7 @@ def join(api: Api, events: RecordingEventPublisher) -> Callable[..., None]:
             token=inviter.token,
         )
         assert reply.status == 201, reply.content
-        token = events.named(INVITE_CREATED)[-1].payload["token"]
+        token = one_time_token(tf, events.named(INVITE_CREATED)[-1])
         accepted = api.post("/auth/invite/accept", {"token": token}, token=invitee.token)
         assert accepted.status == 200, accepted.content
 

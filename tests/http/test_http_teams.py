@@ -99,7 +99,7 @@ def test_leave_and_owner_must_transfer_first(api, alice, bob, team, join):
     assert api.get(f"/teams/{team['id']}", token=alice.token).status == 403
 
 
-def test_invite_is_201_without_the_token_and_accept_joins(api, alice, bob, team, events):
+def test_invite_is_201_without_the_token_and_accept_joins(api, alice, bob, team, last_token):
     reply = api.post(
         "/auth/invite",
         {"team_id": team["id"], "email": bob.email, "role": "admin"},
@@ -110,7 +110,7 @@ def test_invite_is_201_without_the_token_and_accept_joins(api, alice, bob, team,
     assert invite["email"] == bob.email
     assert invite["role"] == "admin"
     assert "token" not in invite
-    token = events.named(INVITE_CREATED)[-1].payload["token"]
+    token = last_token(INVITE_CREATED)
     assert token not in reply.content.decode()
     accepted = api.post("/auth/invite/accept", {"token": token}, token=bob.token)
     assert accepted.status == 200
@@ -120,7 +120,7 @@ def test_invite_is_201_without_the_token_and_accept_joins(api, alice, bob, team,
     assert_clean_error(again)
 
 
-def test_invite_errors(api, alice, bob, team, events):
+def test_invite_errors(api, alice, bob, team, last_token):
     by_outsider = api.post(
         "/auth/invite", {"team_id": team["id"], "email": "x@example.com"}, token=bob.token
     )
@@ -133,7 +133,7 @@ def test_invite_errors(api, alice, bob, team, events):
     assert bad.status == 400
     assert "team_id" in bad.error_fields
     api.post("/auth/invite", {"team_id": team["id"], "email": bob.email}, token=alice.token)
-    token = events.named(INVITE_CREATED)[-1].payload["token"]
+    token = last_token(INVITE_CREATED)
     carol = api.post(
         "/auth/signup", {"email": "carol@example.com", "password": PASSWORD, "name": "Carol"}
     ).json()
@@ -145,18 +145,18 @@ def test_invite_errors(api, alice, bob, team, events):
     assert api.post("/auth/invite/accept", {"token": token}).status == 401
 
 
-def test_invites_list_revoke_and_resend(api, alice, bob, team, events):
+def test_invites_list_revoke_and_resend(api, alice, bob, team, last_token):
     created = api.post(
         "/auth/invite", {"team_id": team["id"], "email": bob.email}, token=alice.token
     ).json()
-    first_token = events.named(INVITE_CREATED)[-1].payload["token"]
+    first_token = last_token(INVITE_CREATED)
     listed = api.get(f"/teams/{team['id']}/invites", token=alice.token)
     assert listed.status == 200
     assert [i["id"] for i in listed.json()["items"]] == [created["id"]]
     assert api.get(f"/teams/{team['id']}/invites", token=bob.token).status == 403
     resent = api.post(f"/invites/{created['id']}/resend", token=alice.token)
     assert resent.status == 200
-    second_token = events.named(INVITE_CREATED)[-1].payload["token"]
+    second_token = last_token(INVITE_CREATED)
     assert second_token != first_token
     assert api.post("/auth/invite/accept", {"token": first_token}, token=bob.token).status in {
         404,

@@ -10,7 +10,7 @@ from smtp_server import SmtpServer, free_port, smtp_taskflow
 from taskflow import TaskFlow
 from taskflow.events import TASK_ASSIGNED
 from taskflow.notifications import Channel, Delivery, DeliveryStatus
-from taskflow.testing import FakeClock, RecordingEventPublisher
+from taskflow.testing import FakeClock, RecordingEventPublisher, one_time_token
 
 
 def assign_script_task(tf: TaskFlow) -> Delivery:
@@ -21,7 +21,7 @@ def assign_script_task(tf: TaskFlow) -> Delivery:
     tf.invites.create(sara.user.id, team.id, email="ali@example.com")
     publisher = tf.publisher
     assert isinstance(publisher, RecordingEventPublisher)
-    token = publisher.named("invite.created")[-1].payload["token"]
+    token = one_time_token(tf, publisher.named("invite.created")[-1])
     tf.invites.accept(ali.user.id, token=token)
     tf.tasks.create(
         sara.user.id, team.id, title="<script>alert(1)</script> گزارش", assignee_id=ali.user.id

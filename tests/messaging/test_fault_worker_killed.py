@@ -26,6 +26,7 @@ from taskflow import TaskFlow
 from taskflow.domain.models import Event
 from taskflow.events import INVITE_CREATED
 from taskflow.settings import Settings, env_name
+from taskflow.testing import one_time_token
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -93,7 +94,7 @@ def _populate(tf: TaskFlow) -> None:
     tokens: list[str] = []
 
     def keep_token(event: Event) -> None:
-        tokens.append(str(event.payload["token"]))
+        tokens.append(one_time_token(tf, event))
 
     tf.events.connect(INVITE_CREATED, keep_token)
     try:

@@ -22,7 +22,7 @@ from taskflow.events import (
 )
 from taskflow.messaging import OutboxRelay
 from taskflow.messaging.worker import PeriodicJob, Worker
-from taskflow.testing import FakeClock, RecordingMailer, make_test_taskflow
+from taskflow.testing import FakeClock, RecordingMailer, make_test_taskflow, one_time_token
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)
 
@@ -172,7 +172,7 @@ def test_build_worker_turns_an_assignment_into_a_mail_in_process() -> None:
     owner = tf.auth.signup(email="owner@example.com", password="correct horse 1", name="Ali")
     team = tf.teams.create(owner.user.id, name="تیم")
     tf.invites.create(owner.user.id, team.id, email="sara@example.com")
-    token = tf.publisher.named(INVITE_CREATED)[-1].payload["token"]  # type: ignore[attr-defined]
+    token = one_time_token(tf, tf.publisher.named(INVITE_CREATED)[-1])  # type: ignore[attr-defined]
     sara = tf.auth.signup(email="sara@example.com", password="correct horse 2", name="Sara")
     tf.invites.accept(sara.user.id, token=token)
     worker = build_worker(tf, receive_timeout=0.05)

@@ -12,6 +12,7 @@ from crew import Crew
 from taskflow import TaskFlow
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import INVITE_CREATED
+from taskflow.testing import one_time_token
 
 MakeUser = Callable[..., UUID]
 AddMember = Callable[..., UUID]
@@ -51,7 +52,7 @@ def add_member(tf: TaskFlow, events: RecordingEventPublisher) -> AddMember:
             email=email, password="correct horse battery staple", name=name
         ).user.id
         tf.invites.create(invited_by, team_id, email=email, role=role)
-        token = events.named(INVITE_CREATED)[-1].payload["token"]
+        token = one_time_token(tf, events.named(INVITE_CREATED)[-1])
         tf.invites.accept(user_id, token=token)
         return user_id
 

@@ -99,7 +99,7 @@ def test_passwords_outside_8_to_128_characters_are_refused(tf: TaskFlow, passwor
     assert [e["field"] for e in caught.value.errors] == ["password"]
 
 
-@pytest.mark.parametrize("password", ["12345678", "x" * 128, "گذرواژه‌ی خوب"])
+@pytest.mark.parametrize("password", ["1234567x", "xy" * 64, "گذرواژه‌ی خوب"])
 def test_passwords_of_8_to_128_characters_are_accepted(tf: TaskFlow, password: str) -> None:
     tf.auth.signup(email="sara@example.com", password=password, name="Sara")
     assert tf.auth.login(email="sara@example.com", password=password).user.name == "Sara"

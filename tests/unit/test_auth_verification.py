@@ -21,7 +21,7 @@ from taskflow import (
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import USER_PASSWORD_RESET, USER_VERIFY_EMAIL
 from taskflow.services.read_models import AuthResult
-from taskflow.testing import FakeClock
+from taskflow.testing import FakeClock, one_time_token
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new password"
@@ -35,13 +35,13 @@ def sara(tf: TaskFlow) -> AuthResult:
 
 def verification_token(tf: TaskFlow, events: RecordingEventPublisher, sara: AuthResult) -> str:
     tf.auth.request_email_verification(sara.user.id)
-    token: str = events.named(USER_VERIFY_EMAIL)[-1].payload["token"]
+    token: str = one_time_token(tf, events.named(USER_VERIFY_EMAIL)[-1])
     return token
 
 
 def reset_token(tf: TaskFlow, events: RecordingEventPublisher, email: str = EMAIL) -> str:
     tf.auth.request_password_reset(email=email)
-    token: str = events.named(USER_PASSWORD_RESET)[-1].payload["token"]
+    token: str = one_time_token(tf, events.named(USER_PASSWORD_RESET)[-1])
     return token
 
 
@@ -53,10 +53,12 @@ def test_verification_event_carries_user_email_and_token(
 ) -> None:
     tf.auth.request_email_verification(sara.user.id)
     (event,) = events.named(USER_VERIFY_EMAIL)
-    assert set(event.payload) == {"user_id", "email", "token"}
+    assert set(event.payload) == {"user_id", "email", "sealed_token"}
     assert event.payload["user_id"] == str(sara.user.id)
     assert event.payload["email"] == EMAIL
-    assert len(event.payload["token"]) >= 43  # 256 random bits, base64url
+    token = one_time_token(tf, event)
+    assert len(token) >= 43  # 256 random bits, base64url
+    assert token not in str(event.payload)  # the outbox keeps it sealed
 
 
 def test_verify_email_sets_email_verified(
@@ -146,7 +148,8 @@ def test_reset_request_answers_the_same_for_unknown_emails(
     (event,) = events.named(USER_PASSWORD_RESET)
     assert event.payload["user_id"] == str(sara.user.id)
     assert event.payload["email"] == EMAIL
-    assert len(event.payload["token"]) >= 43
+    assert len(one_time_token(tf, event)) >= 43
+    assert "token" not in event.payload
 
 
 def test_reset_request_email_is_case_insensitive(

@@ -35,7 +35,7 @@ from taskflow.events import INVITE_CREATED
 from taskflow.ids import new_id
 from taskflow.services.invites import InviteService
 from taskflow.services.read_models import InviteInfo
-from taskflow.testing import FakeClock
+from taskflow.testing import FakeClock, one_time_token
 
 MakeUser = Callable[..., UUID]
 AddMember = Callable[..., UUID]
@@ -60,8 +60,8 @@ def last_invite_event(events: RecordingEventPublisher) -> dict[str, Any]:
     return events.named(INVITE_CREATED)[-1].payload
 
 
-def last_token(events: RecordingEventPublisher) -> str:
-    return str(last_invite_event(events)["token"])
+def last_token(tf: TaskFlow, events: RecordingEventPublisher) -> str:
+    return one_time_token(tf, events.named(INVITE_CREATED)[-1])
 
 
 def members_of(tf: TaskFlow, team: TeamSummary, viewer: UUID) -> dict[UUID, Role]:
@@ -86,12 +86,14 @@ def test_an_invite_is_created_and_announced_with_its_token(
         created_at=clock.now(),
     )
     [event] = events.named(INVITE_CREATED)
-    token = event.payload["token"]
+    sealed_token = event.payload["sealed_token"]
+    token = one_time_token(tf, event)
+    assert token not in str(event.payload)
     assert event.payload == {
         "invite_id": str(invite.id),
         "email": "sara@example.com",
         "team_name": "تیم من",
-        "token": token,
+        "sealed_token": sealed_token,
         "team_id": str(team.id),
         "role": "admin",
         "invited_by": str(owner),
@@ -107,9 +109,9 @@ def test_the_token_has_256_random_bits_and_only_its_hash_is_stored(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher
 ) -> None:
     first = tf.invites.create(owner, team.id, email="a@example.com")
-    first_token = last_token(events)
+    first_token = last_token(tf, events)
     tf.invites.create(owner, team.id, email="b@example.com")
-    second_token = last_token(events)
+    second_token = last_token(tf, events)
 
     assert first_token != second_token
     assert len(first_token) >= 43  # token_urlsafe(32): 32 bytes, base64 without padding
@@ -125,7 +127,7 @@ def test_invite_info_never_exposes_the_token_or_its_hash(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher
 ) -> None:
     invite = tf.invites.create(owner, team.id, email="a@example.com")
-    token = last_token(events)
+    token = last_token(tf, events)
     token_hash = hashlib.sha256(token.encode()).hexdigest()
 
     names = {f.name for f in attrs.fields(InviteInfo)}
@@ -139,7 +141,9 @@ def test_the_expiry_is_configurable(
     tf: TaskFlow, owner: UUID, team: TeamSummary, clock: FakeClock
 ) -> None:
     # The same storage as ``tf``, with a one-hour invite lifetime.
-    invites = InviteService(tf.uow_factory, tf.clock, InviteConfig(ttl=timedelta(hours=1)))
+    invites = InviteService(
+        tf.uow_factory, tf.clock, InviteConfig(ttl=timedelta(hours=1)), tf.sealer
+    )
 
     invite = invites.create(owner, team.id, email="a@example.com")
 
@@ -242,7 +246,7 @@ def test_accepting_joins_the_team_with_the_invited_role(
     tf.invites.create(owner, team.id, email="sara@example.com", role="admin")
     clock.advance(days=1)
 
-    joined = tf.invites.accept(invitee, token=last_token(events))
+    joined = tf.invites.accept(invitee, token=last_token(tf, events))
 
     assert joined == TeamSummary(id=team.id, name="تیم من", role=Role.ADMIN)
     assert members_of(tf, team, owner) == {owner: Role.OWNER, invitee: Role.ADMIN}
@@ -258,7 +262,7 @@ def test_accepting_proves_the_mailbox(
     assert tf.auth.me(invitee).email_verified is False
     tf.invites.create(owner, team.id, email="sara@example.com")
 
-    tf.invites.accept(invitee, token=last_token(events))
+    tf.invites.accept(invitee, token=last_token(tf, events))
 
     assert tf.auth.me(invitee).email_verified is True
 
@@ -273,7 +277,7 @@ def test_the_email_match_ignores_case(
     user = make_user(email="Mixed.Case@Example.com")
     tf.invites.create(owner, team.id, email="MIXED.case@example.COM")
 
-    assert tf.invites.accept(user, token=last_token(events)).id == team.id
+    assert tf.invites.accept(user, token=last_token(tf, events)).id == team.id
 
 
 def test_someone_else_cannot_use_the_invite(
@@ -287,7 +291,7 @@ def test_someone_else_cannot_use_the_invite(
 ) -> None:
     intruder = make_user(email="intruder@example.com")
     tf.invites.create(owner, team.id, email="sara@example.com")
-    token = last_token(events)
+    token = last_token(tf, events)
 
     with pytest.raises(InviteEmailMismatch) as caught:
         tf.invites.accept(intruder, token=token)
@@ -302,7 +306,7 @@ def test_an_invite_is_used_once(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
     tf.invites.create(owner, team.id, email="sara@example.com")
-    token = last_token(events)
+    token = last_token(tf, events)
     tf.invites.accept(invitee, token=token)
     tf.teams.remove_member(owner, team.id, invitee)  # so only the used token stands in the way
 
@@ -321,7 +325,7 @@ def test_an_expired_invite_cannot_be_accepted(
     clock: FakeClock,
 ) -> None:
     tf.invites.create(owner, team.id, email="sara@example.com")
-    token = last_token(events)
+    token = last_token(tf, events)
     clock.advance(days=7)
 
     with pytest.raises(InviteExpired):
@@ -341,14 +345,14 @@ def test_an_invite_works_until_just_before_it_expires(
     tf.invites.create(owner, team.id, email="sara@example.com")
     clock.advance(timedelta(days=7) - timedelta(seconds=1))
 
-    assert tf.invites.accept(invitee, token=last_token(events)).id == team.id
+    assert tf.invites.accept(invitee, token=last_token(tf, events)).id == team.id
 
 
 def test_a_revoked_invite_cannot_be_accepted(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
     invite = tf.invites.create(owner, team.id, email="sara@example.com")
-    token = last_token(events)
+    token = last_token(tf, events)
     tf.invites.revoke(owner, invite.id)
 
     with pytest.raises(InviteRevoked):
@@ -380,13 +384,13 @@ def test_each_failure_has_its_own_error(
 ) -> None:
     stranger = make_user(email="stranger@example.com")
     revoked = tf.invites.create(owner, team.id, email="sara@example.com")
-    revoked_token = last_token(events)
+    revoked_token = last_token(tf, events)
     tf.invites.revoke(owner, revoked.id)
     tf.invites.create(owner, team.id, email="sara@example.com")
-    expired_token = last_token(events)
+    expired_token = last_token(tf, events)
     clock.advance(days=8)
     tf.invites.create(owner, team.id, email="sara@example.com")
-    good_token = last_token(events)
+    good_token = last_token(tf, events)
     tf.invites.accept(invitee, token=good_token)
 
     codes = set()
@@ -413,9 +417,9 @@ def test_a_member_accepting_another_invite_gets_a_conflict_not_a_second_row(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
     tf.invites.create(owner, team.id, email="sara@example.com")
-    first = last_token(events)
+    first = last_token(tf, events)
     tf.invites.create(owner, team.id, email="sara@example.com", role="admin")
-    second = last_token(events)
+    second = last_token(tf, events)
     tf.invites.accept(invitee, token=first)
 
     with pytest.raises(AlreadyTeamMember) as caught:
@@ -433,7 +437,7 @@ def test_an_invitee_without_an_account_signs_up_then_accepts(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher
 ) -> None:
     invite = tf.invites.create(owner, team.id, email="newcomer@example.com")
-    token = last_token(events)
+    token = last_token(tf, events)
     assert tf.invites.list_pending(owner, team.id) == [invite]
 
     newcomer = tf.auth.signup(
@@ -450,7 +454,7 @@ def test_concurrent_accepts_make_exactly_one_membership(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
     tf.invites.create(owner, team.id, email="sara@example.com")
-    token = last_token(events)
+    token = last_token(tf, events)
     threads_count = 4
     barrier = threading.Barrier(threads_count)
     outcomes: list[object] = []
@@ -492,7 +496,7 @@ def test_list_pending_shows_open_invites_newest_first(
     clock: FakeClock,
 ) -> None:
     accepted = tf.invites.create(owner, team.id, email="sara@example.com")
-    tf.invites.accept(invitee, token=last_token(events))
+    tf.invites.accept(invitee, token=last_token(tf, events))
     revoked = tf.invites.create(owner, team.id, email="gone@example.com")
     tf.invites.revoke(owner, revoked.id)
     expiring = tf.invites.create(owner, team.id, email="late@example.com")
@@ -538,7 +542,7 @@ def test_the_owner_and_admins_revoke(
 ) -> None:
     actor = owner if role == "owner" else add_member(team.id, owner, role="admin")
     invite = tf.invites.create(owner, team.id, email="sara@example.com")
-    token = last_token(events)
+    token = last_token(tf, events)
 
     tf.invites.revoke(actor, invite.id)
 
@@ -559,7 +563,7 @@ def test_a_used_invite_cannot_be_revoked(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
     invite = tf.invites.create(owner, team.id, email="sara@example.com")
-    tf.invites.accept(invitee, token=last_token(events))
+    tf.invites.accept(invitee, token=last_token(tf, events))
 
     with pytest.raises(InviteAlreadyUsed):
         tf.invites.revoke(owner, invite.id)
@@ -591,14 +595,15 @@ def test_resend_makes_a_new_token_and_expiry_and_kills_the_old_token(
     clock: FakeClock,
 ) -> None:
     invite = tf.invites.create(owner, team.id, email="sara@example.com")
-    old_token = last_token(events)
+    old_token = last_token(tf, events)
     clock.advance(days=2)
 
     resent = tf.invites.resend(owner, invite.id)
 
     new_event = last_invite_event(events)
+    new_token = last_token(tf, events)
     assert len(events.named(INVITE_CREATED)) == 2
-    assert new_event["token"] != old_token
+    assert new_token != old_token
     assert new_event["invite_id"] == str(invite.id)
     assert new_event["email"] == "sara@example.com"
     assert new_event["team_name"] == "تیم من"
@@ -607,7 +612,7 @@ def test_resend_makes_a_new_token_and_expiry_and_kills_the_old_token(
     assert tf.invites.list_pending(owner, team.id) == [resent]
     with pytest.raises(InviteNotFound):
         tf.invites.accept(invitee, token=old_token)
-    assert tf.invites.accept(invitee, token=str(new_event["token"])).id == team.id
+    assert tf.invites.accept(invitee, token=new_token).id == team.id
 
 
 def test_resend_revives_an_expired_invite(
@@ -624,7 +629,7 @@ def test_resend_revives_an_expired_invite(
 
     tf.invites.resend(owner, invite.id)
 
-    assert tf.invites.accept(invitee, token=last_token(events)).id == team.id
+    assert tf.invites.accept(invitee, token=last_token(tf, events)).id == team.id
 
 
 def test_revoked_and_used_invites_cannot_be_resent(
@@ -633,7 +638,7 @@ def test_revoked_and_used_invites_cannot_be_resent(
     revoked = tf.invites.create(owner, team.id, email="a@example.com")
     tf.invites.revoke(owner, revoked.id)
     used = tf.invites.create(owner, team.id, email="sara@example.com")
-    tf.invites.accept(invitee, token=last_token(events))
+    tf.invites.accept(invitee, token=last_token(tf, events))
     events.clear()
 
     with pytest.raises(InviteRevoked):
@@ -677,7 +682,7 @@ def test_resending_to_someone_who_joined_meanwhile_is_a_conflict(
 ) -> None:
     stale = tf.invites.create(owner, team.id, email="sara@example.com")
     tf.invites.create(owner, team.id, email="sara@example.com")
-    tf.invites.accept(invitee, token=last_token(events))
+    tf.invites.accept(invitee, token=last_token(tf, events))
     events.clear()
 
     with pytest.raises(AlreadyTeamMember):

@@ -22,6 +22,7 @@ from taskflow.domain.models import Role
 from taskflow.errors import InviteEmailMismatch, NotTeamMember, TaskflowError
 from taskflow.events import INVITE_CREATED
 from taskflow.services.permissions import ROLE_PERMISSIONS
+from taskflow.testing import one_time_token
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 COLUMNS = ("owner", "admin", "member", "creator", "assignee", "non-member", "missing")
@@ -86,7 +87,7 @@ class World:
         invite = self.tf.invites.create(
             self.crew.owner, self.crew.team_id, email=self.fresh_email()
         )
-        return invite.id, self.events.named(INVITE_CREATED)[-1].payload["token"]
+        return invite.id, one_time_token(self.tf, self.events.named(INVITE_CREATED)[-1])
 
 
 Action = Callable[[World, UUID, bool], object]

@@ -21,6 +21,7 @@ from taskflow import (
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import INVITE_CREATED
 from taskflow.ids import new_id
+from taskflow.testing import one_time_token
 
 MakeUser = Callable[..., UUID]
 AddMember = Callable[..., UUID]
@@ -109,7 +110,7 @@ def test_list_mine_is_ordered_by_name_and_shows_each_role(
     zebra = tf.teams.create(owner, name="Zebra")
     alpha = tf.teams.create(other, name="Alpha")
     tf.invites.create(other, alpha.id, email="owner@example.com", role="admin")
-    tf.invites.accept(owner, token=events.named(INVITE_CREATED)[-1].payload["token"])
+    tf.invites.accept(owner, token=one_time_token(tf, events.named(INVITE_CREATED)[-1]))
 
     assert tf.teams.list_mine(owner) == [
         TeamSummary(id=alpha.id, name="Alpha", role=Role.ADMIN),
@@ -218,7 +219,7 @@ def test_deleting_a_team_makes_its_invites_unusable(
 ) -> None:
     invitee = make_user(email="later@example.com")
     tf.invites.create(owner, team.id, email="later@example.com")
-    token = events.named(INVITE_CREATED)[-1].payload["token"]
+    token = one_time_token(tf, events.named(INVITE_CREATED)[-1])
 
     tf.teams.delete(owner, team.id)
 

@@ -10,9 +10,12 @@ Two documented ways to build taskflow, and nothing happens at import time:
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
+
+from pydantic import SecretStr
 
 from taskflow.adapters.blinker import BlinkerEventPublisher
 from taskflow.bootstrap.mail import build_mailer
@@ -21,6 +24,7 @@ from taskflow.clock import SystemClock
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.service import NotificationService
+from taskflow.pagination import CursorCodec
 from taskflow.ports.notifications import Mailer
 from taskflow.ports.services import (
     Clock,
@@ -30,7 +34,9 @@ from taskflow.ports.services import (
     TokenStore,
 )
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
+from taskflow.security.keyring import Keyring
 from taskflow.security.passwords import Argon2PasswordHasher
+from taskflow.security.sealing import AesGcmSealer
 from taskflow.services.auth import AuthService
 from taskflow.services.comments import CommentService
 from taskflow.services.invites import InviteService
@@ -60,6 +66,7 @@ class TaskFlow:
         hasher: PasswordHasher,
         auth_config: AuthConfig,
         invite_config: InviteConfig,
+        keyring: Keyring,
         notification_config: NotificationConfig | None = None,
         mailer: Mailer | None = None,
     ) -> None:
@@ -71,14 +78,23 @@ class TaskFlow:
         self.hasher = hasher
         self.auth_config = auth_config
         self.invite_config = invite_config
-        self.auth = AuthService(uow_factory, token_store, hasher, clock, auth_config)
+        sealer = AesGcmSealer(keyring)
+        self.sealer = sealer
+        cursors = CursorCodec(keyring)
+        self.cursors = cursors
+        self.auth = AuthService(uow_factory, token_store, hasher, clock, auth_config, sealer=sealer)
         self.teams = TeamService(uow_factory, clock)
-        self.invites = InviteService(uow_factory, clock, invite_config)
-        self.tasks = TaskService(uow_factory, clock)
-        self.comments = CommentService(uow_factory, clock)
+        self.invites = InviteService(uow_factory, clock, invite_config, sealer)
+        self.tasks = TaskService(uow_factory, clock, cursors)
+        self.comments = CommentService(uow_factory, clock, cursors)
         self.mailer = mailer
         self.notifications = NotificationService(
-            uow_factory, clock, config=notification_config, mailer=mailer
+            uow_factory,
+            clock,
+            sealer=sealer,
+            cursors=cursors,
+            config=notification_config,
+            mailer=mailer,
         )
         self._closers: list[Callable[[], None]] = []
 
@@ -96,11 +112,17 @@ class TaskFlow:
         password_hashing: PasswordHashingConfig | None = None,
         notification_config: NotificationConfig | None = None,
         mailer: Mailer | None = None,
+        keyring: Keyring | None = None,
     ) -> TaskFlow:
         """Build from adapters you made. Defaults: the system clock, a publisher of its own
         (``BlinkerEventPublisher``), and argon2id with ``password_hashing`` (OWASP's
         parameters if not given). Without a ``mailer`` the inbox works but
         ``tf.notifications.deliver_due`` cannot send.
+
+        ``keyring`` seals the one-time tokens waiting in the outbox and signs page
+        cursors. Without one, a key of this instance alone is made: cursors and pending
+        invite/reset mails then mean nothing to another process (or after a restart), so
+        give every process that shares the storage the same keyring.
 
         ``publisher`` becomes ``tf.events``: give the SAME one to your storage (the unit of
         work publishes each committed event on it), or receivers never hear anything."""
@@ -112,6 +134,7 @@ class TaskFlow:
             hasher=hasher or Argon2PasswordHasher(password_hashing),
             auth_config=auth_config,
             invite_config=invite_config or InviteConfig(),
+            keyring=keyring or Keyring([SecretStr(secrets.token_urlsafe(32))]),
             notification_config=notification_config,
             mailer=mailer,
         )
@@ -132,6 +155,7 @@ class TaskFlow:
         invite_config = settings.invite_config()
         password_hashing = settings.password_hashing_config()
         notification_config = settings.notification_config()
+        keyring = settings.data_keyring()
         mailer = build_mailer(settings)
         publisher = BlinkerEventPublisher()
         storage = build_storage(settings, publisher, migrate=migrate)
@@ -144,6 +168,7 @@ class TaskFlow:
             password_hashing=password_hashing,
             notification_config=notification_config,
             mailer=mailer,
+            keyring=keyring,
         )
         taskflow._closers.append(storage.close)
         return taskflow

@@ -39,11 +39,15 @@ from taskflow.errors import Conflict, DeliveryNotFound, PermanentMailError, Tran
 from taskflow.ids import new_id
 from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.mime import build_message
-from taskflow.notifications.routing import SECRET_CONTEXT_KEYS, SECRET_LINK_TYPES
 from taskflow.notifications.schedule import backoff_delay, quiet_hours_end, rate_limit_free_at
+from taskflow.notifications.secret_links import (
+    SECRET_CONTEXT_KEYS,
+    SECRET_LINK_TYPES,
+    render_context,
+)
 from taskflow.notifications.templates import TemplateError, TemplateRenderer
 from taskflow.ports.notifications import Mailer
-from taskflow.ports.services import Clock
+from taskflow.ports.services import Clock, Sealer
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["DeliveryRunner", "build_message"]
@@ -72,6 +76,7 @@ class DeliveryRunner:
         config: NotificationConfig,
         mailer: Mailer,
         *,
+        sealer: Sealer,
         rng: random.Random | None = None,
     ) -> None:
         self._uow = uow
@@ -79,6 +84,7 @@ class DeliveryRunner:
         self._renderer = renderer
         self._config = config
         self._mailer = mailer
+        self._sealer = sealer
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
 
     async def deliver_due(self, now: datetime | None = None, *, limit: int | None = None) -> int:
@@ -195,7 +201,8 @@ class DeliveryRunner:
                     continue
                 window_sends[delivery.recipient].append(now)
                 try:
-                    rendered = self._renderer.mail(delivery.type, prefs.language, delivery.context)
+                    context = render_context(delivery.type, delivery.context, self._sealer)
+                    rendered = self._renderer.mail(delivery.type, prefs.language, context)
                     message = build_message(
                         delivery, rendered, self._config.mail_from, prefs.language
                     )

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, Final
-from urllib.parse import quote
 from uuid import UUID
 
 import attrs
@@ -41,20 +40,12 @@ from taskflow.events import (
     USER_SIGNUP,
     USER_VERIFY_EMAIL,
 )
+from taskflow.notifications.secret_links import SEALED_TOKEN, stored_link
 from taskflow.ports.unit_of_work import UnitOfWork
 
-__all__ = ["ROUTES", "SECRET_CONTEXT_KEYS", "Route", "Planned", "plan_notifications"]
+__all__ = ["ROUTES", "Planned", "Route", "plan_notifications"]
 
 EMAIL_AND_IN_APP: Final = (Channel.EMAIL, Channel.IN_APP)
-SECRET_CONTEXT_KEYS: Final = frozenset({"token", "link"})
-"""Context keys removed from a delivery once sent, for the types whose link is a secret."""
-SECRET_LINK_TYPES: Final = frozenset(
-    {
-        NotificationType.USER_VERIFY_EMAIL,
-        NotificationType.USER_PASSWORD_RESET,
-        NotificationType.INVITE_CREATED,
-    }
-)
 
 
 @frozen
@@ -195,15 +186,14 @@ def _invited(
     route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
 ) -> Sequence[Planned]:
     email = str(payload.get("email") or "").strip().lower()
-    token = str(payload.get("token") or "")
-    if not email or not token:
+    sealed_token = str(payload.get(SEALED_TOKEN) or "")
+    if not email or not sealed_token:
         return ()
     context = {
         "team": str(payload.get("team_name") or ""),
         "role": str(payload.get("role") or "member"),
         "invited_by": _name_of(uow, _uuid(payload.get("invited_by"))),
-        "token": token,
-        "link": f"{app_url}/invites/accept?token={quote(token, safe='')}",
+        **stored_link(f"{app_url}/invites/accept", sealed_token),
     }
     user = uow.users.get_by_email(email)
     if user is not None:  # an existing user reads it in their language
@@ -233,10 +223,10 @@ def _user_mail(path: str | None) -> Callable[..., Sequence[Planned]]:
             return ()
         if path is None:
             return (_for_user(route, user, {"link": f"{app_url}/"}),)
-        token = str(payload.get("token") or "")
-        if not token:
+        sealed_token = str(payload.get(SEALED_TOKEN) or "")
+        if not sealed_token:
             return ()
-        context = {"token": token, "link": f"{app_url}{path}?token={quote(token, safe='')}"}
+        context = stored_link(f"{app_url}{path}", sealed_token)
         # The address the token was sent for, which may differ from the stored one only
         # in a race with an email change; the payload's is the one being verified.
         planned = _for_user(route, user, context)

@@ -51,9 +51,9 @@ from taskflow.notifications.delivery import DeliveryRunner
 from taskflow.notifications.dispatcher import NotificationDispatcher
 from taskflow.notifications.due_soon import DueSoonJob
 from taskflow.notifications.templates import TemplateRenderer
-from taskflow.pagination import Page, decode_time_cursor, encode_time_cursor
+from taskflow.pagination import CursorCodec, Page
 from taskflow.ports.notifications import Mailer
-from taskflow.ports.services import Clock
+from taskflow.ports.services import Clock, Sealer
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
 from taskflow.validation import InputModel, validate
 
@@ -137,6 +137,8 @@ class NotificationService:
         uow: UnitOfWorkFactory,
         clock: Clock,
         *,
+        sealer: Sealer,
+        cursors: CursorCodec,
         config: NotificationConfig | None = None,
         mailer: Mailer | None = None,
         renderer: TemplateRenderer | None = None,
@@ -144,13 +146,14 @@ class NotificationService:
     ) -> None:
         self._uow = uow
         self._clock = clock
+        self._cursors = cursors
         self.config = config or NotificationConfig()
         self.mailer = mailer
         self.renderer = renderer or TemplateRenderer(self.config.template_dir)
         self._dispatcher = NotificationDispatcher(uow, clock, self.renderer, self.config.app_url)
         self._due_soon = DueSoonJob(uow, clock)
         self._runner = (
-            DeliveryRunner(uow, clock, self.renderer, self.config, mailer, rng=rng)
+            DeliveryRunner(uow, clock, self.renderer, self.config, mailer, sealer=sealer, rng=rng)
             if mailer is not None
             else None
         )
@@ -173,7 +176,7 @@ class NotificationService:
             limit=limit,
             cursor=cursor,
         )
-        before = decode_time_cursor(data.cursor) if data.cursor is not None else None
+        before = self._cursors.decode_time(data.cursor) if data.cursor is not None else None
         with self._uow(read_only=True) as uow:
             page = uow.notifications.list_for_user(
                 actor_id,
@@ -182,7 +185,9 @@ class NotificationService:
                 before=before,
                 limit=data.limit,
             )
-        return Page(items=list(page.items), next_cursor=_next_cursor(page.items, page.has_more))
+        return Page(
+            items=list(page.items), next_cursor=self._next_cursor(page.items, page.has_more)
+        )
 
     def unread_count(self, actor_id: UUID) -> int:
         with self._uow(read_only=True) as uow:
@@ -266,10 +271,12 @@ class NotificationService:
         self, *, status: str | None = None, limit: int = 50, cursor: str | None = None
     ) -> Page[Delivery]:
         data = validate(_DeliveryListInput, status=status, limit=limit, cursor=cursor)
-        before = decode_time_cursor(data.cursor) if data.cursor is not None else None
+        before = self._cursors.decode_time(data.cursor) if data.cursor is not None else None
         with self._uow(read_only=True) as uow:
             page = uow.deliveries.list(status=data.status, before=before, limit=data.limit)
-        return Page(items=list(page.items), next_cursor=_next_cursor(page.items, page.has_more))
+        return Page(
+            items=list(page.items), next_cursor=self._next_cursor(page.items, page.has_more)
+        )
 
     def get_delivery(self, delivery_id: UUID) -> Delivery:
         with self._uow(read_only=True) as uow:
@@ -287,16 +294,17 @@ class NotificationService:
         """Put a ``dead`` or ``failed`` delivery back to ``pending`` (attempts from 0)."""
         return self._require_runner().replay(delivery_id)
 
+    def _next_cursor(
+        self, items: Sequence[Notification] | Sequence[Delivery], has_more: bool
+    ) -> str | None:
+        if not has_more or not items:
+            return None
+        last = items[-1]
+        return self._cursors.encode_time(TimeKey(created_at=last.created_at, id=last.id))
+
     def _require_runner(self) -> DeliveryRunner:
         if self._runner is None:
             raise ConfigurationError(
                 "No mailer is configured: build TaskFlow with mailer=... (or from_settings)."
             )
         return self._runner
-
-
-def _next_cursor(items: Sequence[Notification] | Sequence[Delivery], has_more: bool) -> str | None:
-    if not has_more or not items:
-        return None
-    last = items[-1]
-    return encode_time_cursor(TimeKey(created_at=last.created_at, id=last.id))

@@ -21,7 +21,7 @@ from taskflow.domain.models import ActivityKind, Comment, Membership, UserRef
 from taskflow.domain.queries import TimeKey
 from taskflow.errors import CommentNotFound
 from taskflow.ids import new_id
-from taskflow.pagination import Page, decode_time_cursor, encode_time_cursor
+from taskflow.pagination import CursorCodec, Page
 from taskflow.ports.services import Clock
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from taskflow.services.activity import record_activity, user_refs
@@ -44,9 +44,10 @@ class _Content(InputModel):
 
 
 class CommentService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, cursors: CursorCodec) -> None:
         self._uow = uow
         self._clock = clock
+        self._cursors = cursors
 
     def add(self, actor_id: UUID, task_id: UUID, *, content: str) -> CommentView:
         """Comment on a task of one of the actor's teams."""
@@ -73,7 +74,7 @@ class CommentService:
     ) -> Page[CommentView]:
         """A task's comments, oldest first; pass ``next_cursor`` back for the next page."""
         request = validate(PageRequest, limit=limit, cursor=cursor)
-        after = decode_time_cursor(request.cursor) if request.cursor is not None else None
+        after = self._cursors.decode_time(request.cursor) if request.cursor is not None else None
         with self._uow(read_only=True) as uow:
             require_task_member(uow, task_id, actor_id)
             rows = uow.comments.list_for_task(task_id, after, request.limit)
@@ -81,7 +82,7 @@ class CommentService:
         next_cursor = None
         if rows.has_more and items:
             last = items[-1]
-            next_cursor = encode_time_cursor(TimeKey(created_at=last.created_at, id=last.id))
+            next_cursor = self._cursors.encode_time(TimeKey(created_at=last.created_at, id=last.id))
         return Page(items=items, next_cursor=next_cursor)
 
     def edit(self, actor_id: UUID, comment_id: UUID, *, content: str) -> CommentView:

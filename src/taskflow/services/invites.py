@@ -36,7 +36,7 @@ from taskflow.errors import (
 )
 from taskflow.events import INVITE_CREATED, make_event
 from taskflow.ids import new_id
-from taskflow.ports.services import Clock
+from taskflow.ports.services import Clock, Sealer
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from taskflow.services.permissions import check_invite_role, require_role, require_team
 from taskflow.services.read_models import InviteInfo
@@ -78,16 +78,20 @@ class _InviteInput(InputModel):
 
 
 class InviteService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, config: InviteConfig) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, config: InviteConfig, sealer: Sealer
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._config = config
+        self._sealer = sealer
 
     def create(
         self, actor_id: UUID, team_id: UUID, *, email: str, role: Role | str = Role.MEMBER
     ) -> InviteInfo:
         """Invite ``email`` to the team (admin or owner, with a role no higher than their
-        own). Emits ``invite.created`` carrying the token, the only place it appears."""
+        own). Emits ``invite.created`` carrying the token sealed (``sealed_token``): the
+        mail needs it, the outbox and the queue must not show it."""
         data = validate(_CreateInvite, actor_id=actor_id, team_id=team_id, email=email, role=role)
         now = self._clock.now()
         with self._uow() as uow:
@@ -107,7 +111,8 @@ class InviteService:
                 created_at=now,
             )
             uow.invites.add(invite)
-            uow.emit(_invite_created(invite, team, token, data.actor_id, now))
+            sealed = self._sealer.seal(token, purpose=INVITE_CREATED)
+            uow.emit(_invite_created(invite, team, sealed, data.actor_id, now))
             uow.commit()
         return InviteInfo.of(invite)
 
@@ -193,7 +198,8 @@ class InviteService:
             if not uow.invites.replace_token(invite.id, token_hash, expires_at):
                 raise InviteAlreadyUsed()
             invite = attrs.evolve(invite, token_hash=token_hash, expires_at=expires_at)
-            uow.emit(_invite_created(invite, team, token, data.actor_id, now))
+            sealed = self._sealer.seal(token, purpose=INVITE_CREATED)
+            uow.emit(_invite_created(invite, team, sealed, data.actor_id, now))
             uow.commit()
         return InviteInfo.of(invite)
 
@@ -228,7 +234,7 @@ def _refuse_unusable(invite: Invite, now: datetime) -> None:
 
 
 def _invite_created(
-    invite: Invite, team: Team, token: str, invited_by: UUID, now: datetime
+    invite: Invite, team: Team, sealed_token: str, invited_by: UUID, now: datetime
 ) -> Event:
     return make_event(
         INVITE_CREATED,
@@ -236,7 +242,7 @@ def _invite_created(
             "invite_id": str(invite.id),
             "email": invite.email,
             "team_name": team.name,
-            "token": token,
+            "sealed_token": sealed_token,
             "team_id": str(team.id),
             "role": invite.role.value,
             "invited_by": str(invited_by),

@@ -12,18 +12,20 @@ from uuid import UUID
 from taskflow.domain.models import Priority, Task
 from taskflow.domain.queries import SortValue, TaskQuery, TaskSort
 from taskflow.errors import InvalidInput
-from taskflow.pagination import decode_sort_cursor, encode_sort_cursor
+from taskflow.pagination import CursorCodec
 from taskflow.services.task_inputs import TaskFilters
 
 __all__ = ["next_cursor", "task_query"]
 
 
-def task_query(team_ids: tuple[UUID, ...], filters: TaskFilters, today: date) -> TaskQuery:
+def task_query(
+    team_ids: tuple[UUID, ...], filters: TaskFilters, today: date, cursors: CursorCodec
+) -> TaskQuery:
     """The repository query for one page of ``filters`` over ``team_ids``; ``today``
-    (UTC) is what ``overdue`` compares with."""
+    (UTC) is what ``overdue`` compares with; ``cursors`` checks the signed cursor."""
     after = None
     if filters.cursor is not None:
-        value, last_id = decode_sort_cursor(filters.cursor, _cursor_kind(filters))
+        value, last_id = cursors.decode_sort(filters.cursor, _cursor_kind(filters))
         after = (_check_cursor_value(filters.sort, value), last_id)
     q = filters.q.strip() if filters.q is not None else None
     return TaskQuery(
@@ -45,9 +47,9 @@ def task_query(team_ids: tuple[UUID, ...], filters: TaskFilters, today: date) ->
     )
 
 
-def next_cursor(filters: TaskFilters, last: Task) -> str:
-    """The cursor of the page after the one ending with ``last``."""
-    return encode_sort_cursor(_cursor_kind(filters), _sort_value(last, filters.sort), last.id)
+def next_cursor(filters: TaskFilters, last: Task, cursors: CursorCodec) -> str:
+    """The (signed) cursor of the page after the one ending with ``last``."""
+    return cursors.encode_sort(_cursor_kind(filters), _sort_value(last, filters.sort), last.id)
 
 
 def _cursor_kind(filters: TaskFilters) -> str:

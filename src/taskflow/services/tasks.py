@@ -36,7 +36,7 @@ from taskflow.domain.queries import TaskSort, TimeKey
 from taskflow.errors import InvalidInput, NotTeamMember, TaskNotFound, VersionConflict
 from taskflow.events import TASK_ASSIGNED, TASK_COMPLETED, TASK_CREATED, make_event
 from taskflow.ids import new_id
-from taskflow.pagination import Page, decode_time_cursor, encode_time_cursor
+from taskflow.pagination import CursorCodec, Page
 from taskflow.ports.services import Clock
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from taskflow.services.activity import activity_text, record_activity, user_refs
@@ -68,9 +68,10 @@ _FIELD_ORDER: Final = ("title", "description", "priority", "due_date", "status",
 
 
 class TaskService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, cursors: CursorCodec) -> None:
         self._uow = uow
         self._clock = clock
+        self._cursors = cursors
 
     # --- create and read --------------------------------------------------------------
 
@@ -366,14 +367,14 @@ class TaskService:
     ) -> Page[TaskActivity]:
         """A task's history, oldest first (any member of its team)."""
         request = validate(PageRequest, limit=limit, cursor=cursor)
-        after = decode_time_cursor(request.cursor) if request.cursor is not None else None
+        after = self._cursors.decode_time(request.cursor) if request.cursor is not None else None
         with self._uow(read_only=True) as uow:
             require_task_member(uow, task_id, actor_id)
             rows = uow.activity.list_for_task(task_id, after, request.limit)
         next_cursor = None
         if rows.has_more and rows.items:
             last = rows.items[-1]
-            next_cursor = encode_time_cursor(TimeKey(created_at=last.created_at, id=last.id))
+            next_cursor = self._cursors.encode_time(TimeKey(created_at=last.created_at, id=last.id))
         return Page(items=list(rows.items), next_cursor=next_cursor)
 
     # --- internals --------------------------------------------------------------------
@@ -485,9 +486,9 @@ class TaskService:
         self, uow: UnitOfWork, team_ids: tuple[UUID, ...], filters: TaskFilters
     ) -> Page[TaskView]:
         today = self._clock.now().astimezone(UTC).date()
-        rows = uow.tasks.list(task_query(team_ids, filters, today))
+        rows = uow.tasks.list(task_query(team_ids, filters, today, self._cursors))
         items = list(rows.items)[: filters.limit]
-        cursor = next_cursor(filters, items[-1]) if rows.has_more and items else None
+        cursor = next_cursor(filters, items[-1], self._cursors) if rows.has_more and items else None
         return Page(items=self._views(uow, items), next_cursor=cursor, total=rows.total)
 
     def _view(self, uow: UnitOfWork, task: Task) -> TaskView:

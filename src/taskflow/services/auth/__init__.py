@@ -15,7 +15,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from taskflow.config import AuthConfig
-from taskflow.ports.services import Clock, PasswordHasher, TokenStore
+from taskflow.ports.services import Clock, PasswordHasher, Sealer, TokenStore
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
 from taskflow.services.auth.accounts import AccountService
 from taskflow.services.auth.one_time_tokens import OneTimeTokenService
@@ -41,10 +41,14 @@ class AuthService:
         hasher: PasswordHasher,
         clock: Clock,
         config: AuthConfig,
+        *,
+        sealer: Sealer,
     ) -> None:
         self.sessions = SessionService(uow, tokens, clock, config)
         self.accounts = AccountService(uow, self.sessions, hasher, clock, config)
-        self.one_time_tokens = OneTimeTokenService(uow, self.sessions, hasher, clock, config)
+        self.one_time_tokens = OneTimeTokenService(
+            uow, self.sessions, hasher, clock, config, sealer=sealer
+        )
 
     # --- accounts ---------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from taskflow.domain.models import OneTimeToken, OneTimeTokenPurpose, User
 from taskflow.errors import UserNotFound, VerificationTokenInvalid
 from taskflow.events import USER_PASSWORD_RESET, USER_VERIFY_EMAIL, make_event
 from taskflow.ids import new_id
-from taskflow.ports.services import Clock, PasswordHasher
+from taskflow.ports.services import Clock, PasswordHasher, Sealer
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from taskflow.services.auth.sessions import SessionService
 from taskflow.validation import Email, InputModel, Password, validate
@@ -63,18 +63,21 @@ class OneTimeTokenService:
         hasher: PasswordHasher,
         clock: Clock,
         config: AuthConfig,
+        *,
+        sealer: Sealer,
     ) -> None:
         self._uow = uow
         self._sessions = sessions
         self._hasher = hasher
         self._clock = clock
         self._config = config
+        self._sealer = sealer
 
     # --- password reset ---------------------------------------------------------------
 
     def request_password_reset(self, *, email: str) -> None:
         """Send a reset link if the email has an account (event ``user.password_reset``
-        ``{user_id, email, token}``); answers ``None`` either way, so it reveals nothing.
+        ``{user_id, email, sealed_token}``); answers ``None`` either way, so it reveals nothing.
         A malformed email is ``InvalidInput``. A locked account may ask too."""
         data = validate(_EmailInput, email=email)
         now = self._clock.now()
@@ -84,7 +87,8 @@ class OneTimeTokenService:
             if user is None:
                 return
             self._add(uow, user, OneTimeTokenPurpose.PASSWORD_RESET, token, now)
-            uow.emit(make_event(USER_PASSWORD_RESET, _token_payload(user, token), now))
+            payload = self._token_payload(user, token, USER_PASSWORD_RESET)
+            uow.emit(make_event(USER_PASSWORD_RESET, payload, now))
             uow.commit()
 
     def reset_password(self, token: str, *, new_password: str) -> None:
@@ -108,7 +112,7 @@ class OneTimeTokenService:
 
     def request_email_verification(self, user_id: UUID) -> None:
         """Send a verification link (event ``user.verify_email`` ``{user_id, email,
-        token}``), valid ``AuthConfig.email_verification_ttl``. Nothing is sent if the
+        sealed_token}``), valid ``AuthConfig.email_verification_ttl``. Nothing is sent if the
         email is verified already. ``UserNotFound`` if there is no such user."""
         data = validate(_UserInput, user_id=user_id)
         now = self._clock.now()
@@ -120,7 +124,8 @@ class OneTimeTokenService:
                 return
             token = secrets.token_urlsafe(_ONE_TIME_TOKEN_BYTES)
             self._add(uow, user, OneTimeTokenPurpose.VERIFY_EMAIL, token, now)
-            uow.emit(make_event(USER_VERIFY_EMAIL, _token_payload(user, token), now))
+            payload = self._token_payload(user, token, USER_VERIFY_EMAIL)
+            uow.emit(make_event(USER_VERIFY_EMAIL, payload, now))
             uow.commit()
 
     def verify_email(self, token: str) -> None:
@@ -135,6 +140,12 @@ class OneTimeTokenService:
             uow.commit()
 
     # --- the tokens -------------------------------------------------------------------
+
+    def _token_payload(self, user: User, token: str, event_name: str) -> dict[str, str]:
+        """The event's payload: the mail needs the token, but the outbox and the queue
+        keep the event, so it travels sealed (only the worker opens it, to render)."""
+        sealed = self._sealer.seal(token, purpose=event_name)
+        return {"user_id": str(user.id), "email": user.email, "sealed_token": sealed}
 
     def _add(
         self,
@@ -178,7 +189,3 @@ class OneTimeTokenService:
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _token_payload(user: User, token: str) -> dict[str, str]:
-    return {"user_id": str(user.id), "email": user.email, "token": token}
