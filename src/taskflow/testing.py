@@ -21,8 +21,8 @@ from taskflow.adapters.memory import (
 )
 from taskflow.adapters.memory.mailer import RecordingMailer
 from taskflow.bootstrap import TaskFlow, build_memory_storage
-from taskflow.domain.models import Event
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
+from taskflow.domain.models import Event
 from taskflow.notifications.config import NotificationConfig
 from taskflow.ports.notifications import Mailer
 
