@@ -12,10 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sql_helpers import StatementCounter
 
-from taskflow.adapters.sqlalchemy import SqlStorage, tables
-from taskflow.adapters.sqlalchemy import keyset
-from taskflow.adapters.sqlalchemy.repositories import auth, tasks, teams
+from taskflow.adapters.sqlalchemy import SqlStorage, keyset, tables
 from taskflow.adapters.sqlalchemy.direct import DirectResult, DirectStatement
+from taskflow.adapters.sqlalchemy.repositories import auth, tasks, teams
 from taskflow.adapters.sqlalchemy.unit_of_work import ReadOnlyUnitWrite
 from taskflow.domain.models import Membership, Priority, Role, Task, TaskStatus, Team, User
 from taskflow.domain.queries import TaskQuery

@@ -88,11 +88,12 @@ class InMemoryTaskRepository(InMemoryRepository):
         return Slice(items=page, has_more=len(matching) > query.limit, total=total)
 
     def open_tasks_assigned_to(self, team_id: UUID, user_id: UUID) -> Sequence[Task]:
-        return [
+        found = [
             t
             for t in self._store.tasks.values()
             if t.team_id == team_id and t.assignee_id == user_id and t.status is not TaskStatus.DONE
         ]
+        return sorted(found, key=lambda t: (t.created_at, t.id))
 
     def delete_for_team(self, team_id: UUID) -> None:
         task_ids = {t.id for t in self._store.tasks.values() if t.team_id == team_id}
@@ -146,7 +147,8 @@ class InMemoryCommentRepository(InMemoryRepository):
         return self._store.comments.get(comment_id)
 
     def update(self, comment: Comment) -> None:
-        self._store.comments[comment.id] = comment
+        if comment.id in self._store.comments:  # deleted meanwhile: stays deleted
+            self._store.comments[comment.id] = comment
 
     def delete(self, comment_id: UUID) -> None:
         self._store.comments.pop(comment_id, None)

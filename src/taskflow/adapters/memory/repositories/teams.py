@@ -35,7 +35,8 @@ class InMemoryTeamRepository(InMemoryRepository):
         return team, self._store.members.get((team_id, user_id))
 
     def update(self, team: Team) -> None:
-        self._store.teams[team.id] = team
+        if team.id in self._store.teams:  # deleted meanwhile: stays deleted
+            self._store.teams[team.id] = team
 
     def rename(self, team_id: UUID, name: str) -> None:
         team = self._store.teams.get(team_id)
@@ -83,8 +84,9 @@ class InMemoryMembershipRepository(InMemoryRepository):
         return [m.team_id for m in self._store.members.values() if m.user_id == user_id]
 
     def set_role(self, team_id: UUID, user_id: UUID, role: Role) -> None:
-        key = (team_id, user_id)
-        self._store.members[key] = attrs.evolve(self._store.members[key], role=role)
+        membership = self._store.members.get((team_id, user_id))
+        if membership is not None:  # removed meanwhile: nothing to change
+            self._store.members[team_id, user_id] = attrs.evolve(membership, role=role)
 
     def remove(self, team_id: UUID, user_id: UUID) -> bool:
         return self._store.members.pop((team_id, user_id), None) is not None
