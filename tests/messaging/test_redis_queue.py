@@ -1,5 +1,6 @@
-"""The Redis Streams queue against the real Redis: ack, retry, reclaim of a dead
-consumer's messages, dead letters, replay."""
+"""The Redis Streams queue against the real Redis, what only it does: the stream and its
+consumer group, reclaim of a dead consumer's messages, the dead letter stream. (What every
+queue does is in tests/contract/test_queue_contract.py.)"""
 
 from __future__ import annotations
 
@@ -93,54 +94,22 @@ def test_a_dead_consumers_message_is_reclaimed_after_the_visibility_timeout(
     assert alive.pending_count() == 0
 
 
-def test_a_retried_message_comes_back_after_its_backoff_not_the_whole_timeout(
+def test_a_dead_letter_keeps_the_event_its_last_error_and_attempts_in_its_stream(
     redis_client: Any, redis_prefix: str
 ) -> None:
-    queue = _queue(
-        redis_client,
-        redis_prefix,
-        "w",
-        visibility_timeout=60,
-        retry_delay=0.1,
-        reclaim_interval=0.02,
-    )
-    queue.publish([_event()])
-    (first,) = _receive_until(queue, 1)
-    queue.retry(first, "SMTP 451")
-    started = time.monotonic()
-    (second,) = _receive_until(queue, 1, seconds=5)
-    assert time.monotonic() - started < 5
-    assert second.event == first.event
-    assert second.attempt == 2
-
-
-def test_a_poison_message_goes_to_the_dead_letter_stream_after_n_attempts(
-    redis_client: Any, redis_prefix: str
-) -> None:
-    queue = _queue(
-        redis_client,
-        redis_prefix,
-        "w",
-        max_attempts=3,
-        retry_delay=0.01,
-        reclaim_interval=0.01,
-    )
-    event, healthy = _event(1), _event(2)
+    options = {"max_attempts": 2, "retry_delay": 0.01, "reclaim_interval": 0.01}
+    queue = _queue(redis_client, redis_prefix, "w", **options)
+    event = _event(1)
     queue.publish([event])
-    for attempt in (1, 2, 3):
+    for attempt in (1, 2):
         (message,) = _receive_until(queue, 1)
-        assert message.attempt == attempt
         queue.retry(message, f"boom {attempt}")
-    queue.publish([healthy])
-    (next_message,) = _receive_until(queue, 1)
-    assert next_message.event == healthy  # the poison one no longer blocks anything
+    assert queue.receive(max_messages=1, timeout=0.05) == []
     ((_, dead_event, error, attempts),) = queue.dead_letters()
-    assert (dead_event, error, attempts) == (event, "boom 3", 3)
-    assert queue.pending_count() == 1  # only the healthy one
+    assert (dead_event, error, attempts) == (event, "boom 2", 2)
+    assert queue.pending_count() == 0
     assert queue.replay_dead_letters() == 1
     assert queue.dead_letters() == []
-    (replayed,) = _receive_until(queue, 1)
-    assert (replayed.event, replayed.attempt) == (event, 1)
 
 
 def test_a_message_that_kills_every_consumer_is_dead_lettered(
@@ -170,18 +139,6 @@ def test_an_undecodable_message_is_dead_lettered_not_retried(
     assert dead_event is None
     assert error.startswith("undecodable")
     assert queue.pending_count() == 0
-
-
-def test_a_released_message_is_taken_over_at_once(redis_client: Any, redis_prefix: str) -> None:
-    options = {"visibility_timeout": 60, "reclaim_interval": 0.01}
-    stopping = _queue(redis_client, redis_prefix, "stopping", **options)
-    other = _queue(redis_client, redis_prefix, "other", **options)
-    stopping.publish([_event()])
-    (message,) = _receive_until(stopping, 1)
-    stopping.release(message)
-    (taken,) = _receive_until(other, 1, seconds=5)
-    assert taken.event == message.event
-    assert taken.attempt == 1
 
 
 def test_an_unreachable_redis_is_a_storage_error() -> None:
