@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import attrs
 import pytest
 
 from smtp_server import SmtpServer, free_port
@@ -94,6 +95,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "storage" in metafunc.fixturenames:
         backends = _selected_backends()
         metafunc.parametrize("storage", [_backend_param(b) for b in backends], indirect=True)
+    if "token_store" in metafunc.fixturenames:
+        stores = [*_selected_backends(), "redis"]  # redis: the denylist in Redis
+        metafunc.parametrize("token_store", [_backend_param(s) for s in stores], indirect=True)
     if "sql_storage" in metafunc.fixturenames:
         backends = [b for b in _selected_backends() if b in SQL_BACKENDS]
         metafunc.parametrize("sql_storage", [_backend_param(b) for b in backends], indirect=True)
@@ -299,7 +303,12 @@ def tf(
 @pytest.fixture
 def storage(request: pytest.FixtureRequest, events: RecordingEventPublisher) -> StorageUnderTest:
     """Empty storage of the backend under test: memory, SQLite, PostgreSQL or MariaDB."""
-    backend: str = request.param
+    return _storage_under_test(request, request.param, events)
+
+
+def _storage_under_test(
+    request: pytest.FixtureRequest, backend: str, events: RecordingEventPublisher
+) -> StorageUnderTest:
     if backend == "memory":
         return StorageUnderTest(
             backend, InMemoryUnitOfWorkFactory(InMemoryStore(), events), InMemoryTokenStore()
@@ -309,6 +318,24 @@ def storage(request: pytest.FixtureRequest, events: RecordingEventPublisher) -> 
     sql = _storage_for(request, backend)
     factory = SqlAlchemyUnitOfWorkFactory(sql.databases, events)
     return StorageUnderTest(backend, factory, sql.token_store, sql)
+
+
+@pytest.fixture
+def token_store(
+    request: pytest.FixtureRequest, events: RecordingEventPublisher, clock: FakeClock
+) -> StorageUnderTest:
+    """A storage whose ``token_store`` is the one under test: memory, SQL on each backend,
+    or (``redis``) the Redis denylist wrapping the in-memory sessions; its users go
+    through ``uow_factory`` (sessions refer to users on SQL)."""
+    if request.param != "redis":
+        return _storage_under_test(request, request.param, events)
+    from taskflow.adapters.redis import RedisDenylistTokenStore  # noqa: PLC0415
+
+    sessions = _storage_under_test(request, "memory", events)
+    client = request.getfixturevalue("redis_client")
+    prefix = request.getfixturevalue("redis_prefix")
+    denylist = RedisDenylistTokenStore(sessions.token_store, client, prefix=prefix, clock=clock)
+    return attrs.evolve(sessions, backend="redis", token_store=denylist)
 
 
 # --- Redis and SMTP servers ------------------------------------------------------------
