@@ -40,8 +40,8 @@ from uuid import uuid4
 import attrs
 import pytest
 
+from ports_under_test import StorageUnderTest
 from smtp_server import SmtpServer, free_port
-from storage_under_test import StorageUnderTest
 from taskflow import TaskFlow
 from taskflow.adapters.memory import (
     InMemoryStore,

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from builders import NOW
 
-from storage_under_test import StorageUnderTest
+from ports_under_test import StorageUnderTest
 from taskflow.domain.models import Event
 from taskflow.events import INVITE_CREATED, TASK_ASSIGNED, TASK_CREATED, make_event
 

@@ -14,10 +14,11 @@ from typing import Any, Protocol
 
 import pytest
 
+from ports_under_test import receive
 from taskflow.adapters.inprocess_queue import InProcessQueue
 from taskflow.domain.models import Event
 from taskflow.events import TASK_ASSIGNED, make_event
-from taskflow.ports.messaging import Message, Queue
+from taskflow.ports.messaging import Queue
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)
 
@@ -70,22 +71,13 @@ def _event(n: int = 0) -> Event:
     return make_event(TASK_ASSIGNED, {"task_id": f"t{n}", "title": "تسک <b>"}, NOW)
 
 
-def _receive(queue: Queue, count: int, seconds: float = 5) -> list[Message]:
-    """``count`` messages (a queue may hand a batch over in several receives)."""
-    deadline = time.monotonic() + seconds
-    received: list[Message] = []
-    while len(received) < count and time.monotonic() < deadline:
-        received += queue.receive(max_messages=count - len(received), timeout=0.05)
-    return received
-
-
 def test_published_events_arrive_whole_in_order_and_stay_away_once_acknowledged(
     make_queue: MakeQueue,
 ) -> None:
     queue = make_queue()
     events = [_event(n) for n in range(3)]
     queue.publish(events)
-    messages = _receive(queue, 3)
+    messages = receive(queue, 3)
     assert [m.event for m in messages] == events
     assert [m.attempt for m in messages] == [1, 1, 1]
     queue.ack(messages[0])
@@ -123,10 +115,10 @@ def test_a_retried_message_comes_back_after_a_delay_with_the_next_attempt(
 ) -> None:
     queue = make_queue(retry_delay=0.3)
     queue.publish([_event()])
-    (first,) = _receive(queue, 1)
+    (first,) = receive(queue, 1)
     queue.retry(first, "SMTP 451")
     assert queue.receive(max_messages=1, timeout=0.01) == []  # not before the delay
-    (second,) = _receive(queue, 1)
+    (second,) = receive(queue, 1)
     assert second.event == first.event
     assert second.attempt == 2
     assert queue.drain_settled() == []  # not final
@@ -139,18 +131,18 @@ def test_after_the_last_attempt_a_message_is_a_dead_letter_until_replayed(
     poison, healthy = _event(1), _event(2)
     queue.publish([poison])
     for attempt in (1, 2):
-        (message,) = _receive(queue, 1)
+        (message,) = receive(queue, 1)
         assert (message.event, message.attempt) == (poison, attempt)
         queue.retry(message, f"boom {attempt}")
     queue.publish([healthy])
-    (next_message,) = _receive(queue, 1)
+    (next_message,) = receive(queue, 1)
     assert next_message.event == healthy  # the poison one no longer blocks anything
     queue.ack(next_message)
     assert queue.receive(max_messages=1, timeout=0.05) == []
     # Final too: a queue that is not durable reports it settled.
     assert queue.drain_settled() == ([] if queue.durable else [poison.id, healthy.id])
     assert queue.replay_dead_letters() == 1
-    (again,) = _receive(queue, 1)
+    (again,) = receive(queue, 1)
     assert (again.event, again.attempt) == (poison, 1)
 
 
@@ -161,8 +153,8 @@ def test_a_released_message_is_delivered_next_with_the_same_attempt(
     other = make_queue("other")
     event = _event()
     stopping.publish([event])
-    (message,) = _receive(stopping, 1)
+    (message,) = receive(stopping, 1)
     stopping.release(message)
-    (taken,) = _receive(other, 1)
+    (taken,) = receive(other, 1)
     assert taken.event == event
     assert taken.attempt == 1

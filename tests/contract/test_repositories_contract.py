@@ -21,7 +21,7 @@ from builders import (
     an_invite,
 )
 
-from storage_under_test import StorageUnderTest
+from ports_under_test import StorageUnderTest
 from taskflow.domain.models import Role, Team, User
 from taskflow.domain.queries import TaskQuery, TaskSort, TimeKey
 from taskflow.errors import AlreadyTeamMember, Conflict, EmailAlreadyExists, VersionConflict

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from builders import NOW, a_user
 
-from storage_under_test import StorageUnderTest
+from ports_under_test import StorageUnderTest
 from taskflow.domain.models import Session
 from taskflow.ids import new_id
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from builders import NOW, a_team, a_user
 
-from storage_under_test import StorageUnderTest
+from ports_under_test import StorageUnderTest
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import make_event
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from messaging_fakes import SwitchableDurableQueue
 
-from storage_under_test import StorageUnderTest
+from ports_under_test import StorageUnderTest
 from taskflow.adapters.inprocess_queue import InProcessQueue
 from taskflow.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory
 from taskflow.domain.models import Event

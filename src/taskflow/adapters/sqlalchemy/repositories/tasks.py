@@ -3,8 +3,8 @@ query is built in ``keyset.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final, cast
+from collections.abc import Callable, Sequence
+from typing import Any, Final, TypeVar, cast
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -30,6 +30,8 @@ __all__ = [
     "SqlTaskRepository",
     "task_from_row",
 ]
+
+T = TypeVar("T")
 
 # The statements of the hottest reads and writes, built once and run on the direct lane.
 _ANY_TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
@@ -186,7 +188,26 @@ def _comment(row: SqlRow) -> Comment:
     )
 
 
-class SqlCommentRepository(SqlRepository):
+class _TaskTrail(SqlRepository):
+    """Rows that follow a task (its comments, its activity), read oldest first a page at
+    a time, the page starting after a ``(created_at, id)`` position."""
+
+    _t: sa.Table
+
+    def _page(
+        self, task_id: UUID, after: TimeKey | None, limit: int, read: Callable[[SqlRow], T]
+    ) -> Slice[T]:
+        statement = (
+            sa.select(self._t)
+            .where(self._t.c.task_id == task_id, *keyset.after(self._t, after))
+            .order_by(self._t.c.created_at, self._t.c.id)
+            .limit(limit + 1)
+        )
+        rows = [read(row) for row in self._execute(statement)]
+        return Slice(items=rows[:limit], has_more=len(rows) > limit)
+
+
+class SqlCommentRepository(_TaskTrail):
     _t = t.comments
 
     def add(self, comment: Comment) -> None:
@@ -216,14 +237,7 @@ class SqlCommentRepository(SqlRepository):
         self._execute(self._t.delete().where(self._t.c.id == comment_id))
 
     def list_for_task(self, task_id: UUID, after: TimeKey | None, limit: int) -> Slice[Comment]:
-        statement = (
-            sa.select(self._t)
-            .where(self._t.c.task_id == task_id, *keyset.after(self._t, after))
-            .order_by(self._t.c.created_at, self._t.c.id)
-            .limit(limit + 1)
-        )
-        rows = [_comment(row) for row in self._execute(statement)]
-        return Slice(items=rows[:limit], has_more=len(rows) > limit)
+        return self._page(task_id, after, limit, _comment)
 
 
 def _activity(row: SqlRow) -> TaskActivity:
@@ -239,7 +253,7 @@ def _activity(row: SqlRow) -> TaskActivity:
     )
 
 
-class SqlActivityRepository(SqlRepository):
+class SqlActivityRepository(_TaskTrail):
     _t = t.task_activity
 
     def add(self, activity: TaskActivity) -> None:
@@ -260,11 +274,4 @@ class SqlActivityRepository(SqlRepository):
     def list_for_task(
         self, task_id: UUID, after: TimeKey | None, limit: int
     ) -> Slice[TaskActivity]:
-        statement = (
-            sa.select(self._t)
-            .where(self._t.c.task_id == task_id, *keyset.after(self._t, after))
-            .order_by(self._t.c.created_at, self._t.c.id)
-            .limit(limit + 1)
-        )
-        rows = [_activity(row) for row in self._execute(statement)]
-        return Slice(items=rows[:limit], has_more=len(rows) > limit)
+        return self._page(task_id, after, limit, _activity)
