@@ -13,6 +13,7 @@ from sqlalchemy.sql import ColumnElement
 
 from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement, ResultRows
+from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken
 from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository, SqlRow
 from taskflow.adapters.sqlalchemy.repositories.teams import ROLES
 from taskflow.domain.models import (
@@ -22,7 +23,7 @@ from taskflow.domain.models import (
     TeamSummary,
     User,
 )
-from taskflow.errors import Conflict, EmailAlreadyExists
+from taskflow.errors import EmailAlreadyExists
 
 __all__ = [
     "SqlLoginFailureRepository",
@@ -130,8 +131,8 @@ def user_with_teams(rows: Sequence[SqlRow]) -> tuple[User, Sequence[TeamSummary]
 
 class SqlUserRepository(SqlRepository):
     def add(self, user: User) -> None:
-        with self._unique(EmailAlreadyExists):
-            self._connection().execute(t.users.insert().values(_user_values(user)))
+        with self._unique(EmailAlreadyExists) as savepoint:
+            savepoint.execute(t.users.insert().values(_user_values(user)))
 
     def get(self, user_id: UUID) -> User | None:
         row = self._direct(_USER_BY_ID, {"user_id": user_id}).first()
@@ -159,10 +160,8 @@ class SqlUserRepository(SqlRepository):
     def update(self, user: User) -> None:
         values = _user_values(user)
         del values["id"]
-        with self._unique(EmailAlreadyExists):
-            self._connection().execute(
-                t.users.update().where(t.users.c.id == user.id).values(values)
-            )
+        with self._unique(EmailAlreadyExists) as savepoint:
+            savepoint.execute(t.users.update().where(t.users.c.id == user.id).values(values))
 
 
 def _failures(row: SqlRow) -> LoginFailures:
@@ -191,11 +190,11 @@ class SqlLoginFailureRepository(SqlRepository):
             try:
                 # First failure: insert. A concurrent first failure may win the insert;
                 # then this one becomes an increment of its row.
-                with self._unique(Conflict):
-                    self._connection().execute(
+                with self._unique(UniqueKeyTaken) as savepoint:
+                    savepoint.execute(
                         self._t.insert().values(user_id=user_id, count=1, last_failed_at=now)
                     )
-            except Conflict:
+            except UniqueKeyTaken:
                 self._execute(increment)
         state = self.get(user_id)
         assert state is not None  # noqa: S101 - written just above, in this transaction

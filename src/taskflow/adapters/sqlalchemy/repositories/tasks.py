@@ -113,6 +113,10 @@ def _task_values(task: Task) -> dict[str, Any]:
     }
 
 
+def _idempotency_key_taken() -> Conflict:
+    return Conflict("A task with this idempotency key already exists.")
+
+
 class SqlTaskRepository(SqlRepository):
     _t = t.tasks
 
@@ -121,8 +125,8 @@ class SqlTaskRepository(SqlRepository):
         if task.idempotency_key is None:
             self._direct(_INSERT_TASK, values)  # nothing unique to collide with: no savepoint
             return
-        with self._unique(lambda: Conflict("A task with this idempotency key already exists.")):
-            self._connection().execute(_INSERT_TASK.statement, values)
+        with self._unique(_idempotency_key_taken) as savepoint:
+            savepoint.execute(_INSERT_TASK.statement, values)
 
     def get(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:
         statement = _TASK_BY_ID if include_deleted else _LIVE_TASK_BY_ID

@@ -130,8 +130,8 @@ class SqlMembershipRepository(SqlRepository):
     _t = t.team_members
 
     def add(self, membership: Membership) -> None:
-        with self._unique(AlreadyTeamMember):
-            self._connection().execute(
+        with self._unique(AlreadyTeamMember) as savepoint:
+            savepoint.execute(
                 self._t.insert().values(
                     id=membership.id,
                     team_id=membership.team_id,
