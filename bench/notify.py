@@ -57,7 +57,6 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from taskflow import TaskFlow  # noqa: E402
 from taskflow.domain.models import Event  # noqa: E402
 from taskflow.events import INVITE_CREATED  # noqa: E402
-from taskflow.events import signal as event_signal  # noqa: E402
 from taskflow.settings import Settings, env_name  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -227,10 +226,10 @@ def populate(tf: TaskFlow, mails: int, members: int) -> float:
     assignments the application made (per second)."""
     tokens: list[str] = []
 
-    def keep_token(_sender: object, event: Event) -> None:
+    def keep_token(event: Event) -> None:
         tokens.append(str(event.payload["token"]))
 
-    event_signal(INVITE_CREATED).connect(keep_token)
+    tf.events.connect(INVITE_CREATED, keep_token)
     try:
         password = "correct horse battery"  # noqa: S105 - a benchmark account
         owner = tf.auth.signup(email="owner@example.com", password=password, name="Owner")
@@ -238,12 +237,12 @@ def populate(tf: TaskFlow, mails: int, members: int) -> float:
         member_ids = []
         for n in range(members):
             address = f"member{n}@example.com"
-            tf.invites.create(owner.user.id, team_id=team.id, email=address)
+            tf.invites.create(owner.user.id, team.id, email=address)
             member = tf.auth.signup(email=address, password=password, name=f"Member {n}")
-            tf.invites.accept(member.user.id, tokens[-1])
+            tf.invites.accept(member.user.id, token=tokens[-1])
             member_ids.append(member.user.id)
     finally:
-        event_signal(INVITE_CREATED).disconnect(keep_token)
+        tf.events.disconnect(INVITE_CREATED, keep_token)
     started = time.monotonic()
     for n in range(mails):
         tf.tasks.create(

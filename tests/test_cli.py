@@ -3,16 +3,19 @@ errors as one line on stderr with a non-zero status, never a traceback."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import taskflow
-from taskflow import cli
-from taskflow.cli import Command
+from taskflow.entrypoints import cli
+from taskflow.entrypoints.cli import Command
 
 FAKE_COMMANDS = """
 import argparse
@@ -70,14 +73,26 @@ def fake_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "COMMANDS",
         (
             *cli.COMMANDS,
-            Command("ok", "exits with --status", f"{fake}:configure_ok"),
-            Command("config-error", "bad settings", f"{fake}:configure_config_error"),
-            Command("crash", "an unexpected error", f"{fake}:configure_crash"),
-            Command("interrupted", "Ctrl-C", f"{fake}:configure_interrupted"),
-            Command("no-handler", "forgot set_defaults", f"{fake}:configure_no_handler"),
-            Command("needs-extra", "optional dependency", "needs_an_extra:x", extra="redis"),
+            Command("ok", "exits with --status", _imported(fake, "configure_ok")),
+            Command("config-error", "bad settings", _imported(fake, "configure_config_error")),
+            Command("crash", "an unexpected error", _imported(fake, "configure_crash")),
+            Command("interrupted", "Ctrl-C", _imported(fake, "configure_interrupted")),
+            Command("no-handler", "forgot set_defaults", _imported(fake, "configure_no_handler")),
+            Command(
+                "needs-extra", "optional dependency", _imported("needs_an_extra", "x"), "redis"
+            ),
         ),
     )
+
+
+def _imported(module: str, function: str) -> Callable[[argparse.ArgumentParser], None]:
+    """A configure function that imports its module when called, as the registered
+    commands do with a plain import inside a function."""
+
+    def configure(parser: argparse.ArgumentParser) -> None:
+        getattr(importlib.import_module(module), function)(parser)
+
+    return configure
 
 
 def test_version_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:

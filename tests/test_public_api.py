@@ -13,6 +13,8 @@ from pathlib import Path
 
 import taskflow
 import taskflow.errors
+from taskflow.services import read_models
+from taskflow.settings import Settings
 
 HEAVY_MODULES = [
     "sqlalchemy",
@@ -81,7 +83,7 @@ def _import_in_a_fresh_interpreter(code: str, cwd: Path, **env: str) -> dict[str
 def test_import_taskflow_loads_no_driver_framework_or_adapter(tmp_path: Path) -> None:
     code = (
         "import json, sys\n"
-        "import taskflow, taskflow.settings, taskflow.cli, taskflow.testing\n"
+        "import taskflow, taskflow.settings, taskflow.entrypoints.cli, taskflow.testing\n"
         f"print(json.dumps(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules)))\n"
     )
     assert _import_in_a_fresh_interpreter(code, tmp_path) == []
@@ -90,6 +92,56 @@ def test_import_taskflow_loads_no_driver_framework_or_adapter(tmp_path: Path) ->
 def test_import_reads_no_settings_and_writes_nothing(tmp_path: Path) -> None:
     # Broken settings in the environment and in .env: importing must not care.
     (tmp_path / ".env").write_text("SMTP_PORT=not-a-number\n", encoding="utf-8")
-    code = "import json, taskflow, taskflow.settings, taskflow.cli\nprint(json.dumps([]))\n"
+    code = (
+        "import json, taskflow, taskflow.settings, taskflow.entrypoints.cli\n"
+        "print(json.dumps([]))\n"
+    )
     _import_in_a_fresh_interpreter(code, tmp_path, JWT_SECRET="short", DATABASE_URL="x://")
     assert sorted(path.name for path in tmp_path.iterdir()) == [".env"]
+
+
+def test_all_exports_what_the_services_take_and_answer() -> None:
+    # The read models the services answer, the enums passed as arguments, and Settings.
+    wanted = {
+        "AuthResult",
+        "CommentView",
+        "InviteInfo",
+        "MemberInfo",
+        "Principal",
+        "SessionInfo",
+        "TaskView",
+        "TeamPermissions",
+        "UserProfile",
+        "TeamSummary",
+        "TaskActivity",
+        "UserRef",
+        "Notification",
+        "NotificationPreferences",
+        "Delivery",
+        "Event",
+        "Page",
+        "Priority",
+        "Role",
+        "TaskStatus",
+        "TaskSort",
+        "NotificationType",
+        "DeliveryStatus",
+        "Settings",
+        "TaskFlow",
+    }
+    assert wanted <= set(taskflow.__all__)
+
+
+def test_all_keeps_the_stored_domain_objects_inside() -> None:
+    # No service answers these and no caller passes them: they stay in taskflow.domain.
+    inside = {"Comment", "Invite", "Membership", "Session", "Task", "Team", "User"}
+    assert inside.isdisjoint(taskflow.__all__)
+    for name in inside:
+        assert not hasattr(taskflow, name), name
+
+
+def test_the_exported_names_are_the_services_own_classes() -> None:
+    for name in read_models.__all__:
+        if name != "TASK_VIEW_FIELDS":
+            assert getattr(taskflow, name) is getattr(read_models, name), name
+    assert taskflow.Settings is Settings

@@ -3,23 +3,21 @@
 Build it once with ``TaskFlow.from_settings()`` (or ``TaskFlow.from_adapters(...)``) and
 call its services: ``tf.auth``, ``tf.teams``, ``tf.invites``, ``tf.tasks``,
 ``tf.comments``, ``tf.notifications``. Nothing is done at import time.
+
+The public API is what the services take and answer: their read models (``TaskView``,
+``UserProfile``...), the enums passed as arguments, ``Page``, ``Settings`` and the error
+tree. The stored domain objects (``Task``, ``User``...) stay inside; import them from
+``taskflow.domain.models`` when extending taskflow itself.
 """
 
 from taskflow.bootstrap import TaskFlow
 from taskflow.domain.models import (
-    Comment,
     Event,
-    Invite,
-    Membership,
     Priority,
     Role,
-    Session,
-    Task,
     TaskActivity,
     TaskStatus,
-    Team,
     TeamSummary,
-    User,
     UserRef,
 )
 from taskflow.domain.notifications import (
@@ -29,6 +27,7 @@ from taskflow.domain.notifications import (
     NotificationPreferences,
     NotificationType,
 )
+from taskflow.domain.queries import TaskSort
 from taskflow.errors import (
     AccountLocked,
     AlreadyTeamMember,
@@ -70,15 +69,28 @@ from taskflow.errors import (
     VersionConflict,
 )
 from taskflow.pagination import Page
+from taskflow.services.read_models import (
+    AuthResult,
+    CommentView,
+    InviteInfo,
+    MemberInfo,
+    Principal,
+    SessionInfo,
+    TaskView,
+    TeamPermissions,
+    UserProfile,
+)
+from taskflow.settings import Settings
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AccountLocked",
     "AlreadyTeamMember",
+    "AuthResult",
     "AuthenticationFailed",
-    "Comment",
     "CommentNotFound",
+    "CommentView",
     "ConfigurationError",
     "Conflict",
     "Delivery",
@@ -90,15 +102,15 @@ __all__ = [
     "InvalidCredentials",
     "InvalidInput",
     "InvalidToken",
-    "Invite",
     "InviteAlreadyUsed",
     "InviteEmailMismatch",
     "InviteExpired",
+    "InviteInfo",
     "InviteNotFound",
     "InviteRevoked",
     "MailError",
+    "MemberInfo",
     "MemberNotFound",
-    "Membership",
     "NotFound",
     "NotTeamMember",
     "Notification",
@@ -109,27 +121,30 @@ __all__ = [
     "Page",
     "PermanentMailError",
     "PermissionDenied",
+    "Principal",
     "Priority",
     "RateLimited",
     "RefreshTokenReused",
     "Role",
-    "Session",
+    "SessionInfo",
     "SessionNotFound",
+    "Settings",
     "StorageUnavailable",
-    "Task",
     "TaskActivity",
     "TaskFlow",
     "TaskNotFound",
+    "TaskSort",
     "TaskStatus",
+    "TaskView",
     "TaskflowError",
-    "Team",
     "TeamNotFound",
+    "TeamPermissions",
     "TeamSummary",
     "TokenExpired",
     "TokenRevoked",
     "TransientMailError",
-    "User",
     "UserNotFound",
+    "UserProfile",
     "UserRef",
     "VerificationTokenInvalid",
     "VersionConflict",

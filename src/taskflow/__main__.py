@@ -2,6 +2,6 @@
 
 import sys
 
-from taskflow.cli import main
+from taskflow.entrypoints.cli import main
 
 sys.exit(main())

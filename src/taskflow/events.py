@@ -1,22 +1,16 @@
-"""Domain event names, their constructor, and in-process delivery through blinker.
+"""Domain event names and their constructor.
 
-Every event is a signal in ONE blinker namespace, ``taskflow.events.signals``; the signal
-is sent only after the unit of work that caused the event has committed. Hook one with::
+In-process receivers subscribe to the events of their own ``TaskFlow``, which hands them
+each event after the unit of work that caused it has committed::
 
-    from taskflow.events import signal
-
-    @signal("task.completed").connect
-    def on_completed(sender: object, event: Event) -> None: ...
+    @tf.events.receiver(TASK_COMPLETED)
+    def on_completed(event: Event) -> None: ...
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
-
-from blinker import NamedSignal, Namespace
 
 from taskflow.domain.models import Event
 from taskflow.ids import new_id
@@ -31,13 +25,8 @@ __all__ = [
     "USER_PASSWORD_RESET",
     "USER_SIGNUP",
     "USER_VERIFY_EMAIL",
-    "BlinkerEventPublisher",
     "make_event",
-    "signal",
-    "signals",
 ]
-
-logger = logging.getLogger(__name__)
 
 TASK_CREATED: Final = "task.created"
 TASK_COMPLETED: Final = "task.completed"
@@ -61,35 +50,8 @@ EVENT_NAMES: Final = frozenset(
     }
 )
 
-signals = Namespace()
-"""The one namespace of taskflow's signals, one per event name."""
-
-
-def signal(name: str) -> NamedSignal:
-    """The blinker signal of an event name (``"task.created"``...)."""
-    return signals.signal(name)
-
 
 def make_event(name: str, payload: dict[str, Any], occurred_at: datetime) -> Event:
     """A new event with a unique, time-ordered id (UUIDv7: the outbox relays events in
     id order). Payload values must be JSON-friendly (str, int, bool, None, lists, dicts)."""
     return Event(id=new_id(), name=name, payload=payload, occurred_at=occurred_at)
-
-
-class BlinkerEventPublisher:
-    """Sends each committed event on its signal. A failing receiver is logged, never
-    raised, and does not keep the other receivers from the event: the change they react
-    to is already committed."""
-
-    def publish(self, events: Sequence[Event]) -> None:
-        for event in events:
-            event_signal = signal(event.name)
-            if not event_signal.receivers:
-                continue
-            # One receiver at a time (not Signal.send), so that one failing receiver
-            # does not hide the event from the receivers after it.
-            for receiver in event_signal.receivers_for(self):
-                try:
-                    receiver(self, event=event)
-                except Exception:
-                    logger.exception("a receiver of %s failed (event %s)", event.name, event.id)

@@ -20,7 +20,7 @@ from taskflow.adapters.memory import (
     RecordingEventPublisher,
 )
 from taskflow.adapters.memory.mailer import RecordingMailer
-from taskflow.bootstrap import TaskFlow
+from taskflow.bootstrap import TaskFlow, build_memory_storage
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.notifications.config import NotificationConfig
 from taskflow.ports.notifications import Mailer
@@ -83,11 +83,13 @@ def make_test_taskflow(
 ) -> TaskFlow:
     """A ``TaskFlow`` on in-memory adapters with a fake clock, a recording publisher, a
     recording mailer and fast password hashing. Reach the fakes as ``tf.clock``,
-    ``tf.publisher`` and ``tf.mailer``."""
+    ``tf.publisher`` and ``tf.mailer``; receivers connected with ``tf.events.connect``
+    hear the events too."""
     publisher = publisher or RecordingEventPublisher()
+    storage = build_memory_storage(publisher)
     return TaskFlow.from_adapters(
-        uow_factory=InMemoryUnitOfWorkFactory(InMemoryStore(), publisher),
-        token_store=InMemoryTokenStore(),
+        uow_factory=storage.uow_factory,
+        token_store=storage.token_store,
         clock=clock or FakeClock(),
         publisher=publisher,
         auth_config=auth_config,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from taskflow import cli
 from taskflow.adapters.sqlalchemy.migrate import head_revision, schema_differences
+from taskflow.entrypoints import cli
 
 pytestmark = pytest.mark.sqlite
 

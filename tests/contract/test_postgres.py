@@ -180,7 +180,7 @@ def test_concurrent_invite_accepts_make_one_membership(postgres_storage: SqlStor
     owner = tf.auth.signup(email="o@example.com", password="correct horse battery", name="O")
     guest = tf.auth.signup(email="g@example.com", password="correct horse battery", name="G")
     team = tf.teams.create(owner.user.id, name="Crew")
-    invite = tf.invites.create(owner.user.id, team_id=team.id, email="g@example.com")
+    invite = tf.invites.create(owner.user.id, team.id, email="g@example.com")
     with postgres_storage.uow_factory(read_only=True) as uow:
         stored = uow.invites.get(invite.id)
     assert stored is not None
@@ -303,7 +303,7 @@ def test_the_pool_size_settings_reach_the_engines(
     postgres_storage: SqlStorage, postgres_engine_url: str, tmp_path: Any
 ) -> None:
     from taskflow.adapters.memory import RecordingEventPublisher  # noqa: PLC0415
-    from taskflow.adapters.sqlalchemy import build_storage  # noqa: PLC0415
+    from taskflow.bootstrap import build_storage  # noqa: PLC0415
     from taskflow.settings import Settings  # noqa: PLC0415
 
     del postgres_storage  # requested for its migrated schema

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import pytest
 
 from ports_under_test import receive
-from taskflow.adapters.inprocess_queue import InProcessQueue
+from taskflow.adapters.memory.queue import InProcessQueue
 from taskflow.domain.models import Event
 from taskflow.events import TASK_ASSIGNED, make_event
 from taskflow.ports.messaging import Queue

@@ -31,9 +31,9 @@ from taskflow.adapters.fastapi import (
     create_app as create_fastapi_app,
 )
 from taskflow.adapters.flask import TaskFlowExtension, current_principal, get_taskflow
-from taskflow.adapters.serve import configure_serve_command
 from taskflow.adapters.web import WebConfig
 from taskflow.adapters.web import sentry as sentry_module
+from taskflow.entrypoints.serve import configure_serve_command
 from taskflow.errors import ConfigurationError
 
 CONFIG = WebConfig(rate_limit=None, auth_rate_limit=None)
@@ -228,7 +228,7 @@ def test_serve_runs_fastapi_on_as_many_threads_as_pooled_connections(
 ) -> None:
     """Without --threads, the FastAPI server's service threads follow
     TASKFLOW_DB_POOL_SIZE (more threads than connections churn connections)."""
-    from taskflow.adapters import serve as serve_module  # noqa: PLC0415
+    from taskflow.entrypoints import serve as serve_module  # noqa: PLC0415
 
     seen: list[int] = []
     monkeypatch.setattr(

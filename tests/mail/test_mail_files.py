@@ -11,7 +11,7 @@ from taskflow import TaskFlow
 from taskflow.adapters.mail_files import FileMailer
 from taskflow.adapters.smtp import SmtpMailer
 from taskflow.domain.models import Event
-from taskflow.events import USER_SIGNUP, signal
+from taskflow.events import USER_SIGNUP
 from taskflow.settings import Settings
 
 
@@ -40,10 +40,8 @@ def test_from_settings_without_smtp_writes_mail_into_the_mail_dir(tmp_path: Path
     settings = Settings(database_url="memory://", data_dir=tmp_path, _env_file=None)
     received: list[Event] = []
 
-    def keep(sender: object, event: Event) -> None:
-        received.append(event)
-
-    with signal(USER_SIGNUP).connected_to(keep), TaskFlow.from_settings(settings) as tf:
+    with TaskFlow.from_settings(settings) as tf:
+        tf.events.connect(USER_SIGNUP, received.append)
         assert isinstance(tf.mailer, FileMailer)
         tf.auth.signup(email="sara@example.com", password="correct horse 1", name="سارا")
         [event] = received

@@ -17,11 +17,11 @@ def assign_script_task(tf: TaskFlow) -> Delivery:
     sara = tf.auth.signup(email="sara@example.com", password="correct horse 1", name="سارا")
     ali = tf.auth.signup(email="ali@example.com", password="correct horse 2", name="علی")
     team = tf.teams.create(sara.user.id, name="تیم طراحی")
-    tf.invites.create(sara.user.id, team_id=team.id, email="ali@example.com")
+    tf.invites.create(sara.user.id, team.id, email="ali@example.com")
     publisher = tf.publisher
     assert isinstance(publisher, RecordingEventPublisher)
     token = publisher.named("invite.created")[-1].payload["token"]
-    tf.invites.accept(ali.user.id, token)
+    tf.invites.accept(ali.user.id, token=token)
     tf.tasks.create(
         sara.user.id, team.id, title="<script>alert(1)</script> گزارش", assignee_id=ali.user.id
     )

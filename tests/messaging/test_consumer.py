@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from taskflow.adapters.inprocess_queue import InProcessQueue
+from taskflow.adapters.memory.queue import InProcessQueue
 from taskflow.domain.models import Event
 from taskflow.events import TASK_ASSIGNED, TASK_CREATED, make_event
 from taskflow.messaging import EventConsumer

@@ -24,7 +24,6 @@ from messaging_fakes import RecordingSmtpServer, RedisServer
 from taskflow import TaskFlow
 from taskflow.domain.models import Event
 from taskflow.events import INVITE_CREATED
-from taskflow.events import signal as event_signal
 from taskflow.settings import Settings, env_name
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -92,10 +91,10 @@ def _populate(tf: TaskFlow) -> None:
     """An owner, MEMBERS members, and TASKS tasks assigned round-robin to the members."""
     tokens: list[str] = []
 
-    def keep_token(_sender: object, event: Event) -> None:
+    def keep_token(event: Event) -> None:
         tokens.append(str(event.payload["token"]))
 
-    event_signal(INVITE_CREATED).connect(keep_token)
+    tf.events.connect(INVITE_CREATED, keep_token)
     try:
         password = "correct horse battery"
         owner = tf.auth.signup(email="owner@example.com", password=password, name="Owner")
@@ -103,12 +102,12 @@ def _populate(tf: TaskFlow) -> None:
         members = []
         for n in range(MEMBERS):
             email = f"member{n}@example.com"
-            tf.invites.create(owner.user.id, team_id=team.id, email=email)
+            tf.invites.create(owner.user.id, team.id, email=email)
             member = tf.auth.signup(email=email, password=password, name=f"Member {n}")
-            tf.invites.accept(member.user.id, tokens[-1])
+            tf.invites.accept(member.user.id, token=tokens[-1])
             members.append(member.user.id)
     finally:
-        event_signal(INVITE_CREATED).disconnect(keep_token)
+        tf.events.disconnect(INVITE_CREATED, keep_token)
     for n in range(TASKS):
         tf.tasks.create(
             owner.user.id, team.id, title=f"task-{n:03d}", assignee_id=members[n % MEMBERS]

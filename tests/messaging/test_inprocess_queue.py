@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from taskflow.adapters.inprocess_queue import InProcessQueue
+from taskflow.adapters.memory.queue import InProcessQueue
 from taskflow.events import TASK_CREATED, make_event
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)

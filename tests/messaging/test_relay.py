@@ -13,8 +13,8 @@ import pytest
 from messaging_fakes import SwitchableDurableQueue
 
 from ports_under_test import StorageUnderTest
-from taskflow.adapters.inprocess_queue import InProcessQueue
 from taskflow.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory
+from taskflow.adapters.memory.queue import InProcessQueue
 from taskflow.domain.models import Event
 from taskflow.errors import StorageUnavailable
 from taskflow.events import TASK_CREATED, make_event

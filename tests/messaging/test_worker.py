@@ -9,19 +9,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from taskflow.adapters.inprocess_queue import InProcessQueue
+from taskflow.adapters.blinker import BlinkerEventPublisher
 from taskflow.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory
+from taskflow.adapters.memory.queue import InProcessQueue
+from taskflow.bootstrap import build_worker
 from taskflow.domain.models import Event
 from taskflow.events import (
     INVITE_CREATED,
     TASK_ASSIGNED,
     TASK_CREATED,
-    BlinkerEventPublisher,
     make_event,
 )
 from taskflow.messaging import OutboxRelay
+from taskflow.messaging.worker import PeriodicJob, Worker
 from taskflow.testing import FakeClock, RecordingMailer, make_test_taskflow
-from taskflow.worker import PeriodicJob, Worker, build_worker
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)
 
@@ -70,11 +71,18 @@ def test_a_task_assignment_reaches_the_handler_through_the_worker() -> None:
 
 
 def test_a_commit_in_this_process_wakes_the_relay_without_waiting_for_its_poll() -> None:
-    factory = InMemoryUnitOfWorkFactory(InMemoryStore(), BlinkerEventPublisher())
+    publisher = BlinkerEventPublisher()
+    factory = InMemoryUnitOfWorkFactory(InMemoryStore(), publisher)
     queue = InProcessQueue()
     handled: list[Event] = []
     relay = OutboxRelay(factory, queue, FakeClock(), poll_interval=60)  # a long poll
-    worker = Worker(relay=relay, queue=queue, handler=handled.append, receive_timeout=0.05)
+    worker = Worker(
+        relay=relay,
+        queue=queue,
+        handler=handled.append,
+        receive_timeout=0.05,
+        events=publisher,
+    )
     worker.start()
     try:
         time.sleep(0.05)  # the relay is now in its long wait
@@ -163,10 +171,10 @@ def test_build_worker_turns_an_assignment_into_a_mail_in_process() -> None:
     tf = make_test_taskflow()
     owner = tf.auth.signup(email="owner@example.com", password="correct horse 1", name="Ali")
     team = tf.teams.create(owner.user.id, name="تیم")
-    tf.invites.create(owner.user.id, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner.user.id, team.id, email="sara@example.com")
     token = tf.publisher.named(INVITE_CREATED)[-1].payload["token"]  # type: ignore[attr-defined]
     sara = tf.auth.signup(email="sara@example.com", password="correct horse 2", name="Sara")
-    tf.invites.accept(sara.user.id, token)
+    tf.invites.accept(sara.user.id, token=token)
     worker = build_worker(tf, receive_timeout=0.05)
     worker.start()
     try:

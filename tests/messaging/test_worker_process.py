@@ -48,7 +48,7 @@ def test_a_worker_process_without_redis_delivers_from_the_shared_outbox(
                 stderr=subprocess.STDOUT,
             )
         try:
-            tf.invites.create(ali.user.id, team_id=team.id, email="sara@example.com")
+            tf.invites.create(ali.user.id, team.id, email="sara@example.com")
             deadline = time.monotonic() + 30
             invite_mail: list[Path] = []
             while not invite_mail and time.monotonic() < deadline:

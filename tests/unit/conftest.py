@@ -50,9 +50,9 @@ def add_member(tf: TaskFlow, events: RecordingEventPublisher) -> AddMember:
         user_id = tf.auth.signup(
             email=email, password="correct horse battery staple", name=name
         ).user.id
-        tf.invites.create(invited_by, team_id=team_id, email=email, role=role)
+        tf.invites.create(invited_by, team_id, email=email, role=role)
         token = events.named(INVITE_CREATED)[-1].payload["token"]
-        tf.invites.accept(user_id, token)
+        tf.invites.accept(user_id, token=token)
         return user_id
 
     return add

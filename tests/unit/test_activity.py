@@ -44,8 +44,8 @@ def test_the_whole_life_of_a_task_is_recorded_oldest_first(
         status="in_progress",
     )
     clock.advance(minutes=1)
-    tf.tasks.assign(crew.admin, task.id, crew.member)
-    tf.tasks.assign(crew.admin, task.id, None)
+    tf.tasks.assign(crew.admin, task.id, assignee_id=crew.member)
+    tf.tasks.assign(crew.admin, task.id, assignee_id=None)
     clock.advance(minutes=1)
     tf.tasks.complete(crew.owner, task.id)
     tf.tasks.reopen(crew.owner, task.id)
@@ -103,7 +103,7 @@ def test_cleared_fields_record_the_old_value(tf: TaskFlow, crew: Crew) -> None:
 def test_changes_that_change_nothing_record_nothing(tf: TaskFlow, crew: Crew) -> None:
     task = tf.tasks.create(crew.creator, crew.team_id, title="t", assignee_id=crew.assignee)
     tf.tasks.update(crew.creator, task.id, title="t", priority="medium")
-    tf.tasks.assign(crew.creator, task.id, crew.assignee)
+    tf.tasks.assign(crew.creator, task.id, assignee_id=crew.assignee)
     tf.tasks.reopen(crew.creator, task.id)
     tf.tasks.restore(crew.creator, task.id)
     tf.tasks.complete(crew.creator, task.id)

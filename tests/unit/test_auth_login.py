@@ -234,9 +234,9 @@ def test_a_locked_account_can_still_reset_its_password(
     tf: TaskFlow, sara: UUID, events: RecordingEventPublisher
 ) -> None:
     fail(tf, 5)
-    tf.auth.request_password_reset(EMAIL)
+    tf.auth.request_password_reset(email=EMAIL)
     token = events.named(USER_PASSWORD_RESET)[-1].payload["token"]
-    tf.auth.reset_password(token, "a brand new password")
+    tf.auth.reset_password(token, new_password="a brand new password")
     # the reset lifted the lock at once
     assert tf.auth.login(email=EMAIL, password="a brand new password").user.id == sara
 

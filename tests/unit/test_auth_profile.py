@@ -43,8 +43,8 @@ def test_me_lists_teams_with_roles_sorted_by_name(
     omid = make_user()
     alpha = tf.teams.create(omid, name="Alpha")
     tf.teams.create(omid, name="Omid's own")  # not Sara's: not listed
-    tf.invites.create(omid, team_id=alpha.id, email="sara@example.com", role="admin")
-    tf.invites.accept(sara, events.named(INVITE_CREATED)[-1].payload["token"])
+    tf.invites.create(omid, alpha.id, email="sara@example.com", role="admin")
+    tf.invites.accept(sara, token=events.named(INVITE_CREATED)[-1].payload["token"])
 
     teams = tf.auth.me(sara).teams
     assert [(t.id, t.name, t.role) for t in teams] == [

@@ -21,7 +21,7 @@ from taskflow import (
     TokenRevoked,
     UserNotFound,
 )
-from taskflow.services.auth import AuthResult
+from taskflow.services.read_models import AuthResult
 from taskflow.testing import FakeClock
 
 PASSWORD = "correct horse battery staple"

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from taskflow import ConfigurationError, InvalidToken, TaskFlow, TokenExpired, TokenRevoked
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.security.tokens import TokenCodec, TokenType
-from taskflow.services.auth import AuthResult
+from taskflow.services.read_models import AuthResult
 from taskflow.testing import TEST_AUTH_CONFIG, FakeClock, make_test_taskflow
 
 PASSWORD = "correct horse battery staple"

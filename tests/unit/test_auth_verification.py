@@ -20,7 +20,7 @@ from taskflow import (
 )
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import USER_PASSWORD_RESET, USER_VERIFY_EMAIL
-from taskflow.services.auth import AuthResult
+from taskflow.services.read_models import AuthResult
 from taskflow.testing import FakeClock
 
 PASSWORD = "correct horse battery staple"
@@ -40,7 +40,7 @@ def verification_token(tf: TaskFlow, events: RecordingEventPublisher, sara: Auth
 
 
 def reset_token(tf: TaskFlow, events: RecordingEventPublisher, email: str = EMAIL) -> str:
-    tf.auth.request_password_reset(email)
+    tf.auth.request_password_reset(email=email)
     token: str = events.named(USER_PASSWORD_RESET)[-1].payload["token"]
     return token
 
@@ -140,9 +140,9 @@ def test_a_reset_token_does_not_verify_an_email(
 def test_reset_request_answers_the_same_for_unknown_emails(
     tf: TaskFlow, events: RecordingEventPublisher, sara: AuthResult
 ) -> None:
-    tf.auth.request_password_reset("nobody@example.com")  # no error: nothing to tell
+    tf.auth.request_password_reset(email="nobody@example.com")  # no error: nothing to tell
     assert events.named(USER_PASSWORD_RESET) == []
-    tf.auth.request_password_reset(EMAIL)
+    tf.auth.request_password_reset(email=EMAIL)
     (event,) = events.named(USER_PASSWORD_RESET)
     assert event.payload["user_id"] == str(sara.user.id)
     assert event.payload["email"] == EMAIL
@@ -152,13 +152,13 @@ def test_reset_request_answers_the_same_for_unknown_emails(
 def test_reset_request_email_is_case_insensitive(
     tf: TaskFlow, events: RecordingEventPublisher, sara: AuthResult
 ) -> None:
-    tf.auth.request_password_reset("SARA@Example.com")
+    tf.auth.request_password_reset(email="SARA@Example.com")
     assert events.named(USER_PASSWORD_RESET)[-1].payload["email"] == EMAIL
 
 
 def test_reset_request_with_a_malformed_email_is_invalid_input(tf: TaskFlow) -> None:
     with pytest.raises(InvalidInput):
-        tf.auth.request_password_reset("not an email")
+        tf.auth.request_password_reset(email="not an email")
 
 
 # --- password reset: confirming -------------------------------------------------------
@@ -167,7 +167,7 @@ def test_reset_request_with_a_malformed_email_is_invalid_input(tf: TaskFlow) -> 
 def test_reset_sets_the_new_password(
     tf: TaskFlow, events: RecordingEventPublisher, sara: AuthResult
 ) -> None:
-    tf.auth.reset_password(reset_token(tf, events), NEW_PASSWORD)
+    tf.auth.reset_password(reset_token(tf, events), new_password=NEW_PASSWORD)
     assert tf.auth.login(email=EMAIL, password=NEW_PASSWORD).user.id == sara.user.id
     with pytest.raises(InvalidCredentials):
         tf.auth.login(email=EMAIL, password=PASSWORD)
@@ -177,7 +177,7 @@ def test_reset_revokes_every_session(
     tf: TaskFlow, events: RecordingEventPublisher, sara: AuthResult
 ) -> None:
     other = tf.auth.login(email=EMAIL, password=PASSWORD)
-    tf.auth.reset_password(reset_token(tf, events), NEW_PASSWORD)
+    tf.auth.reset_password(reset_token(tf, events), new_password=NEW_PASSWORD)
     for result in (sara, other):
         with pytest.raises(TokenRevoked):
             tf.auth.validate_token(result.token)
@@ -190,9 +190,9 @@ def test_a_reset_token_works_once(
     tf: TaskFlow, events: RecordingEventPublisher, sara: AuthResult
 ) -> None:
     token = reset_token(tf, events)
-    tf.auth.reset_password(token, NEW_PASSWORD)
+    tf.auth.reset_password(token, new_password=NEW_PASSWORD)
     with pytest.raises(VerificationTokenInvalid):
-        tf.auth.reset_password(token, "yet another password")
+        tf.auth.reset_password(token, new_password="yet another password")
     assert tf.auth.login(email=EMAIL, password=NEW_PASSWORD).user.id == sara.user.id
 
 
@@ -201,9 +201,9 @@ def test_a_reset_spends_the_other_reset_tokens(
 ) -> None:
     older = reset_token(tf, events)
     newer = reset_token(tf, events)
-    tf.auth.reset_password(newer, NEW_PASSWORD)
+    tf.auth.reset_password(newer, new_password=NEW_PASSWORD)
     with pytest.raises(VerificationTokenInvalid):
-        tf.auth.reset_password(older, "attacker's password")
+        tf.auth.reset_password(older, new_password="attacker's password")
     assert tf.auth.login(email=EMAIL, password=NEW_PASSWORD).user.id == sara.user.id
 
 
@@ -213,7 +213,7 @@ def test_a_reset_token_expires(
     token = reset_token(tf, events)
     clock.advance(tf.auth_config.password_reset_ttl)
     with pytest.raises(VerificationTokenInvalid):
-        tf.auth.reset_password(token, NEW_PASSWORD)
+        tf.auth.reset_password(token, new_password=NEW_PASSWORD)
     assert tf.auth.login(email=EMAIL, password=PASSWORD).user.id == sara.user.id
 
 
@@ -222,9 +222,9 @@ def test_a_bad_new_password_leaves_the_token_unspent(
 ) -> None:
     token = reset_token(tf, events)
     with pytest.raises(InvalidInput) as caught:
-        tf.auth.reset_password(token, "short")
+        tf.auth.reset_password(token, new_password="short")
     assert [e["field"] for e in caught.value.errors] == ["new_password"]
-    tf.auth.reset_password(token, NEW_PASSWORD)
+    tf.auth.reset_password(token, new_password=NEW_PASSWORD)
     assert tf.auth.login(email=EMAIL, password=NEW_PASSWORD).user.id == sara.user.id
 
 
@@ -233,7 +233,7 @@ def test_a_verification_token_does_not_reset_a_password(
 ) -> None:
     token = verification_token(tf, events, sara)
     with pytest.raises(VerificationTokenInvalid):
-        tf.auth.reset_password(token, NEW_PASSWORD)
+        tf.auth.reset_password(token, new_password=NEW_PASSWORD)
     # and it still verifies the email: the failed reset did not spend it
     tf.auth.verify_email(token)
 
@@ -241,7 +241,7 @@ def test_a_verification_token_does_not_reset_a_password(
 @pytest.mark.parametrize("token", ["", "made-up-token"])
 def test_unknown_reset_tokens_are_invalid(tf: TaskFlow, sara: AuthResult, token: str) -> None:
     with pytest.raises(VerificationTokenInvalid):
-        tf.auth.reset_password(token, NEW_PASSWORD)
+        tf.auth.reset_password(token, new_password=NEW_PASSWORD)
 
 
 def test_reset_lifts_a_lockout(
@@ -252,7 +252,7 @@ def test_reset_lifts_a_lockout(
             tf.auth.login(email=EMAIL, password="wrong password!")
     with pytest.raises(AccountLocked):
         tf.auth.login(email=EMAIL, password=PASSWORD)
-    tf.auth.reset_password(reset_token(tf, events), NEW_PASSWORD)
+    tf.auth.reset_password(reset_token(tf, events), new_password=NEW_PASSWORD)
     assert tf.auth.login(email=EMAIL, password=NEW_PASSWORD).user.id == sara.user.id
 
 
@@ -263,13 +263,13 @@ def test_error_messages_hold_no_token_or_password(
     tf: TaskFlow, events: RecordingEventPublisher, sara: AuthResult
 ) -> None:
     token = reset_token(tf, events)
-    tf.auth.reset_password(token, NEW_PASSWORD)
+    tf.auth.reset_password(token, new_password=NEW_PASSWORD)
     errors: list[TaskflowError] = []
     with pytest.raises(VerificationTokenInvalid) as used:
-        tf.auth.reset_password(token, "another secret pass")
+        tf.auth.reset_password(token, new_password="another secret pass")
     errors.append(used.value)
     with pytest.raises(InvalidInput) as bad_password:
-        tf.auth.reset_password(token, "sEcr3t!")
+        tf.auth.reset_password(token, new_password="sEcr3t!")
     errors.append(bad_password.value)
     with pytest.raises(InvalidCredentials) as wrong:
         tf.auth.login(email=EMAIL, password="my-guess-Zebra-42")

@@ -17,8 +17,7 @@ from taskflow.errors import (
     PermissionDenied,
     TaskNotFound,
 )
-from taskflow.services.comments import CommentView
-from taskflow.services.tasks import TaskView
+from taskflow.services.read_models import CommentView, TaskView
 from taskflow.testing import FakeClock
 
 

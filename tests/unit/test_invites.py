@@ -33,7 +33,8 @@ from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.config import InviteConfig
 from taskflow.events import INVITE_CREATED
 from taskflow.ids import new_id
-from taskflow.services.invites import InviteInfo, InviteService
+from taskflow.services.invites import InviteService
+from taskflow.services.read_models import InviteInfo
 from taskflow.testing import FakeClock
 
 MakeUser = Callable[..., UUID]
@@ -73,7 +74,7 @@ def members_of(tf: TaskFlow, team: TeamSummary, viewer: UUID) -> dict[UUID, Role
 def test_an_invite_is_created_and_announced_with_its_token(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher, clock: FakeClock
 ) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="Sara@Example.COM", role="admin")
+    invite = tf.invites.create(owner, team.id, email="Sara@Example.COM", role="admin")
 
     assert invite == InviteInfo(
         id=invite.id,
@@ -99,15 +100,15 @@ def test_an_invite_is_created_and_announced_with_its_token(
 
 
 def test_the_default_role_is_member(tf: TaskFlow, owner: UUID, team: TeamSummary) -> None:
-    assert tf.invites.create(owner, team_id=team.id, email="a@example.com").role is Role.MEMBER
+    assert tf.invites.create(owner, team.id, email="a@example.com").role is Role.MEMBER
 
 
 def test_the_token_has_256_random_bits_and_only_its_hash_is_stored(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher
 ) -> None:
-    first = tf.invites.create(owner, team_id=team.id, email="a@example.com")
+    first = tf.invites.create(owner, team.id, email="a@example.com")
     first_token = last_token(events)
-    tf.invites.create(owner, team_id=team.id, email="b@example.com")
+    tf.invites.create(owner, team.id, email="b@example.com")
     second_token = last_token(events)
 
     assert first_token != second_token
@@ -123,7 +124,7 @@ def test_the_token_has_256_random_bits_and_only_its_hash_is_stored(
 def test_invite_info_never_exposes_the_token_or_its_hash(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher
 ) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="a@example.com")
+    invite = tf.invites.create(owner, team.id, email="a@example.com")
     token = last_token(events)
     token_hash = hashlib.sha256(token.encode()).hexdigest()
 
@@ -140,7 +141,7 @@ def test_the_expiry_is_configurable(
     # The same storage as ``tf``, with a one-hour invite lifetime.
     invites = InviteService(tf.uow_factory, tf.clock, InviteConfig(ttl=timedelta(hours=1)))
 
-    invite = invites.create(owner, team_id=team.id, email="a@example.com")
+    invite = invites.create(owner, team.id, email="a@example.com")
 
     assert invite.expires_at == clock.now() + timedelta(hours=1)
 
@@ -151,11 +152,11 @@ def test_an_admin_invites_with_a_role_up_to_their_own(
 ) -> None:
     admin = add_member(team.id, owner, role="admin")
 
-    assert tf.invites.create(admin, team_id=team.id, email="a@example.com", role=role).role == role
+    assert tf.invites.create(admin, team.id, email="a@example.com", role=role).role == role
 
 
 def test_the_owner_invites_admins(tf: TaskFlow, owner: UUID, team: TeamSummary) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="a@example.com", role=Role.ADMIN)
+    invite = tf.invites.create(owner, team.id, email="a@example.com", role=Role.ADMIN)
     assert invite.role is Role.ADMIN
 
 
@@ -164,7 +165,7 @@ def test_nobody_invites_an_owner(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher, role: str
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
-        tf.invites.create(owner, team_id=team.id, email="a@example.com", role=role)
+        tf.invites.create(owner, team.id, email="a@example.com", role=role)
     assert caught.value.errors[0]["field"] == "role"
     assert events.named(INVITE_CREATED) == []
 
@@ -180,7 +181,7 @@ def test_a_member_cannot_invite(
     events.clear()
 
     with pytest.raises(PermissionDenied):
-        tf.invites.create(member, team_id=team.id, email="a@example.com")
+        tf.invites.create(member, team.id, email="a@example.com")
     assert events.named(INVITE_CREATED) == []
     assert tf.invites.list_pending(owner, team.id) == []
 
@@ -192,17 +193,17 @@ def test_a_role_above_the_inviters_own_is_refused(
     tf.teams.change_role(owner, team.id, admin, role="member")  # now a plain member
 
     with pytest.raises(PermissionDenied):
-        tf.invites.create(admin, team_id=team.id, email="a@example.com", role="admin")
+        tf.invites.create(admin, team.id, email="a@example.com", role="admin")
 
 
 def test_a_non_member_cannot_invite(tf: TaskFlow, team: TeamSummary, make_user: MakeUser) -> None:
     with pytest.raises(NotTeamMember):
-        tf.invites.create(make_user(), team_id=team.id, email="a@example.com")
+        tf.invites.create(make_user(), team.id, email="a@example.com")
 
 
 def test_inviting_to_a_missing_team_is_not_found(tf: TaskFlow, owner: UUID) -> None:
     with pytest.raises(TeamNotFound):
-        tf.invites.create(owner, team_id=new_id(), email="a@example.com")
+        tf.invites.create(owner, new_id(), email="a@example.com")
 
 
 @pytest.mark.parametrize("email", ["", "not-an-email", "a@", "@example.com", "a" * 250 + "@x.com"])
@@ -210,7 +211,7 @@ def test_the_email_must_be_valid(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher, email: str
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
-        tf.invites.create(owner, team_id=team.id, email=email)
+        tf.invites.create(owner, team.id, email=email)
     assert caught.value.errors[0]["field"] == "email"
     assert events.named(INVITE_CREATED) == []
 
@@ -220,7 +221,7 @@ def test_inviting_a_member_is_a_conflict(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher, email: str
 ) -> None:
     with pytest.raises(AlreadyTeamMember) as caught:
-        tf.invites.create(owner, team_id=team.id, email=email)
+        tf.invites.create(owner, team.id, email=email)
     assert caught.value.status == 409
     assert events.named(INVITE_CREATED) == []
     assert tf.invites.list_pending(owner, team.id) == []
@@ -238,10 +239,10 @@ def test_accepting_joins_the_team_with_the_invited_role(
     events: RecordingEventPublisher,
     clock: FakeClock,
 ) -> None:
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com", role="admin")
+    tf.invites.create(owner, team.id, email="sara@example.com", role="admin")
     clock.advance(days=1)
 
-    joined = tf.invites.accept(invitee, last_token(events))
+    joined = tf.invites.accept(invitee, token=last_token(events))
 
     assert joined == TeamSummary(id=team.id, name="تیم من", role=Role.ADMIN)
     assert members_of(tf, team, owner) == {owner: Role.OWNER, invitee: Role.ADMIN}
@@ -255,9 +256,9 @@ def test_accepting_proves_the_mailbox(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
     assert tf.auth.me(invitee).email_verified is False
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
 
-    tf.invites.accept(invitee, last_token(events))
+    tf.invites.accept(invitee, token=last_token(events))
 
     assert tf.auth.me(invitee).email_verified is True
 
@@ -270,9 +271,9 @@ def test_the_email_match_ignores_case(
     events: RecordingEventPublisher,
 ) -> None:
     user = make_user(email="Mixed.Case@Example.com")
-    tf.invites.create(owner, team_id=team.id, email="MIXED.case@example.COM")
+    tf.invites.create(owner, team.id, email="MIXED.case@example.COM")
 
-    assert tf.invites.accept(user, last_token(events)).id == team.id
+    assert tf.invites.accept(user, token=last_token(events)).id == team.id
 
 
 def test_someone_else_cannot_use_the_invite(
@@ -285,28 +286,28 @@ def test_someone_else_cannot_use_the_invite(
     events: RecordingEventPublisher,
 ) -> None:
     intruder = make_user(email="intruder@example.com")
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
     token = last_token(events)
 
     with pytest.raises(InviteEmailMismatch) as caught:
-        tf.invites.accept(intruder, token)
+        tf.invites.accept(intruder, token=token)
     assert caught.value.status == 403
     assert intruder not in members_of(tf, team, owner)
     assert tf.auth.me(intruder).email_verified is False
     # The invite is still good for the person it was sent to.
-    assert tf.invites.accept(invitee, token).id == team.id
+    assert tf.invites.accept(invitee, token=token).id == team.id
 
 
 def test_an_invite_is_used_once(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
     token = last_token(events)
-    tf.invites.accept(invitee, token)
+    tf.invites.accept(invitee, token=token)
     tf.teams.remove_member(owner, team.id, invitee)  # so only the used token stands in the way
 
     with pytest.raises(InviteAlreadyUsed):
-        tf.invites.accept(invitee, token)
+        tf.invites.accept(invitee, token=token)
     assert invitee not in members_of(tf, team, owner)
 
 
@@ -319,12 +320,12 @@ def test_an_expired_invite_cannot_be_accepted(
     events: RecordingEventPublisher,
     clock: FakeClock,
 ) -> None:
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
     token = last_token(events)
     clock.advance(days=7)
 
     with pytest.raises(InviteExpired):
-        tf.invites.accept(invitee, token)
+        tf.invites.accept(invitee, token=token)
     assert invitee not in members_of(tf, team, owner)
 
 
@@ -337,34 +338,34 @@ def test_an_invite_works_until_just_before_it_expires(
     events: RecordingEventPublisher,
     clock: FakeClock,
 ) -> None:
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
     clock.advance(timedelta(days=7) - timedelta(seconds=1))
 
-    assert tf.invites.accept(invitee, last_token(events)).id == team.id
+    assert tf.invites.accept(invitee, token=last_token(events)).id == team.id
 
 
 def test_a_revoked_invite_cannot_be_accepted(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    invite = tf.invites.create(owner, team.id, email="sara@example.com")
     token = last_token(events)
     tf.invites.revoke(owner, invite.id)
 
     with pytest.raises(InviteRevoked):
-        tf.invites.accept(invitee, token)
+        tf.invites.accept(invitee, token=token)
     assert invitee not in members_of(tf, team, owner)
 
 
 @pytest.mark.parametrize("token", ["unknown-token", "x" * 256])
 def test_an_unknown_token_is_not_found(tf: TaskFlow, invitee: UUID, token: str) -> None:
     with pytest.raises(InviteNotFound):
-        tf.invites.accept(invitee, token)
+        tf.invites.accept(invitee, token=token)
 
 
 @pytest.mark.parametrize("token", ["", "x" * 257])
 def test_a_malformed_token_is_invalid_input(tf: TaskFlow, invitee: UUID, token: str) -> None:
     with pytest.raises(InvalidInput):
-        tf.invites.accept(invitee, token)
+        tf.invites.accept(invitee, token=token)
 
 
 def test_each_failure_has_its_own_error(
@@ -378,15 +379,15 @@ def test_each_failure_has_its_own_error(
     clock: FakeClock,
 ) -> None:
     stranger = make_user(email="stranger@example.com")
-    revoked = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    revoked = tf.invites.create(owner, team.id, email="sara@example.com")
     revoked_token = last_token(events)
     tf.invites.revoke(owner, revoked.id)
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
     expired_token = last_token(events)
     clock.advance(days=8)
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
     good_token = last_token(events)
-    tf.invites.accept(invitee, good_token)
+    tf.invites.accept(invitee, token=good_token)
 
     codes = set()
     for actor, token in [
@@ -397,7 +398,7 @@ def test_each_failure_has_its_own_error(
         (stranger, good_token),
     ]:
         with pytest.raises(TaskflowError) as caught:
-            tf.invites.accept(actor, token)
+            tf.invites.accept(actor, token=token)
         codes.add(caught.value.code)
     assert codes == {
         "invite_revoked",
@@ -411,14 +412,14 @@ def test_each_failure_has_its_own_error(
 def test_a_member_accepting_another_invite_gets_a_conflict_not_a_second_row(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
     first = last_token(events)
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com", role="admin")
+    tf.invites.create(owner, team.id, email="sara@example.com", role="admin")
     second = last_token(events)
-    tf.invites.accept(invitee, first)
+    tf.invites.accept(invitee, token=first)
 
     with pytest.raises(AlreadyTeamMember) as caught:
-        tf.invites.accept(invitee, second)
+        tf.invites.accept(invitee, token=second)
 
     assert caught.value.status == 409
     members = tf.teams.list_members(owner, team.id)
@@ -431,14 +432,14 @@ def test_a_member_accepting_another_invite_gets_a_conflict_not_a_second_row(
 def test_an_invitee_without_an_account_signs_up_then_accepts(
     tf: TaskFlow, owner: UUID, team: TeamSummary, events: RecordingEventPublisher
 ) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="newcomer@example.com")
+    invite = tf.invites.create(owner, team.id, email="newcomer@example.com")
     token = last_token(events)
     assert tf.invites.list_pending(owner, team.id) == [invite]
 
     newcomer = tf.auth.signup(
         email="Newcomer@example.com", password="correct horse battery", name="نازنین"
     ).user.id
-    joined = tf.invites.accept(newcomer, token)
+    joined = tf.invites.accept(newcomer, token=token)
 
     assert joined.role is Role.MEMBER
     assert members_of(tf, team, owner)[newcomer] is Role.MEMBER
@@ -448,7 +449,7 @@ def test_an_invitee_without_an_account_signs_up_then_accepts(
 def test_concurrent_accepts_make_exactly_one_membership(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
     token = last_token(events)
     threads_count = 4
     barrier = threading.Barrier(threads_count)
@@ -458,7 +459,7 @@ def test_concurrent_accepts_make_exactly_one_membership(
     def accept() -> None:
         barrier.wait()
         try:
-            result: object = tf.invites.accept(invitee, token)
+            result: object = tf.invites.accept(invitee, token=token)
         except TaskflowError as exc:
             result = exc
         with outcomes_lock:
@@ -490,17 +491,17 @@ def test_list_pending_shows_open_invites_newest_first(
     events: RecordingEventPublisher,
     clock: FakeClock,
 ) -> None:
-    accepted = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
-    tf.invites.accept(invitee, last_token(events))
-    revoked = tf.invites.create(owner, team_id=team.id, email="gone@example.com")
+    accepted = tf.invites.create(owner, team.id, email="sara@example.com")
+    tf.invites.accept(invitee, token=last_token(events))
+    revoked = tf.invites.create(owner, team.id, email="gone@example.com")
     tf.invites.revoke(owner, revoked.id)
-    expiring = tf.invites.create(owner, team_id=team.id, email="late@example.com")
+    expiring = tf.invites.create(owner, team.id, email="late@example.com")
     clock.advance(days=3)
-    older = tf.invites.create(owner, team_id=team.id, email="b@example.com")
+    older = tf.invites.create(owner, team.id, email="b@example.com")
     clock.advance(minutes=1)
-    newer = tf.invites.create(owner, team_id=team.id, email="c@example.com")
+    newer = tf.invites.create(owner, team.id, email="c@example.com")
     other_team = tf.teams.create(owner, name="Other")
-    tf.invites.create(owner, team_id=other_team.id, email="d@example.com")
+    tf.invites.create(owner, other_team.id, email="d@example.com")
 
     assert tf.invites.list_pending(owner, team.id) == [newer, older, expiring]
     clock.advance(days=4)  # `expiring` is now 7 days old
@@ -513,7 +514,7 @@ def test_admins_list_pending_invites_but_members_do_not(
 ) -> None:
     admin = add_member(team.id, owner, role="admin")
     member = add_member(team.id, owner)
-    invite = tf.invites.create(owner, team_id=team.id, email="a@example.com")
+    invite = tf.invites.create(owner, team.id, email="a@example.com")
 
     assert tf.invites.list_pending(admin, team.id) == [invite]
     with pytest.raises(PermissionDenied):
@@ -536,18 +537,18 @@ def test_the_owner_and_admins_revoke(
     role: str,
 ) -> None:
     actor = owner if role == "owner" else add_member(team.id, owner, role="admin")
-    invite = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    invite = tf.invites.create(owner, team.id, email="sara@example.com")
     token = last_token(events)
 
     tf.invites.revoke(actor, invite.id)
 
     assert tf.invites.list_pending(owner, team.id) == []
     with pytest.raises(InviteRevoked):
-        tf.invites.accept(invitee, token)
+        tf.invites.accept(invitee, token=token)
 
 
 def test_revoking_twice_changes_nothing(tf: TaskFlow, owner: UUID, team: TeamSummary) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="a@example.com")
+    invite = tf.invites.create(owner, team.id, email="a@example.com")
     tf.invites.revoke(owner, invite.id)
     tf.invites.revoke(owner, invite.id)
 
@@ -557,8 +558,8 @@ def test_revoking_twice_changes_nothing(tf: TaskFlow, owner: UUID, team: TeamSum
 def test_a_used_invite_cannot_be_revoked(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
-    tf.invites.accept(invitee, last_token(events))
+    invite = tf.invites.create(owner, team.id, email="sara@example.com")
+    tf.invites.accept(invitee, token=last_token(events))
 
     with pytest.raises(InviteAlreadyUsed):
         tf.invites.revoke(owner, invite.id)
@@ -569,7 +570,7 @@ def test_who_may_revoke(
     tf: TaskFlow, owner: UUID, team: TeamSummary, add_member: AddMember, make_user: MakeUser
 ) -> None:
     member = add_member(team.id, owner)
-    invite = tf.invites.create(owner, team_id=team.id, email="a@example.com")
+    invite = tf.invites.create(owner, team.id, email="a@example.com")
 
     with pytest.raises(PermissionDenied):
         tf.invites.revoke(member, invite.id)
@@ -589,7 +590,7 @@ def test_resend_makes_a_new_token_and_expiry_and_kills_the_old_token(
     events: RecordingEventPublisher,
     clock: FakeClock,
 ) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    invite = tf.invites.create(owner, team.id, email="sara@example.com")
     old_token = last_token(events)
     clock.advance(days=2)
 
@@ -605,8 +606,8 @@ def test_resend_makes_a_new_token_and_expiry_and_kills_the_old_token(
     assert resent.expires_at == clock.now() + timedelta(days=7)
     assert tf.invites.list_pending(owner, team.id) == [resent]
     with pytest.raises(InviteNotFound):
-        tf.invites.accept(invitee, old_token)
-    assert tf.invites.accept(invitee, str(new_event["token"])).id == team.id
+        tf.invites.accept(invitee, token=old_token)
+    assert tf.invites.accept(invitee, token=str(new_event["token"])).id == team.id
 
 
 def test_resend_revives_an_expired_invite(
@@ -618,21 +619,21 @@ def test_resend_revives_an_expired_invite(
     events: RecordingEventPublisher,
     clock: FakeClock,
 ) -> None:
-    invite = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
+    invite = tf.invites.create(owner, team.id, email="sara@example.com")
     clock.advance(days=30)
 
     tf.invites.resend(owner, invite.id)
 
-    assert tf.invites.accept(invitee, last_token(events)).id == team.id
+    assert tf.invites.accept(invitee, token=last_token(events)).id == team.id
 
 
 def test_revoked_and_used_invites_cannot_be_resent(
     tf: TaskFlow, owner: UUID, team: TeamSummary, invitee: UUID, events: RecordingEventPublisher
 ) -> None:
-    revoked = tf.invites.create(owner, team_id=team.id, email="a@example.com")
+    revoked = tf.invites.create(owner, team.id, email="a@example.com")
     tf.invites.revoke(owner, revoked.id)
-    used = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
-    tf.invites.accept(invitee, last_token(events))
+    used = tf.invites.create(owner, team.id, email="sara@example.com")
+    tf.invites.accept(invitee, token=last_token(events))
     events.clear()
 
     with pytest.raises(InviteRevoked):
@@ -653,7 +654,7 @@ def test_who_may_resend(
 ) -> None:
     admin = add_member(team.id, owner, role="admin")
     member = add_member(team.id, owner)
-    invite = tf.invites.create(owner, team_id=team.id, email="a@example.com")
+    invite = tf.invites.create(owner, team.id, email="a@example.com")
     events.clear()
 
     with pytest.raises(PermissionDenied):
@@ -674,9 +675,9 @@ def test_resending_to_someone_who_joined_meanwhile_is_a_conflict(
     invitee: UUID,
     events: RecordingEventPublisher,
 ) -> None:
-    stale = tf.invites.create(owner, team_id=team.id, email="sara@example.com")
-    tf.invites.create(owner, team_id=team.id, email="sara@example.com")
-    tf.invites.accept(invitee, last_token(events))
+    stale = tf.invites.create(owner, team.id, email="sara@example.com")
+    tf.invites.create(owner, team.id, email="sara@example.com")
+    tf.invites.accept(invitee, token=last_token(events))
     events.clear()
 
     with pytest.raises(AlreadyTeamMember):
@@ -692,9 +693,9 @@ def test_a_failing_invite_publishes_nothing(
 ) -> None:
     events.clear()
     failures: list[Callable[[], object]] = [
-        lambda: tf.invites.create(owner, team_id=team.id, email="owner@example.com"),
-        lambda: tf.invites.create(owner, team_id=team.id, email="bad", role="admin"),
-        lambda: tf.invites.create(owner, team_id=new_id(), email="a@example.com"),
+        lambda: tf.invites.create(owner, team.id, email="owner@example.com"),
+        lambda: tf.invites.create(owner, team.id, email="bad", role="admin"),
+        lambda: tf.invites.create(owner, new_id(), email="a@example.com"),
         lambda: tf.invites.resend(owner, new_id()),
     ]
     for failure in failures:

@@ -488,7 +488,7 @@ def test_removal_leaves_tasks_in_other_teams_and_of_others_alone(
     colleague = add_member(team.id, owner)
     colleagues_task = tf.tasks.create(owner, team.id, title="Theirs", assignee_id=colleague)
     other_team = tf.teams.create(owner, name="Other")
-    tf.invites.create(owner, team_id=other_team.id, email="x@example.com")  # unrelated noise
+    tf.invites.create(owner, other_team.id, email="x@example.com")  # unrelated noise
     elsewhere = tf.teams.create(member, name="Member's own")
     own_task = tf.tasks.create(member, elsewhere.id, title="Mine", assignee_id=member)
 

@@ -242,7 +242,7 @@ def test_a_slow_pass_gives_back_what_it_cannot_send_within_its_claim(
     owner = tf.auth.signup(email="o@example.com", password="correct horse 1", name="O").user
     team = tf.teams.create(owner.id, name="T")
     for n in range(6):
-        tf.invites.create(owner.id, team_id=team.id, email=f"guest{n}@example.com")
+        tf.invites.create(owner.id, team.id, email=f"guest{n}@example.com")
         tf.notifications.handle_event(events.named(INVITE_CREATED)[-1])
 
     assert deliver(tf) == 3  # at 0, 1 and 2 minutes; at 3 minutes it stops
@@ -266,7 +266,7 @@ def test_a_broken_template_fails_the_mail_visibly_and_a_replay_after_the_fix_sen
     )
     owner = tf.auth.signup(email="o@example.com", password="correct horse 1", name="O").user
     team = tf.teams.create(owner.id, name="T")
-    tf.invites.create(owner.id, team_id=team.id, email="guest@example.com")
+    tf.invites.create(owner.id, team.id, email="guest@example.com")
     event = events.named(INVITE_CREATED)[-1]
     tf.notifications.handle_event(event)  # the event itself is not blocked
 
@@ -294,8 +294,8 @@ def test_a_broken_subject_template_does_not_block_the_in_app_notification(
     owner = tf.auth.signup(email="o@example.com", password="correct horse 1", name="O").user
     sara = tf.auth.signup(email="s@example.com", password="correct horse 2", name="S").user
     team = tf.teams.create(owner.id, name="T")
-    tf.invites.create(owner.id, team_id=team.id, email="s@example.com")
-    tf.invites.accept(sara.id, events.named(INVITE_CREATED)[-1].payload["token"])
+    tf.invites.create(owner.id, team.id, email="s@example.com")
+    tf.invites.accept(sara.id, token=events.named(INVITE_CREATED)[-1].payload["token"])
     tf.tasks.create(owner.id, team.id, title="Report", assignee_id=sara.id)
     tf.notifications.handle_event(events.named(TASK_ASSIGNED)[-1])
     assert [n.text for n in tf.notifications.list(sara.id).items] == ["task.assigned: Report"]

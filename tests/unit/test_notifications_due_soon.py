@@ -157,7 +157,7 @@ def test_an_announcement_that_no_longer_holds_notifies_nobody(
     # Before the worker handles the events: done, moved, given to someone else.
     tf.tasks.complete(crew.owner, done.id)
     tf.tasks.update(crew.owner, moved.id, due_date=date(2024, 2, 9))
-    tf.tasks.assign(crew.owner, given.id, crew.member)
+    tf.tasks.assign(crew.owner, given.id, assignee_id=crew.member)
     for task in (done, moved, given):
         event = announced[str(task.id)]
         tf.notifications.handle_event(event)

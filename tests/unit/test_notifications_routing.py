@@ -93,7 +93,7 @@ def test_a_created_task_alone_notifies_nobody(
 def test_an_invite_mails_the_invited_address_with_its_link(
     tf: TaskFlow, events: RecordingEventPublisher, mailer: RecordingMailer, crew: Crew
 ) -> None:
-    tf.invites.create(crew.owner, team_id=crew.team_id, email="new.person@example.com")
+    tf.invites.create(crew.owner, crew.team_id, email="new.person@example.com")
     event = handle_last(tf, events, INVITE_CREATED)
     token = event.payload["token"]
 
@@ -124,7 +124,7 @@ def test_verification_and_reset_mails_carry_their_token_link(
     user = tf.auth.signup(email="ali@example.com", password="correct horse battery", name="Ali")
     tf.auth.request_email_verification(user.user.id)
     verify = handle_last(tf, events, USER_VERIFY_EMAIL)
-    tf.auth.request_password_reset("ali@example.com")
+    tf.auth.request_password_reset(email="ali@example.com")
     reset = handle_last(tf, events, USER_PASSWORD_RESET)
 
     assert deliver(tf) == 2
@@ -141,7 +141,7 @@ def test_security_mails_go_out_even_with_every_optional_mail_turned_off(
         user.user.id, email={kind.value: False for kind in NotificationType
                              if kind.email_can_be_turned_off},
     )  # fmt: skip
-    tf.auth.request_password_reset("ali@example.com")
+    tf.auth.request_password_reset(email="ali@example.com")
     handle_last(tf, events, USER_PASSWORD_RESET)
     assert deliver(tf) == 1
 

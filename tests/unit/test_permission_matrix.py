@@ -84,7 +84,7 @@ class World:
     def pending_invite(self) -> tuple[UUID, str]:
         """An invite from the owner to an email without an account: (id, token)."""
         invite = self.tf.invites.create(
-            self.crew.owner, team_id=self.crew.team_id, email=self.fresh_email()
+            self.crew.owner, self.crew.team_id, email=self.fresh_email()
         )
         return invite.id, self.events.named(INVITE_CREATED)[-1].payload["token"]
 
@@ -102,7 +102,7 @@ def _invite_action(method: str) -> Action:
 
 def _accept_someone_elses(w: World, actor: UUID, missing: bool) -> object:
     _, token = w.pending_invite()
-    return w.tf.invites.accept(actor, secrets.token_urlsafe(32) if missing else token)
+    return w.tf.invites.accept(actor, token=secrets.token_urlsafe(32) if missing else token)
 
 
 def _restore(w: World, actor: UUID, missing: bool) -> object:
@@ -143,13 +143,13 @@ ACTIONS: dict[str, Action] = {
         a, w.team(m), new_owner_id=w.crew.member
     ),
     "invites.create": lambda w, a, m: w.tf.invites.create(
-        a, team_id=w.team(m), email=w.fresh_email(), role="member"
+        a, w.team(m), email=w.fresh_email(), role="member"
     ),
     "invites.create_admin": lambda w, a, m: w.tf.invites.create(
-        a, team_id=w.team(m), email=w.fresh_email(), role="admin"
+        a, w.team(m), email=w.fresh_email(), role="admin"
     ),
     "invites.create_owner": lambda w, a, m: w.tf.invites.create(
-        a, team_id=w.team(m), email=w.fresh_email(), role="owner"
+        a, w.team(m), email=w.fresh_email(), role="owner"
     ),
     "invites.list_pending": lambda w, a, m: w.tf.invites.list_pending(a, w.team(m)),
     "invites.revoke": _invite_action("revoke"),
@@ -162,7 +162,7 @@ ACTIONS: dict[str, Action] = {
     "tasks.list_mine": lambda w, a, m: w.tf.tasks.list_mine(a),
     "tasks.activity": lambda w, a, m: w.tf.tasks.activity(a, w.task(m)),
     "tasks.update": lambda w, a, m: w.tf.tasks.update(a, w.task(m), title="Changed"),
-    "tasks.assign": lambda w, a, m: w.tf.tasks.assign(a, w.task(m), w.crew.admin),
+    "tasks.assign": lambda w, a, m: w.tf.tasks.assign(a, w.task(m), assignee_id=w.crew.admin),
     "tasks.complete": lambda w, a, m: w.tf.tasks.complete(a, w.task(m)),
     "tasks.reopen": _reopen,
     "tasks.delete": lambda w, a, m: w.tf.tasks.delete(a, w.task(m)),

@@ -16,7 +16,7 @@ from taskflow import TaskFlow
 from taskflow.domain.models import Priority, TaskStatus
 from taskflow.errors import InvalidInput, NotTeamMember, TeamNotFound
 from taskflow.pagination import decode_cursor, encode_cursor, encode_sort_cursor
-from taskflow.services.tasks import TaskView
+from taskflow.services.read_models import TaskView
 from taskflow.testing import FakeClock
 
 

@@ -24,7 +24,7 @@ from taskflow.errors import (
     TeamNotFound,
     VersionConflict,
 )
-from taskflow.services.tasks import TASK_VIEW_FIELDS, TaskView
+from taskflow.services.read_models import TASK_VIEW_FIELDS, TaskView
 from taskflow.testing import FakeClock
 
 
@@ -567,7 +567,7 @@ def test_a_deleted_task_cannot_be_deleted_completed_or_assigned_again(
         lambda: tf.tasks.delete(crew.owner, task.id),
         lambda: tf.tasks.complete(crew.owner, task.id),
         lambda: tf.tasks.reopen(crew.owner, task.id),
-        lambda: tf.tasks.assign(crew.owner, task.id, crew.member),
+        lambda: tf.tasks.assign(crew.owner, task.id, assignee_id=crew.member),
     ):
         with pytest.raises(TaskNotFound):
             action()
@@ -597,11 +597,11 @@ def test_assign_reassign_unassign(
 ) -> None:
     task = crew_task(tf, crew, assignee_id=None)
     events.clear()
-    assigned = tf.tasks.assign(crew.creator, task.id, crew.member)
+    assigned = tf.tasks.assign(crew.creator, task.id, assignee_id=crew.member)
     assert assigned.assignee == UserRef(id=crew.member, name="Member")
-    reassigned = tf.tasks.assign(crew.member, task.id, crew.admin)
+    reassigned = tf.tasks.assign(crew.member, task.id, assignee_id=crew.admin)
     assert reassigned.assignee == UserRef(id=crew.admin, name="Admin")
-    unassigned = tf.tasks.assign(crew.owner, task.id, None)
+    unassigned = tf.tasks.assign(crew.owner, task.id, assignee_id=None)
     assert unassigned.assignee is None
     assert unassigned.version == task.version + 3
     assert [e.payload for e in events.events] == [
@@ -619,30 +619,30 @@ def test_assigning_the_same_person_again_changes_nothing(
 ) -> None:
     task = crew_task(tf, crew)
     events.clear()
-    assert tf.tasks.assign(crew.owner, task.id, crew.assignee) == task
+    assert tf.tasks.assign(crew.owner, task.id, assignee_id=crew.assignee) == task
     assert events.events == []
 
 
 def test_only_team_members_can_be_assigned(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(InvalidInput) as caught:
-        tf.tasks.assign(crew.owner, task.id, crew.outsider)
+        tf.tasks.assign(crew.owner, task.id, assignee_id=crew.outsider)
     assert fields_of(caught.value) == {"assignee_id"}
 
 
 def test_a_plain_member_may_not_assign(tf: TaskFlow, crew: Crew) -> None:
     task = crew_task(tf, crew)
     with pytest.raises(PermissionDenied):
-        tf.tasks.assign(crew.member, task.id, crew.member)
+        tf.tasks.assign(crew.member, task.id, assignee_id=crew.member)
     with pytest.raises(NotTeamMember):
-        tf.tasks.assign(crew.outsider, task.id, None)
+        tf.tasks.assign(crew.outsider, task.id, assignee_id=None)
 
 
 def test_the_assignee_may_hand_the_task_on_and_then_loses_the_right(
     tf: TaskFlow, crew: Crew
 ) -> None:
     task = crew_task(tf, crew)
-    tf.tasks.assign(crew.assignee, task.id, crew.member)
+    tf.tasks.assign(crew.assignee, task.id, assignee_id=crew.member)
     with pytest.raises(PermissionDenied):
         tf.tasks.update(crew.assignee, task.id, title="no longer mine")
 
@@ -657,7 +657,7 @@ def test_an_admin_who_left_loses_access(tf: TaskFlow, crew: Crew) -> None:
 def test_time_moves_updated_at_only(tf: TaskFlow, crew: Crew, clock: FakeClock) -> None:
     task = crew_task(tf, crew)
     clock.advance(timedelta(days=1))
-    changed = tf.tasks.assign(crew.owner, task.id, crew.member)
+    changed = tf.tasks.assign(crew.owner, task.id, assignee_id=crew.member)
     assert changed.created_at == task.created_at
     assert changed.updated_at == task.updated_at + timedelta(days=1)
 
@@ -694,7 +694,7 @@ def test_members_of_one_team_cannot_touch_another_teams_task(tf: TaskFlow, crew:
         for action in (
             lambda a=actor: tf.tasks.get(a, theirs.id),
             lambda a=actor: tf.tasks.update(a, theirs.id, title="pwned"),
-            lambda a=actor: tf.tasks.assign(a, theirs.id, a),
+            lambda a=actor: tf.tasks.assign(a, theirs.id, assignee_id=a),
             lambda a=actor: tf.tasks.complete(a, theirs.id),
             lambda a=actor: tf.tasks.delete(a, theirs.id),
             lambda a=actor: tf.tasks.restore(a, theirs.id),

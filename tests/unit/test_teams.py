@@ -97,7 +97,7 @@ def test_list_mine_gives_each_team_with_my_role(
     mine = tf.teams.create(owner, name="B team")
     theirs = tf.teams.create(other, name="A team")
     add_member(theirs.id, other, role="admin")  # someone else, to show only I am listed
-    tf.invites.create(other, team_id=theirs.id, email="owner@example.com", role="admin")
+    tf.invites.create(other, theirs.id, email="owner@example.com", role="admin")
 
     assert tf.teams.list_mine(owner) == [mine]  # the pending invite gives no membership
 
@@ -108,8 +108,8 @@ def test_list_mine_is_ordered_by_name_and_shows_each_role(
     other = make_user()
     zebra = tf.teams.create(owner, name="Zebra")
     alpha = tf.teams.create(other, name="Alpha")
-    tf.invites.create(other, team_id=alpha.id, email="owner@example.com", role="admin")
-    tf.invites.accept(owner, events.named(INVITE_CREATED)[-1].payload["token"])
+    tf.invites.create(other, alpha.id, email="owner@example.com", role="admin")
+    tf.invites.accept(owner, token=events.named(INVITE_CREATED)[-1].payload["token"])
 
     assert tf.teams.list_mine(owner) == [
         TeamSummary(id=alpha.id, name="Alpha", role=Role.ADMIN),
@@ -196,7 +196,7 @@ def test_the_owner_deletes_a_team_with_its_members_and_invites(
 ) -> None:
     member = add_member(team.id, owner)
     make_user(email="later@example.com")
-    tf.invites.create(owner, team_id=team.id, email="later@example.com")
+    tf.invites.create(owner, team.id, email="later@example.com")
 
     tf.teams.delete(owner, team.id)
 
@@ -217,13 +217,13 @@ def test_deleting_a_team_makes_its_invites_unusable(
     events: RecordingEventPublisher,
 ) -> None:
     invitee = make_user(email="later@example.com")
-    tf.invites.create(owner, team_id=team.id, email="later@example.com")
+    tf.invites.create(owner, team.id, email="later@example.com")
     token = events.named(INVITE_CREATED)[-1].payload["token"]
 
     tf.teams.delete(owner, team.id)
 
     with pytest.raises(InviteNotFound):
-        tf.invites.accept(invitee, token)
+        tf.invites.accept(invitee, token=token)
 
 
 def test_deleting_a_team_deletes_its_tasks(

@@ -33,7 +33,7 @@ def test_a_lone_surrogate_in_a_password_is_invalid_input(tf: TaskFlow) -> None:
 def test_a_lone_surrogate_in_a_one_time_token_is_refused(tf: TaskFlow) -> None:
     for call in (
         lambda: tf.auth.verify_email(LONE),
-        lambda: tf.auth.reset_password(LONE, PASSWORD),
+        lambda: tf.auth.reset_password(LONE, new_password=PASSWORD),
     ):
         with pytest.raises(TaskflowError) as raised:
             call()

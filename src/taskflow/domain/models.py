@@ -1,16 +1,19 @@
 """The domain objects: frozen, slotted ``attrs`` classes.
 
-They are plain values. A change makes a new object (``attrs.evolve``) that a service hands
-to a repository; nothing here talks to storage. Timestamps are timezone-aware UTC.
+They are plain values. A change makes a new object (``attrs.evolve``, or a method such as
+``Task.with_changes``) that a service hands to a repository; nothing here talks to
+storage. Timestamps are timezone-aware UTC.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import attrs
 from attrs import field, frozen
 
 __all__ = [
@@ -199,6 +202,47 @@ class Task:
     version: int = 1
     deleted_at: datetime | None = None
     idempotency_key: str | None = None
+
+    # The rules of a change. Each answers the new task (a new version); the service
+    # stores it and records the activity and events.
+
+    def differing(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``changes`` (field name -> new value) whose value differs from this task's."""
+        return {name: value for name, value in changes.items() if getattr(self, name) != value}
+
+    def with_changes(self, changes: Mapping[str, Any], now: datetime) -> Task:
+        """This task with ``changes`` applied, or itself if none differs. A change to
+        ``done`` sets ``completed_at``; a change away from ``done`` clears it."""
+        differing = self.differing(changes)
+        if not differing:
+            return self
+        after = attrs.evolve(self, **differing)
+        if "status" in differing:
+            if after.status is TaskStatus.DONE:
+                after = attrs.evolve(after, completed_at=now)
+            elif self.status is TaskStatus.DONE:
+                after = attrs.evolve(after, completed_at=None)
+        return attrs.evolve(after, version=self.version + 1, updated_at=now)
+
+    def is_reopened_by(self, changes: Mapping[str, Any]) -> bool:
+        """Whether ``changes`` take this done task away from ``done``."""
+        return self.status is TaskStatus.DONE and changes.get("status", TaskStatus.DONE) != (
+            TaskStatus.DONE
+        )
+
+    def reopened_status(self) -> TaskStatus:
+        """The status a reopen gives: ``todo`` for a done task; any other keeps its own."""
+        return TaskStatus.TODO if self.status is TaskStatus.DONE else self.status
+
+    def deleted(self, now: datetime) -> Task:
+        """Soft-deleted: out of gets and lists until restored."""
+        return attrs.evolve(self, deleted_at=now, updated_at=now, version=self.version + 1)
+
+    def restored(self, now: datetime) -> Task:
+        """Back from a soft delete, or itself if it was not deleted."""
+        if self.deleted_at is None:
+            return self
+        return attrs.evolve(self, deleted_at=None, updated_at=now, version=self.version + 1)
 
 
 @frozen

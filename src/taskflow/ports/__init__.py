@@ -15,10 +15,14 @@ from taskflow.ports.repositories import (
 from taskflow.ports.services import (
     AccessProfileReader,
     Clock,
+    EventBus,
     EventPublisher,
+    EventReceiver,
+    EventSubscriptions,
     PasswordHasher,
     TokenStore,
 )
+from taskflow.ports.storage import Storage
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
@@ -26,7 +30,10 @@ __all__ = [
     "ActivityRepository",
     "Clock",
     "CommentRepository",
+    "EventBus",
     "EventPublisher",
+    "EventReceiver",
+    "EventSubscriptions",
     "InviteRepository",
     "LoginFailureRepository",
     "MembershipRepository",
@@ -35,6 +42,7 @@ __all__ = [
     "OutboxRepository",
     "PasswordHasher",
     "Queue",
+    "Storage",
     "TaskRepository",
     "TeamRepository",
     "TokenStore",

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 from taskflow.domain.models import Event, Session, TeamSummary, User
 
-__all__ = ["AccessProfileReader", "Clock", "EventPublisher", "PasswordHasher", "TokenStore"]
+__all__ = [
+    "AccessProfileReader",
+    "Clock",
+    "EventBus",
+    "EventPublisher",
+    "EventReceiver",
+    "EventSubscriptions",
+    "PasswordHasher",
+    "TokenStore",
+]
+
+EventReceiver = Callable[[Event], object]
+"""Called with each committed event of the name it was connected to."""
+
+ReceiverT = TypeVar("ReceiverT", bound=EventReceiver)
 
 
 class Clock(Protocol):
@@ -87,3 +101,23 @@ class AccessProfileReader(Protocol):
 class EventPublisher(Protocol):
     def publish(self, events: Sequence[Event]) -> None:
         """Deliver committed events to in-process listeners (and whoever else listens)."""
+
+
+class EventSubscriptions(Protocol):
+    """Where code in the same process receives the committed events of ONE ``TaskFlow``
+    (``tf.events``). Receivers are held strongly (a lambda keeps working) until
+    disconnected."""
+
+    def connect(self, name: str, receiver: ReceiverT) -> ReceiverT:
+        """Call ``receiver(event)`` for every committed event named ``name``; returns
+        ``receiver``."""
+
+    def disconnect(self, name: str, receiver: EventReceiver) -> None:
+        """Stop calling ``receiver`` for ``name`` (nothing happens if it was not connected)."""
+
+    def receiver(self, name: str) -> Callable[[ReceiverT], ReceiverT]:
+        """``connect`` as a decorator: ``@tf.events.receiver("task.completed")``."""
+
+
+class EventBus(EventPublisher, EventSubscriptions, Protocol):
+    """A publisher that is also where its receivers subscribe: what ``TaskFlow`` needs."""

@@ -12,51 +12,35 @@ rendered). Adding a comment records a ``commented`` activity on its task.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Annotated, Final
 from uuid import UUID
 
 import attrs
-from attrs import frozen
-from pydantic import Field, StringConstraints
 
-from taskflow.domain.models import ActivityKind, Comment, Membership, Role, UserRef
+from taskflow.domain.models import ActivityKind, Comment, Membership, UserRef
 from taskflow.domain.queries import TimeKey
-from taskflow.errors import CommentNotFound, PermissionDenied
+from taskflow.errors import CommentNotFound
 from taskflow.ids import new_id
 from taskflow.pagination import Page, decode_time_cursor, encode_time_cursor
 from taskflow.ports.services import Clock
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from taskflow.services.tasks import (
-    MAX_PAGE_SIZE,
-    record_activity,
+from taskflow.services.activity import record_activity, user_refs
+from taskflow.services.permissions import (
+    check_comment_delete,
+    check_comment_edit,
     require_task_member,
-    user_refs,
 )
+from taskflow.services.read_models import CommentView
+from taskflow.services.task_inputs import PageRequest
 from taskflow.validation import InputModel, trimmed, validate
 
-__all__ = ["MAX_COMMENT_LENGTH", "CommentService", "CommentView"]
+__all__ = ["MAX_COMMENT_LENGTH", "CommentService"]
 
 MAX_COMMENT_LENGTH: Final = 10_000
 
 
-@frozen
-class CommentView:
-    id: UUID
-    task_id: UUID
-    author: UserRef
-    content: str
-    created_at: datetime
-    updated_at: datetime
-
-
 class _Content(InputModel):
     content: Annotated[str, trimmed(1, MAX_COMMENT_LENGTH)]
-
-
-class _PageRequest(InputModel):
-    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 50
-    cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
 class CommentService:
@@ -88,7 +72,7 @@ class CommentService:
         self, actor_id: UUID, task_id: UUID, *, limit: int = 50, cursor: str | None = None
     ) -> Page[CommentView]:
         """A task's comments, oldest first; pass ``next_cursor`` back for the next page."""
-        request = validate(_PageRequest, limit=limit, cursor=cursor)
+        request = validate(PageRequest, limit=limit, cursor=cursor)
         after = decode_time_cursor(request.cursor) if request.cursor is not None else None
         with self._uow(read_only=True) as uow:
             require_task_member(uow, task_id, actor_id)
@@ -106,8 +90,7 @@ class CommentService:
         now = self._clock.now()
         with self._uow() as uow:
             comment, _ = self._require_comment(uow, comment_id, actor_id)
-            if comment.user_id != actor_id:
-                raise PermissionDenied("Only its author may edit a comment.")
+            check_comment_edit(comment, actor_id)
             if data.content != comment.content:
                 comment = attrs.evolve(comment, content=data.content, updated_at=now)
                 uow.comments.update(comment)
@@ -119,8 +102,7 @@ class CommentService:
         """Delete one's own comment, or any comment as an admin or the owner."""
         with self._uow() as uow:
             comment, membership = self._require_comment(uow, comment_id, actor_id)
-            if comment.user_id != actor_id and not membership.role.at_least(Role.ADMIN):
-                raise PermissionDenied("Only its author or an admin may delete a comment.")
+            check_comment_delete(comment, membership)
             uow.comments.delete(comment.id)
             uow.commit()
 

@@ -21,7 +21,6 @@ from typing import Annotated
 from uuid import UUID
 
 import attrs
-from attrs import frozen
 from pydantic import StringConstraints
 
 from taskflow.config import InviteConfig
@@ -33,43 +32,18 @@ from taskflow.errors import (
     InviteExpired,
     InviteNotFound,
     InviteRevoked,
-    PermissionDenied,
     UserNotFound,
 )
 from taskflow.events import INVITE_CREATED, make_event
 from taskflow.ids import new_id
 from taskflow.ports.services import Clock
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from taskflow.services.permissions import require_role, require_team
+from taskflow.services.permissions import check_invite_role, require_role, require_team
+from taskflow.services.read_models import InviteInfo
 from taskflow.services.teams import AssignableRole
 from taskflow.validation import Email, InputModel, validate
 
-__all__ = ["InviteInfo", "InviteService", "hash_invite_token"]
-
-
-@frozen
-class InviteInfo:
-    """An invite as its team's admins see it. Never carries the token or its hash."""
-
-    id: UUID
-    team_id: UUID
-    email: str
-    role: Role
-    expires_at: datetime
-    created_by: UUID
-    created_at: datetime
-
-    @classmethod
-    def of(cls, invite: Invite) -> InviteInfo:
-        return cls(
-            id=invite.id,
-            team_id=invite.team_id,
-            email=invite.email,
-            role=invite.role,
-            expires_at=invite.expires_at,
-            created_by=invite.created_by,
-            created_at=invite.created_at,
-        )
+__all__ = ["InviteService", "hash_invite_token"]
 
 
 def hash_invite_token(token: str) -> str:
@@ -110,7 +84,7 @@ class InviteService:
         self._config = config
 
     def create(
-        self, actor_id: UUID, *, team_id: UUID, email: str, role: Role | str = Role.MEMBER
+        self, actor_id: UUID, team_id: UUID, *, email: str, role: Role | str = Role.MEMBER
     ) -> InviteInfo:
         """Invite ``email`` to the team (admin or owner, with a role no higher than their
         own). Emits ``invite.created`` carrying the token, the only place it appears."""
@@ -119,8 +93,7 @@ class InviteService:
         with self._uow() as uow:
             team = require_team(uow, data.team_id)
             actor = require_role(uow, data.team_id, data.actor_id, Role.ADMIN)
-            if not actor.role.at_least(data.role):
-                raise PermissionDenied("You cannot invite with a role higher than your own.")
+            check_invite_role(actor, data.role)
             _refuse_existing_member(uow, data.team_id, data.email)
             token = _new_token()
             invite = Invite(
@@ -138,7 +111,7 @@ class InviteService:
             uow.commit()
         return InviteInfo.of(invite)
 
-    def accept(self, actor_id: UUID, token: str) -> TeamSummary:
+    def accept(self, actor_id: UUID, *, token: str) -> TeamSummary:
         """Join the team the invite is for, as the logged-in user it was sent to."""
         data = validate(_AcceptInvite, actor_id=actor_id, token=token)
         now = self._clock.now()

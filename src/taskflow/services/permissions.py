@@ -1,4 +1,5 @@
-"""Shared permission checks. The whole matrix is written in ``docs/permissions.md``.
+"""Who may do what: every permission rule of the services, in one place. The whole
+matrix is written in ``docs/permissions.md``.
 
 Order of checks everywhere: a team/task/comment that does not exist is ``NotFound`` (404);
 an existing one the actor is not a member of is ``NotTeamMember`` (403); a member whose
@@ -12,11 +13,25 @@ from types import MappingProxyType
 from typing import Final
 from uuid import UUID
 
-from taskflow.domain.models import Membership, Role, Team
-from taskflow.errors import NotTeamMember, PermissionDenied, TeamNotFound
+from taskflow.domain.models import Comment, Membership, Role, Task, Team
+from taskflow.errors import NotTeamMember, PermissionDenied, TaskNotFound, TeamNotFound
 from taskflow.ports.unit_of_work import UnitOfWork
 
-__all__ = ["ROLE_PERMISSIONS", "require_member", "require_role", "require_team"]
+__all__ = [
+    "ROLE_PERMISSIONS",
+    "check_comment_delete",
+    "check_comment_edit",
+    "check_invite_role",
+    "check_member_removal",
+    "check_role_change",
+    "check_task_delete",
+    "check_task_edit",
+    "require_at_least",
+    "require_member",
+    "require_role",
+    "require_task_member",
+    "require_team",
+]
 
 _MEMBER_PERMISSIONS: Final = frozenset(
     {
@@ -84,6 +99,88 @@ def require_member(uow: UnitOfWork, team_id: UUID, user_id: UUID) -> Membership:
 def require_role(uow: UnitOfWork, team_id: UUID, user_id: UUID, role: Role) -> Membership:
     """As ``require_member``, and the actor's role must be at least ``role``."""
     membership = require_member(uow, team_id, user_id)
+    require_at_least(membership, role)
+    return membership
+
+
+def require_at_least(membership: Membership, role: Role) -> None:
     if not membership.role.at_least(role):
         raise PermissionDenied(f"This needs the {role.value} role or higher.")
-    return membership
+
+
+def require_task_member(uow: UnitOfWork, task_id: UUID, actor_id: UUID) -> tuple[Task, Membership]:
+    """The live (not deleted) task and the actor's membership of its team:
+    ``TaskNotFound`` (404) if there is no such task, ``NotTeamMember`` (403) if the actor
+    is not in its team."""
+    task = uow.tasks.get(task_id)
+    if task is None:
+        raise TaskNotFound()
+    membership = uow.members.get(task.team_id, actor_id)
+    if membership is None:
+        raise NotTeamMember()
+    return task, membership
+
+
+# --- tasks ---------------------------------------------------------------------------
+
+
+def check_task_edit(task: Task, membership: Membership, action: str) -> None:
+    """Update, assign, complete, reopen: the creator, the assignee, an admin or the
+    owner. ``action`` words the refusal ("edit", "assign", ...)."""
+    if membership.role.at_least(Role.ADMIN) or membership.user_id in (
+        task.created_by,
+        task.assignee_id,
+    ):
+        return
+    raise PermissionDenied(f"Only the creator, the assignee or an admin may {action}.")
+
+
+def check_task_delete(task: Task, membership: Membership, action: str) -> None:
+    """Delete and restore: the creator, an admin or the owner (not a mere assignee)."""
+    if membership.role.at_least(Role.ADMIN) or membership.user_id == task.created_by:
+        return
+    raise PermissionDenied(f"Only the creator or an admin may {action} a task.")
+
+
+# --- comments ------------------------------------------------------------------------
+
+
+def check_comment_edit(comment: Comment, actor_id: UUID) -> None:
+    """Only its author edits a comment (an admin neither)."""
+    if comment.user_id != actor_id:
+        raise PermissionDenied("Only its author may edit a comment.")
+
+
+def check_comment_delete(comment: Comment, membership: Membership) -> None:
+    """Its author, an admin or the owner deletes a comment."""
+    if comment.user_id != membership.user_id and not membership.role.at_least(Role.ADMIN):
+        raise PermissionDenied("Only its author or an admin may delete a comment.")
+
+
+# --- teams and invites ---------------------------------------------------------------
+
+
+def check_role_change(actor: Membership, target: Membership, role: Role) -> None:
+    """The owner makes a member an admin or an admin a member; an admin may not touch
+    the owner or another admin and cannot grant admin; nobody changes their own role;
+    the owner's role changes only by transferring ownership. The actor is an admin or
+    the owner already (``require_role``)."""
+    if target.user_id == actor.user_id:
+        raise PermissionDenied("Nobody can change their own role.")
+    if target.role is Role.OWNER:
+        raise PermissionDenied("The owner's role changes only by transferring ownership.")
+    if actor.role is not Role.OWNER and (target.role is not Role.MEMBER or role is not Role.MEMBER):
+        raise PermissionDenied("Only the owner can grant or take away the admin role.")
+
+
+def check_member_removal(actor: Membership, target: Membership) -> None:
+    """An admin removes plain members only; the owner removes anyone but themselves
+    (leaving is another rule). The actor is an admin or the owner already."""
+    if actor.role is not Role.OWNER and target.role is not Role.MEMBER:
+        raise PermissionDenied("An admin can remove plain members only.")
+
+
+def check_invite_role(actor: Membership, role: Role) -> None:
+    """An admin or the owner invites with a role no higher than their own."""
+    if not actor.role.at_least(role):
+        raise PermissionDenied("You cannot invite with a role higher than your own.")

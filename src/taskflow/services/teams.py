@@ -9,6 +9,7 @@ Rules (the whole matrix is in ``docs/teams.md``):
   not touch the owner or another admin, and cannot grant admin. Nobody changes their own
   role, and ``owner`` is never given here: ``transfer_ownership`` does that.
 - Remove a member: admin or owner; an admin may remove plain members only.
+- These role rules live in ``taskflow.services.permissions``.
 - A member who leaves or is removed has their open tasks in that team unassigned, in
   the same unit of work, each change recorded in the task's activity.
 - Order of checks: bad input (400), no such team (404), actor not a member (403), role
@@ -21,33 +22,32 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-import attrs
-from attrs import frozen
 from pydantic import AfterValidator, Field
 
-from taskflow.domain.models import (
-    ActivityKind,
-    Membership,
-    Role,
-    TaskActivity,
-    Team,
-    TeamSummary,
-)
+from taskflow.domain.models import ActivityKind, Membership, Role, Team, TeamSummary
 from taskflow.errors import (
     Conflict,
     InvalidInput,
     MemberNotFound,
     OwnerMustTransfer,
-    PermissionDenied,
     UserNotFound,
 )
 from taskflow.ids import new_id
 from taskflow.ports.services import Clock
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from taskflow.services.permissions import require_member, require_role, require_team
+from taskflow.services.activity import record_activity
+from taskflow.services.permissions import (
+    check_member_removal,
+    check_role_change,
+    require_at_least,
+    require_member,
+    require_role,
+    require_team,
+)
+from taskflow.services.read_models import MemberInfo
 from taskflow.validation import InputModel, trimmed, validate
 
-__all__ = ["AssignableRole", "MemberInfo", "TeamName", "TeamService", "unassign_open_tasks"]
+__all__ = ["AssignableRole", "TeamName", "TeamService", "unassign_open_tasks"]
 
 TeamName = Annotated[str, trimmed(1, 100)]
 """A team's name: 1 to 100 characters once surrounding spaces are trimmed; the text
@@ -63,17 +63,6 @@ def _not_owner(role: Role) -> Role:
 AssignableRole = Annotated[Role, Field(strict=False), AfterValidator(_not_owner)]
 """A role someone may be given by a role change or an invite: ``member`` or ``admin``
 (as a ``Role`` or its string value), never ``owner``."""
-
-
-@frozen
-class MemberInfo:
-    """One member of a team as the team's members see them."""
-
-    user_id: UUID
-    name: str
-    email: str
-    role: Role
-    joined_at: datetime
 
 
 class _ActorInput(InputModel):
@@ -112,20 +101,15 @@ def unassign_open_tasks(
     caller's unit of work, so it commits or rolls back with the membership change."""
     tasks = uow.tasks.open_tasks_assigned_to(team_id, user_id)
     for task in tasks:
-        uow.tasks.update(
-            attrs.evolve(task, assignee_id=None, version=task.version + 1, updated_at=now)
-        )
-        uow.activity.add(
-            TaskActivity(
-                id=new_id(),
-                task_id=task.id,
-                actor_id=actor_id,
-                kind=ActivityKind.UNASSIGNED,
-                created_at=now,
-                field="assignee_id",
-                old_value=str(user_id),
-                new_value=None,
-            )
+        uow.tasks.update(task.with_changes({"assignee_id": None}, now))
+        record_activity(
+            uow,
+            task.id,
+            actor_id,
+            ActivityKind.UNASSIGNED,
+            now,
+            field="assignee_id",
+            old_value=str(user_id),
         )
     return len(tasks)
 
@@ -219,15 +203,8 @@ class TeamService:
         data = validate(_ChangeRole, actor_id=actor_id, team_id=team_id, user_id=user_id, role=role)
         with self._uow() as uow:
             actor = require_role(uow, data.team_id, data.actor_id, Role.ADMIN)
-            if data.user_id == data.actor_id:
-                raise PermissionDenied("Nobody can change their own role.")
             target = _require_target(uow, data.team_id, data.user_id)
-            if target.role is Role.OWNER:
-                raise PermissionDenied("The owner's role changes only by transferring ownership.")
-            if actor.role is not Role.OWNER and (
-                target.role is not Role.MEMBER or data.role is not Role.MEMBER
-            ):
-                raise PermissionDenied("Only the owner can grant or take away the admin role.")
+            check_role_change(actor, target, data.role)
             user = uow.users.get(data.user_id)
             if user is None:
                 raise MemberNotFound()
@@ -252,11 +229,9 @@ class TeamService:
                 self._leave(uow, actor, now)
                 uow.commit()
                 return
-            if not actor.role.at_least(Role.ADMIN):
-                raise PermissionDenied("This needs the admin role or higher.")
+            require_at_least(actor, Role.ADMIN)
             target = _require_target(uow, data.team_id, data.user_id)
-            if actor.role is not Role.OWNER and target.role is not Role.MEMBER:
-                raise PermissionDenied("An admin can remove plain members only.")
+            check_member_removal(actor, target)
             uow.members.remove(data.team_id, data.user_id)
             unassign_open_tasks(uow, data.team_id, data.user_id, data.actor_id, now)
             uow.commit()

@@ -32,6 +32,7 @@ from taskflow.adapters.web.errors import (
 )
 from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.bootstrap import TaskFlow
+from taskflow.bootstrap.web import build_web_runtime
 from taskflow.errors import ConfigurationError, TaskflowError
 
 __all__ = ["create_app", "install_exception_handlers", "mount_taskflow"]
@@ -66,7 +67,7 @@ def mount_taskflow(
     unknown = sorted(set(selected) - set(AREAS))
     if unknown:
         raise ConfigurationError(f"Unknown taskflow areas: {', '.join(unknown)}.")
-    runtime = WebRuntime.create(tf, config)
+    runtime = build_web_runtime(tf, config)
     setattr(app.state, RUNTIME_STATE_KEY, runtime)
     # Idle workers are joined when the interpreter exits (concurrent.futures does it).
     service_threads = ThreadPoolExecutor(threads or 40, thread_name_prefix="taskflow-service")

@@ -31,7 +31,7 @@ from taskflow.adapters.web.schemas import ErrorOut
 from taskflow.bootstrap import TaskFlow
 from taskflow.domain.models import Role
 from taskflow.errors import AuthenticationFailed, ConfigurationError, PermissionDenied
-from taskflow.services.auth import Principal
+from taskflow.services.read_models import Principal
 
 __all__ = [
     "CurrentPrincipal",

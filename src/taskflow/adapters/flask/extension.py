@@ -30,6 +30,7 @@ from taskflow.adapters.web.headers import cors_headers, is_preflight, security_h
 from taskflow.adapters.web.requests import REQUEST_ID_HEADER, log_request, request_id_from
 from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.bootstrap import TaskFlow
+from taskflow.bootstrap.web import build_web_runtime
 from taskflow.errors import ConfigurationError, TaskflowError
 
 __all__ = ["TaskFlowExtension", "create_app"]
@@ -71,7 +72,7 @@ class TaskFlowExtension:
         unknown = sorted(set(selected) - set(AREAS))
         if unknown:
             raise ConfigurationError(f"Unknown taskflow areas: {', '.join(unknown)}.")
-        runtime = WebRuntime.create(tf, config)
+        runtime = build_web_runtime(tf, config)
         app.extensions[EXTENSION_KEY] = runtime
         if app.config.get("MAX_CONTENT_LENGTH") is None:  # keep the app's own limit
             app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes

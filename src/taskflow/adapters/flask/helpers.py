@@ -24,7 +24,7 @@ from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.adapters.web.schemas import LIST_QUERY_FIELDS
 from taskflow.bootstrap import TaskFlow
 from taskflow.errors import AuthenticationFailed, ConfigurationError, InvalidInput
-from taskflow.services.auth import Principal
+from taskflow.services.read_models import Principal
 
 __all__ = [
     "EXTENSION_KEY",

@@ -9,7 +9,8 @@ MariaDB/MySQL (PyMySQL).
                                 token_store=storage.token_store, ...)
 
 ``TaskFlow.from_settings`` does this from ``DATABASE_URL`` (and ``AUTH_DATABASE_URL``,
-``TASK_DATABASE_URL``, ``DATABASE_REPLICA_URL``) through ``build_storage``.
+``TASK_DATABASE_URL``, ``DATABASE_REPLICA_URL``) through
+``taskflow.bootstrap.build_sql_storage``.
 """
 
 from __future__ import annotations
@@ -29,16 +30,12 @@ from taskflow.ports.services import EventPublisher
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from taskflow.bootstrap import Storage
-    from taskflow.settings import Settings
-
 __all__ = [
     "Databases",
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUnitOfWorkFactory",
     "SqlStorage",
     "SqlTokenStore",
-    "build_storage",
     "create_engine",
     "metadata",
 ]
@@ -100,31 +97,3 @@ def _pool_options(url: str, pool_size: int | None, max_overflow: int | None) -> 
         return {}
     options = {"pool_size": pool_size, "max_overflow": max_overflow}
     return {name: value for name, value in options.items() if value is not None}
-
-
-def _secret(value: object) -> str | None:
-    getter = getattr(value, "get_secret_value", None)
-    return getter() if getter is not None else None
-
-
-def build_storage(settings: Settings, publisher: EventPublisher) -> Storage:
-    """The SQL branch of ``TaskFlow.from_settings``: engines from the settings' URLs. The
-    schema must exist (``taskflow db upgrade``); SQLite files are created and upgraded
-    on first use, since an embedded database has nobody else to do it."""
-    from taskflow.bootstrap import Storage  # noqa: PLC0415 - avoid an import cycle
-
-    url = settings.resolved_database_url()
-    storage = SqlStorage.from_urls(
-        url,
-        auth_url=_secret(settings.auth_database_url),
-        task_url=_secret(settings.task_database_url),
-        replica_url=_secret(settings.database_replica_url),
-        publisher=publisher,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-    )
-    if all(e.dialect.name == "sqlite" for e in storage.databases.engines()):
-        storage.upgrade()
-    return Storage(
-        uow_factory=storage.uow_factory, token_store=storage.token_store, close=storage.close
-    )

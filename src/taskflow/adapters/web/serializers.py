@@ -20,11 +20,15 @@ from taskflow.adapters.web.schemas import (
     UserWithTeamsOut,
 )
 from taskflow.domain.notifications import Notification, NotificationPreferences, NotificationType
-from taskflow.services.auth import AuthResult, SessionInfo, UserProfile
-from taskflow.services.comments import CommentView
-from taskflow.services.invites import InviteInfo
-from taskflow.services.tasks import TaskView
-from taskflow.services.teams import MemberInfo
+from taskflow.services.read_models import (
+    AuthResult,
+    CommentView,
+    InviteInfo,
+    MemberInfo,
+    SessionInfo,
+    TaskView,
+    UserProfile,
+)
 
 __all__ = [
     "comment_out",

@@ -129,16 +129,14 @@ def _me(tf: TaskFlow, token: str) -> Response:
 )
 def create_invite(body: InviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> InviteOut:
     """Invite an email address to a team (admin or owner); the invitee gets a mail."""
-    invite = tf.invites.create(
-        principal.user_id, team_id=body.team_id, email=body.email, role=body.role
-    )
+    invite = tf.invites.create(principal.user_id, body.team_id, email=body.email, role=body.role)
     return invite_out(invite)
 
 
 @_limited.post("/auth/invite/accept", responses=error_responses(400, 401, 403, 404, 409, 410, 413))
 def accept_invite(body: AcceptInviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> TeamOut:
     """Join the team of an invite sent to the caller's email address."""
-    return TeamOut.of(tf.invites.accept(principal.user_id, body.token))
+    return TeamOut.of(tf.invites.accept(principal.user_id, token=body.token))
 
 
 @_limited.get("/auth/sessions", responses=error_responses(401))
@@ -196,7 +194,7 @@ def verify_email(body: TokenIn, tf: TaskFlowDep) -> None:
 def request_password_reset(body: EmailIn, tf: TaskFlowDep) -> None:
     """Public: mail a reset link if an account has this address (the answer is the same
     either way, so it does not tell who has an account)."""
-    tf.auth.request_password_reset(body.email)
+    tf.auth.request_password_reset(email=body.email)
 
 
 @_limited.post(
@@ -208,7 +206,7 @@ def request_password_reset(body: EmailIn, tf: TaskFlowDep) -> None:
 )
 def reset_password(body: PasswordResetIn, tf: TaskFlowDep) -> None:
     """Public: set a new password with the token from the mail (every session ends)."""
-    tf.auth.reset_password(body.token, body.new_password)
+    tf.auth.reset_password(body.token, new_password=body.new_password)
 
 
 @_limited.post(

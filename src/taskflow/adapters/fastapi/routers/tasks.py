@@ -27,7 +27,7 @@ from taskflow.adapters.web.schemas import (
     page_of,
 )
 from taskflow.adapters.web.serializers import task_out
-from taskflow.services.tasks import TaskView
+from taskflow.services.read_models import TaskView
 
 __all__ = ["router"]
 
@@ -178,7 +178,9 @@ def assign_task(
     task_id: UUID, body: AssignIn, principal: CurrentPrincipal, tf: TaskFlowDep, response: Response
 ) -> TaskOut:
     """Assign the task to a member of its team, or unassign it with ``null``."""
-    return _with_etag(response, tf.tasks.assign(principal.user_id, task_id, body.assignee_id))
+    return _with_etag(
+        response, tf.tasks.assign(principal.user_id, task_id, assignee_id=body.assignee_id)
+    )
 
 
 @router.get("/tasks/{task_id}/activity", responses=error_responses(400, 401, 403, 404))

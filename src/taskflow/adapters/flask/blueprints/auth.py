@@ -84,7 +84,7 @@ def create_invite() -> Response:
     principal = current_principal()
     body = parse_body(InviteIn)
     invite = get_taskflow().invites.create(
-        principal.user_id, team_id=body.team_id, email=body.email, role=body.role
+        principal.user_id, body.team_id, email=body.email, role=body.role
     )
     return reply(invite_out(invite), 201)
 
@@ -93,7 +93,7 @@ def create_invite() -> Response:
 def accept_invite() -> Response:
     principal = current_principal()
     body = parse_body(AcceptInviteIn)
-    return reply(TeamOut.of(get_taskflow().invites.accept(principal.user_id, body.token)))
+    return reply(TeamOut.of(get_taskflow().invites.accept(principal.user_id, token=body.token)))
 
 
 @blueprint.get("/auth/sessions")
@@ -138,7 +138,7 @@ def verify_email() -> Response:
 @strict_rate_limit
 def request_password_reset() -> Response:
     body = parse_body(EmailIn)
-    get_taskflow().auth.request_password_reset(body.email)
+    get_taskflow().auth.request_password_reset(email=body.email)
     return reply(None, 204)
 
 
@@ -146,7 +146,7 @@ def request_password_reset() -> Response:
 @strict_rate_limit
 def reset_password() -> Response:
     body = parse_body(PasswordResetIn)
-    get_taskflow().auth.reset_password(body.token, body.new_password)
+    get_taskflow().auth.reset_password(body.token, new_password=body.new_password)
     return reply(None, 204)
 
 

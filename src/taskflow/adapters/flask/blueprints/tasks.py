@@ -25,7 +25,7 @@ from taskflow.adapters.web.schemas import (
     page_of,
 )
 from taskflow.adapters.web.serializers import task_out
-from taskflow.services.tasks import TaskView
+from taskflow.services.read_models import TaskView
 
 __all__ = ["blueprint"]
 
@@ -124,7 +124,9 @@ def assign_task(task_id: str) -> Response:
     principal = current_principal()
     task_uuid = path_uuid(task_id, "task_id")
     body = parse_body(AssignIn)
-    return _task_reply(get_taskflow().tasks.assign(principal.user_id, task_uuid, body.assignee_id))
+    return _task_reply(
+        get_taskflow().tasks.assign(principal.user_id, task_uuid, assignee_id=body.assignee_id)
+    )
 
 
 @blueprint.get("/tasks/<task_id>/activity")

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from taskflow.errors import ConfigurationError, StorageUnavailable
+from taskflow.bootstrap import TaskFlow, build_worker
+from taskflow.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from taskflow.bootstrap import TaskFlow
+    from taskflow.messaging.worker import Worker
     from taskflow.settings import Settings
 
 __all__ = ["configure_serve_command", "run_serve_command"]
@@ -84,8 +85,7 @@ def configure_serve_command(parser: argparse.ArgumentParser) -> None:
 
 
 def run_serve_command(args: argparse.Namespace) -> int:
-    from taskflow.bootstrap import TaskFlow  # noqa: PLC0415 - only when run
-    from taskflow.settings import Settings  # noqa: PLC0415
+    from taskflow.settings import Settings  # noqa: PLC0415 - read only when run
 
     if not 0 < args.port < 65536:
         raise ConfigurationError("--port must be between 1 and 65535.")
@@ -96,9 +96,8 @@ def run_serve_command(args: argparse.Namespace) -> int:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    if not args.skip_migrations:
-        apply_migrations(settings)
-    with TaskFlow.from_settings(settings) as tf:
+    # The migrations run on the storage the server then uses (one set of engines).
+    with TaskFlow.from_settings(settings, migrate=not args.skip_migrations) as tf:
         worker = None if args.no_worker else _start_worker(tf, settings)
         try:
             logger.info(
@@ -125,41 +124,7 @@ def run_serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def apply_migrations(settings: Settings) -> None:
-    """Bring every taskflow database to the latest schema (nothing for ``memory://``)."""
-    if settings.uses_memory_storage:
-        return
-    if settings.database_url is None:  # the embedded default: a SQLite file in data_dir
-        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        from sqlalchemy import exc  # noqa: PLC0415
-
-        from taskflow.adapters.sqlalchemy import SqlStorage  # noqa: PLC0415
-    except ModuleNotFoundError as error:
-        raise ConfigurationError(
-            f"The database needs the optional dependency {error.name!r}: "
-            "pip install 'taskflow[sqlalchemy]'"
-        ) from None
-
-    def secret(value: Any) -> str | None:
-        return value.get_secret_value() if value is not None else None
-
-    storage = SqlStorage.from_urls(
-        settings.resolved_database_url(),
-        auth_url=secret(settings.auth_database_url),
-        task_url=secret(settings.task_database_url),
-    )
-    try:
-        storage.upgrade()  # what `taskflow db upgrade` does
-    except exc.OperationalError as error:
-        raise StorageUnavailable("Cannot reach the database; nothing was migrated.") from error
-    finally:
-        storage.close()
-
-
-def _start_worker(tf: TaskFlow, settings: Settings) -> Any:
-    from taskflow.worker import build_worker  # noqa: PLC0415
-
+def _start_worker(tf: TaskFlow, settings: Settings) -> Worker:
     worker = build_worker(tf, settings)
     worker.start()
     return worker
@@ -186,7 +151,7 @@ def _serve_fastapi(
 ) -> None:
     import uvicorn  # noqa: PLC0415
 
-    from taskflow.adapters.fastapi import create_app  # noqa: PLC0415
+    from taskflow.adapters.fastapi import create_app  # noqa: PLC0415 - an extra
     from taskflow.adapters.web import WebConfig  # noqa: PLC0415
 
     app = create_app(tf, WebConfig.from_settings(settings), threads=threads)

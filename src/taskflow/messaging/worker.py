@@ -7,7 +7,8 @@
 
 ``taskflow worker`` runs one in its own process until SIGTERM or SIGINT. With the
 in-process queue (no ``REDIS_URL``) the same worker runs as a thread of the application
-(``taskflow serve`` starts it)::
+(``taskflow serve`` starts it). The composition root assembles one from a ``TaskFlow``
+(``taskflow.bootstrap.build_worker``)::
 
     worker = build_worker(tf, settings)
     worker.start()        # returns at once; the threads run
@@ -20,39 +21,23 @@ outbox), a mail not yet sent stays a due delivery; the next worker takes them.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import importlib
 import logging
-import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from attrs import frozen
 
 from taskflow.domain.models import Event
 from taskflow.events import EVENT_NAMES
-from taskflow.events import signal as event_signal
 from taskflow.messaging.consumer import EventConsumer, EventHandler
 from taskflow.messaging.relay import OutboxRelay
-from taskflow.notifications.routing import ROUTES
 from taskflow.ports.messaging import Queue
+from taskflow.ports.services import EventSubscriptions
 
-if TYPE_CHECKING:
-    from taskflow.bootstrap import TaskFlow
-    from taskflow.settings import Settings
-
-__all__ = [
-    "PeriodicJob",
-    "Worker",
-    "build_queue",
-    "build_worker",
-    "configure_worker_command",
-    "run_worker_command",
-]
+__all__ = ["DUE_SOON_INTERVAL", "DeliverDue", "PeriodicJob", "Worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +74,7 @@ class Worker:
         event_names: Collection[str] | None = None,
         delivery_interval: float = 1.0,
         stop_timeout: float = 60.0,
+        events: EventSubscriptions | None = None,
     ) -> None:
         """``relay`` feeds ``queue``; the consumer hands each event from ``queue`` to
         ``handler`` (idempotent).
@@ -99,7 +85,10 @@ class Worker:
           it); ``None``: all.
         - ``delivery_interval``: seconds between delivery passes when nothing is due (a
           handled event wakes the loop at once).
-        - ``stop_timeout``: how long ``stop`` waits for the work in hand."""
+        - ``stop_timeout``: how long ``stop`` waits for the work in hand.
+        - ``events``: the subscriptions of the ``TaskFlow`` whose outbox ``relay`` reads
+          (``tf.events``): its commits wake the relay at once instead of at its next
+          poll. ``None``: polling only."""
         self.relay = relay
         self.queue = queue
         self._handler = handler
@@ -120,7 +109,8 @@ class Worker:
         self._relay_stop = threading.Event()
         self._delivery_wake = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._receivers: list[Callable[..., None]] = []
+        self._events = events
+        self._receivers: list[Callable[[Event], None]] = []
 
     def _handle_and_wake_delivery(self, event: Event) -> None:
         self._handler(event)
@@ -146,8 +136,6 @@ class Worker:
         for job in self._jobs:
             self._spawn(f"taskflow-job-{job.name}", self._run_job, job)
         logger.info("worker started (%d threads)", len(self._threads))
-
-    start_in_thread = start
 
     def request_stop(self) -> None:
         """Ask the threads to finish (safe from a signal handler); ``stop`` also waits."""
@@ -187,9 +175,6 @@ class Worker:
         while not self._stop.wait(0.5):
             pass
         self.stop()
-
-    def wake_delivery(self) -> None:
-        self._delivery_wake.set()
 
     # Threads -----------------------------------------------------------------------
 
@@ -238,130 +223,21 @@ class Worker:
     # In-process wake-ups -----------------------------------------------------------
 
     def _connect_wake_up(self) -> None:
-        """A commit in this process wakes the relay at once instead of at its next poll
-        (events committed by other processes are found by polling)."""
+        """A commit of this worker's ``TaskFlow`` wakes the relay at once instead of at
+        its next poll (events committed by other processes are found by polling)."""
+        if self._events is None:
+            return
 
-        def on_event(_sender: object, **_event: object) -> None:
+        def on_event(_event: Event) -> None:
             self.relay.wake()
 
         for name in sorted(EVENT_NAMES):
-            event_signal(name).connect(on_event, weak=False)
+            self._events.connect(name, on_event)
         self._receivers.append(on_event)
 
     def _disconnect_wake_up(self) -> None:
-        for receiver in self._receivers:
-            for name in EVENT_NAMES:
-                event_signal(name).disconnect(receiver)
+        if self._events is not None:
+            for receiver in self._receivers:
+                for name in EVENT_NAMES:
+                    self._events.disconnect(name, receiver)
         self._receivers.clear()
-
-
-# Composition -------------------------------------------------------------------------
-
-
-def build_queue(settings: Settings, **options: Any) -> Queue:
-    """The queue ``settings`` name: Redis Streams with ``REDIS_URL``, otherwise the
-    in-process queue. ``options`` go to the queue's constructor."""
-    if settings.redis_url is not None:
-        redis_queue = importlib.import_module("taskflow.adapters.redis.queue")
-        queue: Queue = redis_queue.RedisStreamQueue.from_url(
-            settings.redis_url.get_secret_value(), **options
-        )
-        return queue
-    in_process = importlib.import_module("taskflow.adapters.inprocess_queue")
-    in_process_queue: Queue = in_process.InProcessQueue(**options)
-    return in_process_queue
-
-
-def build_worker(
-    tf: TaskFlow,
-    settings: Settings | None = None,
-    *,
-    queue: Queue | None = None,
-    handler: EventHandler | None = None,
-    deliver_due: DeliverDue | None = None,
-    jobs: Sequence[PeriodicJob] | None = None,
-    due_soon_interval: float = DUE_SOON_INTERVAL,
-    **worker_options: Any,
-) -> Worker:
-    """The worker of ``tf``: the queue ``settings`` name (``REDIS_URL``: Redis Streams,
-    else in-process; ``settings=None`` is the in-process queue), ``tf.notifications`` as
-    the handler, its mail delivery (when ``tf`` has a mailer) and its ``task.due_soon``
-    job. Every part can be replaced; ``worker_options`` go to ``Worker``."""
-    if queue is None:
-        queue = build_queue(settings) if settings is not None else _in_process_queue()
-    if handler is None:
-        handler = tf.notifications.handle_event
-        # Events that notify nobody (task.created...) skip the handler's transaction.
-        worker_options.setdefault("event_names", {route.event for route in ROUTES})
-    if deliver_due is None and tf.mailer is not None:
-        deliver_due = tf.notifications.deliver_due
-    if jobs is None:
-        jobs = [PeriodicJob("due-soon", due_soon_interval, tf.notifications.run_due_soon)]
-    return Worker(
-        relay=OutboxRelay(tf.uow_factory, queue, tf.clock),
-        queue=queue,
-        handler=handler,
-        deliver_due=deliver_due,
-        jobs=jobs,
-        **worker_options,
-    )
-
-
-def _in_process_queue() -> Queue:
-    in_process = importlib.import_module("taskflow.adapters.inprocess_queue")
-    queue: Queue = in_process.InProcessQueue()
-    return queue
-
-
-# The `taskflow worker` command -----------------------------------------------------------
-
-
-def configure_worker_command(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--visibility-timeout",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="Redis queue: a message received but not acknowledged for this long (its "
-        "worker died) goes to another worker; must exceed the slowest handling "
-        "(default: 300)",
-    )
-    parser.add_argument(
-        "--max-attempts",
-        type=int,
-        default=5,
-        metavar="N",
-        help="deliveries of an event whose handling keeps failing before it becomes a "
-        "dead letter (default: 5)",
-    )
-    parser.set_defaults(handler=run_worker_command)
-
-
-def run_worker_command(args: argparse.Namespace) -> int:
-    from taskflow.bootstrap import TaskFlow  # noqa: PLC0415 - only when run
-    from taskflow.errors import ConfigurationError  # noqa: PLC0415
-    from taskflow.settings import Settings  # noqa: PLC0415
-
-    if args.visibility_timeout <= 0 or args.max_attempts < 1:
-        raise ConfigurationError("--visibility-timeout must be > 0 and --max-attempts >= 1.")
-    settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    options: dict[str, Any] = {"max_attempts": args.max_attempts}
-    if settings.redis_url is not None:
-        options["visibility_timeout"] = args.visibility_timeout
-    with TaskFlow.from_settings(settings) as tf:
-        worker = build_worker(tf, settings, queue=build_queue(settings, **options))
-
-        def on_signal(signum: int, _frame: FrameType | None) -> None:
-            logger.info("%s received: finishing the work in hand", signal.Signals(signum).name)
-            worker.request_stop()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        queue_name = "Redis Streams" if settings.redis_url is not None else "in-process"
-        logger.info("taskflow worker running (%s queue); SIGTERM to stop", queue_name)
-        worker.run()
-        worker.queue.close()
-    return 0

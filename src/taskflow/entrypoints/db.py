@@ -2,7 +2,9 @@
 database(s) the settings name (``DATABASE_URL``, or ``AUTH_DATABASE_URL`` and
 ``TASK_DATABASE_URL``; the default is the SQLite file in ``TASKFLOW_DATA_DIR``).
 
-A read replica is never migrated: it follows its primary.
+A read replica is never migrated: it follows its primary. The migrations themselves are
+the SQL adapter's (``taskflow.adapters.sqlalchemy.migrate``); the storage is built by the
+composition root, from the same settings as the application's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from taskflow.adapters.sqlalchemy import SqlStorage
 from taskflow.adapters.sqlalchemy.migrate import current_revision, head_revision, upgrade
+from taskflow.bootstrap import build_sql_storage
 from taskflow.errors import ConfigurationError, StorageUnavailable
 
 __all__ = ["configure_db_command", "run_db_current", "run_db_upgrade"]
@@ -34,16 +37,7 @@ def _primaries() -> tuple[SqlStorage, list[tuple[str, Engine]]]:
     settings = Settings()
     if settings.uses_memory_storage:
         raise ConfigurationError("DATABASE_URL=memory:// has no schema to migrate.")
-
-    def secret(value: object) -> str | None:
-        getter = getattr(value, "get_secret_value", None)
-        return getter() if getter is not None else None
-
-    storage = SqlStorage.from_urls(
-        settings.resolved_database_url(),
-        auth_url=secret(settings.auth_database_url),
-        task_url=secret(settings.task_database_url),
-    )
+    storage = build_sql_storage(settings)
     databases = storage.databases
     if not databases.separate:
         return storage, [("database", databases.auth)]

@@ -1,9 +1,10 @@
-"""The ``taskflow`` command line: ``taskflow version``, and later ``taskflow db``,
-``taskflow serve`` and ``taskflow worker``.
+"""The ``taskflow`` command line: ``taskflow version``, ``taskflow db``, ``taskflow serve``
+and ``taskflow worker``.
 
 How a subcommand is added (the ONE place is ``COMMANDS`` below):
 
-1. In your own module, write a configure function that receives the subcommand's
+1. In a module of ``taskflow.entrypoints``, write a configure function that receives the
+   subcommand's
    ``argparse.ArgumentParser``, adds its arguments (or nested subcommands), and sets the
    handler that runs it::
 
@@ -17,10 +18,12 @@ How a subcommand is added (the ONE place is ``COMMANDS`` below):
            ...  # return the exit status: 0 on success
            return 0
 
-2. Add one line to ``COMMANDS``: ``Command(name, help, "module:function", extra)``.
+2. Here, write a function that imports that module (a plain import inside the function)
+   and calls its configure function, and add one line to ``COMMANDS``:
+   ``Command(name, help, _configure_db, extra)``.
 
-The configure function's module is imported only when its subcommand is the one being run,
-so ``taskflow version`` never imports SQLAlchemy or a web framework. When that import fails
+The command's module is imported only when its subcommand is the one being run, so
+``taskflow version`` never imports SQLAlchemy or a web framework. When that import fails
 because an optional dependency is missing, the user is told which extra to install.
 
 Errors: a handler raises a ``TaskflowError`` (``ConfigurationError`` for bad settings); the
@@ -31,7 +34,6 @@ command prints one line to stderr and exits with status 1 — never a traceback,
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -41,10 +43,13 @@ from attrs import frozen
 from taskflow import __version__
 from taskflow.errors import ConfigurationError, TaskflowError
 
-__all__ = ["COMMANDS", "Command", "Handler", "build_parser", "main"]
+__all__ = ["COMMANDS", "Command", "Configure", "Handler", "build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
 """Runs a subcommand with the parsed arguments and returns the exit status."""
+
+Configure = Callable[[argparse.ArgumentParser], None]
+"""Adds a subcommand's arguments to its parser and sets its ``handler``."""
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -55,43 +60,61 @@ EXIT_INTERRUPTED = 130
 class Command:
     """One ``taskflow <name>`` subcommand.
 
-    ``configure`` is ``"module:function"``: the function receives the subcommand's parser,
-    adds its arguments and sets ``handler`` with ``parser.set_defaults(handler=...)``.
+    ``configure`` receives the subcommand's parser, imports the command's module, adds its
+    arguments and sets ``handler`` with ``parser.set_defaults(handler=...)``.
     ``extra`` names the optional dependency group it needs (``pip install taskflow[extra]``),
     or ``None`` when the core is enough.
     """
 
     name: str
     help: str
-    configure: str
+    configure: Configure
     extra: str | None = None
+
+
+def configure_version_command(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(handler=run_version)
+
+
+def _configure_db(parser: argparse.ArgumentParser) -> None:
+    from taskflow.entrypoints.db import configure_db_command  # noqa: PLC0415 - when run
+
+    configure_db_command(parser)
+
+
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    from taskflow.entrypoints.serve import configure_serve_command  # noqa: PLC0415
+
+    configure_serve_command(parser)
+
+
+def _configure_worker(parser: argparse.ArgumentParser) -> None:
+    from taskflow.entrypoints.worker import configure_worker_command  # noqa: PLC0415
+
+    configure_worker_command(parser)
 
 
 # The one place where subcommands are registered.
 COMMANDS: tuple[Command, ...] = (
-    Command("version", "print taskflow's version", "taskflow.cli:configure_version_command"),
+    Command("version", "print taskflow's version", configure_version_command),
     Command(
         "db",
         "apply or show the database migrations (upgrade, current)",
-        "taskflow.adapters.sqlalchemy.cli:configure_db_command",
+        _configure_db,
         extra="sqlalchemy",
     ),
     Command(
         "serve",
         "run the reference HTTP server (FastAPI, or Flask with --app flask)",
-        "taskflow.adapters.serve:configure_serve_command",
+        _configure_serve,
         extra="fastapi",
     ),
     Command(
         "worker",
         "run the relay, the event consumers, the mail delivery and the periodic jobs",
-        "taskflow.worker:configure_worker_command",
+        _configure_worker,
     ),
 )
-
-
-def configure_version_command(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(handler=run_version)
 
 
 def run_version(_args: argparse.Namespace) -> int:
@@ -117,7 +140,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
             command.name, help=command.help, description=command.help
         )
         if command.name == selected:
-            _load_configure(command)(subparser)
+            _configure(command, subparser)
     return parser
 
 
@@ -159,10 +182,9 @@ def _selected_command(arguments: Sequence[str]) -> str | None:
     return next((argument for argument in arguments if not argument.startswith("-")), None)
 
 
-def _load_configure(command: Command) -> Callable[[argparse.ArgumentParser], None]:
-    module_name, _, function_name = command.configure.partition(":")
+def _configure(command: Command, parser: argparse.ArgumentParser) -> None:
     try:
-        module = importlib.import_module(module_name)
+        command.configure(parser)
     except ModuleNotFoundError as error:
         missing = error.name or ""
         if command.extra is None or missing.partition(".")[0] == "taskflow":
@@ -171,8 +193,6 @@ def _load_configure(command: Command) -> Callable[[argparse.ArgumentParser], Non
             f"'taskflow {command.name}' needs the optional dependency {missing!r}: "
             f"install it with: pip install 'taskflow[{command.extra}]'"
         ) from None
-    configure: Callable[[argparse.ArgumentParser], None] = getattr(module, function_name)
-    return configure
 
 
 def _exit_status(code: str | int | None) -> int:

@@ -1,0 +1,57 @@
+"""A ``TaskFlow``'s worker: its outbox relayed to the queue the settings name, its
+notifications as the handler, its mail delivery and its periodic jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from taskflow.bootstrap.queue import build_in_process_queue, build_queue
+from taskflow.messaging.consumer import EventHandler
+from taskflow.messaging.relay import OutboxRelay
+from taskflow.messaging.worker import DUE_SOON_INTERVAL, DeliverDue, PeriodicJob, Worker
+from taskflow.notifications.routing import ROUTES
+from taskflow.ports.messaging import Queue
+
+if TYPE_CHECKING:
+    from taskflow.bootstrap.app import TaskFlow
+    from taskflow.settings import Settings
+
+__all__ = ["build_worker"]
+
+
+def build_worker(
+    tf: TaskFlow,
+    settings: Settings | None = None,
+    *,
+    queue: Queue | None = None,
+    handler: EventHandler | None = None,
+    deliver_due: DeliverDue | None = None,
+    jobs: Sequence[PeriodicJob] | None = None,
+    due_soon_interval: float = DUE_SOON_INTERVAL,
+    **worker_options: Any,
+) -> Worker:
+    """The worker of ``tf``: the queue ``settings`` name (``REDIS_URL``: Redis Streams,
+    else in-process; ``settings=None`` is the in-process queue), ``tf.notifications`` as
+    the handler, its mail delivery (when ``tf`` has a mailer) and its ``task.due_soon``
+    job. Commits of ``tf`` (and of no other ``TaskFlow``) wake its relay. Every part can
+    be replaced; ``worker_options`` go to ``Worker``."""
+    if queue is None:
+        queue = build_queue(settings) if settings is not None else build_in_process_queue()
+    if handler is None:
+        handler = tf.notifications.handle_event
+        # Events that notify nobody (task.created...) skip the handler's transaction.
+        worker_options.setdefault("event_names", {route.event for route in ROUTES})
+    if deliver_due is None and tf.mailer is not None:
+        deliver_due = tf.notifications.deliver_due
+    if jobs is None:
+        jobs = [PeriodicJob("due-soon", due_soon_interval, tf.notifications.run_due_soon)]
+    worker_options.setdefault("events", tf.events)
+    return Worker(
+        relay=OutboxRelay(tf.uow_factory, queue, tf.clock),
+        queue=queue,
+        handler=handler,
+        deliver_due=deliver_due,
+        jobs=jobs,
+        **worker_options,
+    )

@@ -1,0 +1,67 @@
+"""``taskflow worker``: the notification worker in a process of its own, until SIGTERM or
+SIGINT (the worker itself is ``taskflow.messaging.worker``; its wiring
+``taskflow.bootstrap.build_worker``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+from types import FrameType
+from typing import Any
+
+from taskflow.bootstrap import TaskFlow, build_queue, build_worker
+from taskflow.errors import ConfigurationError
+
+__all__ = ["configure_worker_command", "run_worker_command"]
+
+logger = logging.getLogger("taskflow.worker")
+
+
+def configure_worker_command(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--visibility-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="Redis queue: a message received but not acknowledged for this long (its "
+        "worker died) goes to another worker; must exceed the slowest handling "
+        "(default: 300)",
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=5,
+        metavar="N",
+        help="deliveries of an event whose handling keeps failing before it becomes a "
+        "dead letter (default: 5)",
+    )
+    parser.set_defaults(handler=run_worker_command)
+
+
+def run_worker_command(args: argparse.Namespace) -> int:
+    from taskflow.settings import Settings  # noqa: PLC0415 - read only when run
+
+    if args.visibility_timeout <= 0 or args.max_attempts < 1:
+        raise ConfigurationError("--visibility-timeout must be > 0 and --max-attempts >= 1.")
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    options: dict[str, Any] = {"max_attempts": args.max_attempts}
+    if settings.redis_url is not None:
+        options["visibility_timeout"] = args.visibility_timeout
+    with TaskFlow.from_settings(settings) as tf:
+        worker = build_worker(tf, settings, queue=build_queue(settings, **options))
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            logger.info("%s received: finishing the work in hand", signal.Signals(signum).name)
+            worker.request_stop()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        queue_name = "Redis Streams" if settings.redis_url is not None else "in-process"
+        logger.info("taskflow worker running (%s queue); SIGTERM to stop", queue_name)
+        worker.run()
+        worker.queue.close()
+    return 0

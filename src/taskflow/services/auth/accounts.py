@@ -1,0 +1,248 @@
+"""Accounts: sign-up, login with its lockout, the profile, a team's permissions, and a
+password change.
+
+- Sign-up validates and normalises the email (lower-cased), trims the name (1-100
+  characters, Unicode kept exactly) and takes a password of 8-128 characters. An email
+  already used, in any letter case, is ``EmailAlreadyExists``. A sign-up is a login: it
+  answers an ``AuthResult`` and emits ``user.signup``.
+- Login answers the same ``InvalidCredentials`` for an unknown email and a wrong
+  password, and does the same work for both: an unknown email is checked against a dummy
+  hash (made once, with the configured hasher); the only extra work for a known email
+  is writing the failure count, small next to argon2. ``AuthConfig.lockout_threshold``
+  consecutive failures lock the account for ``lockout_duration``: ``AccountLocked`` (423),
+  even with the right password. A success resets the count. A password reset lifts the
+  lock, so a lock can never shut a user out for good. A hash made with outdated argon2
+  parameters is replaced on the next successful login.
+- Error messages never hold a password.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+from datetime import datetime
+from typing import Annotated, Final
+from uuid import UUID
+
+import attrs
+from pydantic import StringConstraints
+
+from taskflow.config import AuthConfig
+from taskflow.domain.models import LoginFailures, User
+from taskflow.errors import AccountLocked, EmailAlreadyExists, InvalidCredentials, UserNotFound
+from taskflow.events import USER_SIGNUP, make_event
+from taskflow.ids import new_id
+from taskflow.ports.services import Clock, PasswordHasher
+from taskflow.ports.unit_of_work import UnitOfWorkFactory
+from taskflow.services.auth.profiles import profile_in, read_profile
+from taskflow.services.auth.sessions import SessionService
+from taskflow.services.permissions import ROLE_PERMISSIONS, require_member
+from taskflow.services.read_models import AuthResult, TeamPermissions, UserProfile
+from taskflow.validation import Email, InputModel, Password, PersonName, normalize_email, validate
+
+__all__ = ["AccountService"]
+
+# Longer than any password sign-up accepts (128): enough for every real attempt, and a
+# bound on the work a hostile caller can ask of argon2.
+_MAX_PASSWORD_ATTEMPT_LENGTH: Final = 1024
+
+_PasswordAttempt = Annotated[str, StringConstraints(max_length=_MAX_PASSWORD_ATTEMPT_LENGTH)]
+
+
+class _SignupInput(InputModel):
+    email: Email
+    password: Password
+    name: PersonName
+
+
+class _LoginInput(InputModel):
+    email: Annotated[str, StringConstraints(max_length=320)]
+    password: _PasswordAttempt
+
+
+class _TeamInput(InputModel):
+    user_id: UUID
+    team_id: UUID
+
+
+class _ChangePasswordInput(InputModel):
+    user_id: UUID
+    current_password: _PasswordAttempt
+    new_password: Password
+    session_id: UUID | None
+
+
+class AccountService:
+    """The account half of ``tf.auth``. Each public method is one unit of work, plus the
+    failure count of a wrong password in its own."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        sessions: SessionService,
+        hasher: PasswordHasher,
+        clock: Clock,
+        config: AuthConfig,
+    ) -> None:
+        self._uow = uow
+        self._sessions = sessions
+        self._hasher = hasher
+        self._clock = clock
+        self._config = config
+        self._dummy_hash: str | None = None
+        self._dummy_hash_lock = threading.Lock()
+
+    def signup(self, *, email: str, password: str, name: str) -> AuthResult:
+        """Create an account and log it in. Emits ``user.signup`` ``{user_id, email}``."""
+        data = validate(_SignupInput, email=email, password=password, name=name)
+        with self._uow(read_only=True) as uow:
+            # Cheap early answer before the costly hash; `users.add` still guards a race.
+            if uow.users.get_by_email(data.email) is not None:
+                raise EmailAlreadyExists()
+        password_hash = self._hasher.hash(data.password)
+        now = self._clock.now()
+        user = User(
+            id=new_id(),
+            email=data.email,
+            password_hash=password_hash,
+            name=data.name,
+            email_verified=False,
+            created_at=now,
+            updated_at=now,
+        )
+        with self._uow() as uow:
+            uow.users.add(user)
+            uow.emit(make_event(USER_SIGNUP, {"user_id": str(user.id), "email": user.email}, now))
+            profile = profile_in(uow, user)
+            uow.commit()
+        return self._sessions.start(profile, now)
+
+    def login(self, *, email: str, password: str) -> AuthResult:
+        """Check the credentials and open a session.
+
+        Raises ``InvalidCredentials`` (unknown email or wrong password, indistinguishable)
+        or ``AccountLocked`` (too many failures; ``retry_after`` seconds)."""
+        data = validate(_LoginInput, email=email, password=password)
+        normalised = _normalised_or_none(data.email.strip())
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            user = uow.users.get_by_email(normalised) if normalised is not None else None
+            failures = uow.login_failures.get(user.id) if user is not None else None
+        if user is None:
+            self._hasher.verify(self._get_dummy_hash(), data.password)
+            raise InvalidCredentials()
+        _raise_if_locked(failures, now)
+        # The costly check runs outside any unit of work, so no transaction (nor the
+        # in-memory store's lock) is held while argon2 works.
+        if not self._hasher.verify(user.password_hash, data.password):
+            self._record_failure(user.id, now)
+            raise InvalidCredentials()
+        new_hash = (
+            self._hasher.hash(data.password)
+            if self._hasher.needs_rehash(user.password_hash)
+            else None
+        )
+        with self._uow() as uow:
+            # Parallel wrong guesses may have locked the account since we read it.
+            _raise_if_locked(uow.login_failures.get(user.id), now)
+            current = uow.users.get(user.id)
+            if current is None or current.password_hash != user.password_hash:
+                raise InvalidCredentials()  # the password changed meanwhile
+            uow.login_failures.clear(user.id)
+            if new_hash is not None:
+                current = attrs.evolve(current, password_hash=new_hash, updated_at=now)
+                uow.users.update(current)
+            profile = profile_in(uow, current)
+            uow.commit()
+        return self._sessions.start(profile, now)
+
+    def me(self, user_id: UUID) -> UserProfile:
+        """The user's profile with their teams. ``UserNotFound`` if there is no such user."""
+        return read_profile(self._uow, user_id)
+
+    def get_user_permissions(self, user_id: UUID, team_id: UUID) -> TeamPermissions:
+        """The user's role in the team and what it allows.
+
+        ``TeamNotFound`` (404) if there is no such team, ``NotTeamMember`` (403) if the user
+        is not one of its members."""
+        data = validate(_TeamInput, user_id=user_id, team_id=team_id)
+        with self._uow(read_only=True) as uow:
+            membership = require_member(uow, data.team_id, data.user_id)
+        return TeamPermissions(
+            team_id=membership.team_id,
+            user_id=membership.user_id,
+            role=membership.role,
+            permissions=ROLE_PERMISSIONS[membership.role],
+        )
+
+    def change_password(
+        self,
+        user_id: UUID,
+        *,
+        current_password: str,
+        new_password: str,
+        session_id: UUID | None = None,
+    ) -> None:
+        """Set a new password, proven by the current one, and end every session but
+        ``session_id`` (the caller's own).
+
+        A wrong current password is ``InvalidCredentials`` and counts as a failed login
+        (so a stolen access token cannot be used to guess the password without limit)."""
+        data = validate(
+            _ChangePasswordInput,
+            user_id=user_id,
+            current_password=current_password,
+            new_password=new_password,
+            session_id=session_id,
+        )
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            user = uow.users.get(data.user_id)
+            failures = uow.login_failures.get(data.user_id)
+        if user is None:
+            raise UserNotFound()
+        _raise_if_locked(failures, now)
+        if not self._hasher.verify(user.password_hash, data.current_password):
+            self._record_failure(user.id, now)
+            raise InvalidCredentials("The current password is incorrect.")
+        new_hash = self._hasher.hash(data.new_password)
+        with self._uow() as uow:
+            current = uow.users.get(user.id)
+            if current is None or current.password_hash != user.password_hash:
+                raise InvalidCredentials("The current password is incorrect.")
+            uow.users.update(attrs.evolve(current, password_hash=new_hash, updated_at=now))
+            uow.login_failures.clear(user.id)
+            uow.commit()
+        self._sessions.end_user_sessions(user.id, now, keep=data.session_id)
+
+    def _record_failure(self, user_id: UUID, now: datetime) -> None:
+        """Count one failed password check, locking the account at the threshold. Its own
+        committed unit of work: the caller raises afterwards, outside it."""
+        with self._uow() as uow:
+            state = uow.login_failures.record_failure(user_id, now)
+            if state.count >= self._config.lockout_threshold:
+                uow.login_failures.lock(user_id, now + self._config.lockout_duration)
+            uow.commit()
+
+    def _get_dummy_hash(self) -> str:
+        """A hash of a random password, made once with the configured hasher, verified
+        for unknown emails so that they cost what a wrong password costs."""
+        with self._dummy_hash_lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+            return self._dummy_hash
+
+
+def _raise_if_locked(failures: LoginFailures | None, now: datetime) -> None:
+    if failures is None or failures.locked_until is None or now >= failures.locked_until:
+        return
+    raise AccountLocked(retry_after=math.ceil((failures.locked_until - now).total_seconds()))
+
+
+def _normalised_or_none(email: str) -> str | None:
+    """The normalised email, or None if it cannot be one (then no account has it)."""
+    try:
+        return normalize_email(email)
+    except ValueError:
+        return None

@@ -1,0 +1,184 @@
+"""One-time tokens: email verification and password reset.
+
+Both use tokens of 256 random bits, given out once (in the ``user.verify_email`` /
+``user.password_reset`` event the mailer turns into a mail) and stored only as their
+SHA-256 hash, with an expiry. A random token rather than a JWT because single use needs
+a stored record anyway, and the record then carries everything: expiry, single use (one
+conditional ``use`` update), and invalidation of the older ones; a leaked database gives
+no usable link. ``request_password_reset`` answers the same (``None``) whether or not the
+email has an account. Error messages never hold a password or a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Final
+from uuid import UUID
+
+import attrs
+
+from taskflow.config import AuthConfig
+from taskflow.domain.models import OneTimeToken, OneTimeTokenPurpose, User
+from taskflow.errors import UserNotFound, VerificationTokenInvalid
+from taskflow.events import USER_PASSWORD_RESET, USER_VERIFY_EMAIL, make_event
+from taskflow.ids import new_id
+from taskflow.ports.services import Clock, PasswordHasher
+from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from taskflow.services.auth.sessions import SessionService
+from taskflow.validation import Email, InputModel, Password, validate
+
+__all__ = ["OneTimeTokenService"]
+
+_ONE_TIME_TOKEN_BYTES: Final = 32  # 256 bits
+_MAX_ONE_TIME_TOKEN_LENGTH: Final = 256
+
+
+class _UserInput(InputModel):
+    user_id: UUID
+
+
+class _EmailInput(InputModel):
+    email: Email
+
+
+class _TokenInput(InputModel):
+    token: str
+
+
+class _ResetInput(InputModel):
+    token: str
+    new_password: Password
+
+
+class OneTimeTokenService:
+    """The email-verification and password-reset half of ``tf.auth``. Each public
+    method is one unit of work; a reset then ends the user's sessions."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        sessions: SessionService,
+        hasher: PasswordHasher,
+        clock: Clock,
+        config: AuthConfig,
+    ) -> None:
+        self._uow = uow
+        self._sessions = sessions
+        self._hasher = hasher
+        self._clock = clock
+        self._config = config
+
+    # --- password reset ---------------------------------------------------------------
+
+    def request_password_reset(self, *, email: str) -> None:
+        """Send a reset link if the email has an account (event ``user.password_reset``
+        ``{user_id, email, token}``); answers ``None`` either way, so it reveals nothing.
+        A malformed email is ``InvalidInput``. A locked account may ask too."""
+        data = validate(_EmailInput, email=email)
+        now = self._clock.now()
+        token = secrets.token_urlsafe(_ONE_TIME_TOKEN_BYTES)  # made either way: same work
+        with self._uow() as uow:
+            user = uow.users.get_by_email(data.email)
+            if user is None:
+                return
+            self._add(uow, user, OneTimeTokenPurpose.PASSWORD_RESET, token, now)
+            uow.emit(make_event(USER_PASSWORD_RESET, _token_payload(user, token), now))
+            uow.commit()
+
+    def reset_password(self, token: str, *, new_password: str) -> None:
+        """Set a new password with a reset token: lifts any lockout, spends every other
+        reset token of the user, and ends every session (logins start afresh).
+
+        ``VerificationTokenInvalid`` for an unknown, used or expired token; a bad new
+        password is ``InvalidInput`` and leaves the token unspent."""
+        data = validate(_ResetInput, token=token, new_password=new_password)
+        new_hash = self._hasher.hash(data.new_password)
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = self._spend(uow, data.token, OneTimeTokenPurpose.PASSWORD_RESET, now)
+            uow.users.update(attrs.evolve(user, password_hash=new_hash, updated_at=now))
+            uow.login_failures.clear(user.id)
+            uow.one_time_tokens.invalidate(user.id, OneTimeTokenPurpose.PASSWORD_RESET, now)
+            uow.commit()
+        self._sessions.end_user_sessions(user.id, now)
+
+    # --- email verification -----------------------------------------------------------
+
+    def request_email_verification(self, user_id: UUID) -> None:
+        """Send a verification link (event ``user.verify_email`` ``{user_id, email,
+        token}``), valid ``AuthConfig.email_verification_ttl``. Nothing is sent if the
+        email is verified already. ``UserNotFound`` if there is no such user."""
+        data = validate(_UserInput, user_id=user_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = uow.users.get(data.user_id)
+            if user is None:
+                raise UserNotFound()
+            if user.email_verified:
+                return
+            token = secrets.token_urlsafe(_ONE_TIME_TOKEN_BYTES)
+            self._add(uow, user, OneTimeTokenPurpose.VERIFY_EMAIL, token, now)
+            uow.emit(make_event(USER_VERIFY_EMAIL, _token_payload(user, token), now))
+            uow.commit()
+
+    def verify_email(self, token: str) -> None:
+        """Mark the email of the token's user verified. ``VerificationTokenInvalid`` for
+        an unknown, used or expired token."""
+        data = validate(_TokenInput, token=token)
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = self._spend(uow, data.token, OneTimeTokenPurpose.VERIFY_EMAIL, now)
+            if not user.email_verified:
+                uow.users.update(attrs.evolve(user, email_verified=True, updated_at=now))
+            uow.commit()
+
+    # --- the tokens -------------------------------------------------------------------
+
+    def _add(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        purpose: OneTimeTokenPurpose,
+        token: str,
+        now: datetime,
+    ) -> None:
+        ttl = (
+            self._config.email_verification_ttl
+            if purpose is OneTimeTokenPurpose.VERIFY_EMAIL
+            else self._config.password_reset_ttl
+        )
+        uow.one_time_tokens.add(
+            OneTimeToken(
+                id=new_id(),
+                user_id=user.id,
+                purpose=purpose,
+                token_hash=_hash_token(token),
+                created_at=now,
+                expires_at=now + ttl,
+            )
+        )
+
+    @staticmethod
+    def _spend(uow: UnitOfWork, token: str, purpose: OneTimeTokenPurpose, now: datetime) -> User:
+        """Use the token (once, if unexpired, for this purpose) and return its user."""
+        if not token or len(token) > _MAX_ONE_TIME_TOKEN_LENGTH:
+            raise VerificationTokenInvalid()
+        record = uow.one_time_tokens.get_by_hash(_hash_token(token))
+        if record is None or record.purpose is not purpose:
+            raise VerificationTokenInvalid()
+        if not uow.one_time_tokens.use(record.id, now):
+            raise VerificationTokenInvalid()
+        user = uow.users.get(record.user_id)
+        if user is None:
+            raise VerificationTokenInvalid()
+        return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _token_payload(user: User, token: str) -> dict[str, str]:
+    return {"user_id": str(user.id), "email": user.email, "token": token}
