@@ -217,7 +217,8 @@ def breakdown(  # noqa: PLR0917 - a script's helper
     iterations: int,
 ) -> None:
     """Where the time of the first-page list goes, layer by layer (medians, ms)."""
-    from taskflow.adapters.sqlalchemy import repositories  # noqa: PLC0415
+    from taskflow.adapters.sqlalchemy import keyset  # noqa: PLC0415
+    from taskflow.adapters.sqlalchemy.repositories import auth, teams  # noqa: PLC0415
     from taskflow.domain.models import TaskStatus  # noqa: PLC0415
     from taskflow.domain.queries import TaskQuery  # noqa: PLC0415
 
@@ -230,9 +231,9 @@ def breakdown(  # noqa: PLR0917 - a script's helper
     def sqlalchemy_core() -> None:
         with engine.connect() as connection:
             membership = {"team_id": team_id, "user_id": owner_id}
-            connection.execute(repositories._TEAM_WITH_MEMBERSHIP.statement, membership).all()
-            connection.execute(repositories.task_list_statement(query)).all()
-            users = repositories._USERS_BY_ID_ARRAY.statement
+            connection.execute(teams._TEAM_WITH_MEMBERSHIP.statement, membership).all()
+            connection.execute(keyset.task_list_statement(query)).all()
+            users = auth._USERS_BY_ID_ARRAY.statement
             connection.execute(users, {"user_ids": [owner_id]}).all()
 
     def adapter() -> None:

@@ -9,8 +9,13 @@ Backends: ``memory``, ``sqlite`` (a file in a temporary directory), ``postgres``
 Which tests run on every backend: the service tests in ``tests/unit`` ARE the contract
 suite, so a test there that uses ``tf`` runs once per backend. Elsewhere (web, messaging,
 CLI...) ``tf`` is the in-memory one: those tests are about their own layer, and running
-them four times would only cost time. ``tests/contract`` holds the repository-level
-contract tests of the SQL adapter (fixture ``sql_storage``, SQL backends only).
+them four times would only cost time. ``tests/contract`` holds one contract suite per port
+(fixture ``storage``: every backend, memory included) and the SQL adapter's own tests
+(fixture ``sql_storage``, SQL backends only).
+
+Shared services of the contract suites: ``redis_client`` / ``redis_prefix`` (a real Redis,
+``TASKFLOW_TEST_REDIS_URL``, one key prefix per test) and ``smtp_server`` (aiosmtpd on a
+free loopback port).
 
 Each run gets its own PostgreSQL schema / MariaDB database (``tf_<pid>_<random>``),
 created ONCE per session by the migrations (``alembic upgrade head``: this also proves
@@ -30,11 +35,20 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
+import attrs
 import pytest
 
+from ports_under_test import StorageUnderTest
+from smtp_server import SmtpServer, free_port
 from taskflow import TaskFlow
-from taskflow.adapters.memory import RecordingEventPublisher
+from taskflow.adapters.memory import (
+    InMemoryStore,
+    InMemoryTokenStore,
+    InMemoryUnitOfWorkFactory,
+    RecordingEventPublisher,
+)
 from taskflow.testing import (
     FAST_PASSWORD_HASHING,
     TEST_AUTH_CONFIG,
@@ -78,6 +92,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.parametrize(
                 "tf", [_backend_param(b) for b in _selected_backends()], indirect=True
             )
+    if "storage" in metafunc.fixturenames:
+        backends = _selected_backends()
+        metafunc.parametrize("storage", [_backend_param(b) for b in backends], indirect=True)
+    if "token_store" in metafunc.fixturenames:
+        stores = [*_selected_backends(), "redis"]  # redis: the denylist in Redis
+        metafunc.parametrize("token_store", [_backend_param(s) for s in stores], indirect=True)
     if "sql_storage" in metafunc.fixturenames:
         backends = [b for b in _selected_backends() if b in SQL_BACKENDS]
         metafunc.parametrize("sql_storage", [_backend_param(b) for b in backends], indirect=True)
@@ -275,3 +295,83 @@ def tf(
         password_hashing=FAST_PASSWORD_HASHING,
         mailer=mailer,
     )
+
+
+# --- the storage ports, on every backend (the contract suites) -------------------------
+
+
+@pytest.fixture
+def storage(request: pytest.FixtureRequest, events: RecordingEventPublisher) -> StorageUnderTest:
+    """Empty storage of the backend under test: memory, SQLite, PostgreSQL or MariaDB."""
+    return _storage_under_test(request, request.param, events)
+
+
+def _storage_under_test(
+    request: pytest.FixtureRequest, backend: str, events: RecordingEventPublisher
+) -> StorageUnderTest:
+    if backend == "memory":
+        return StorageUnderTest(
+            backend, InMemoryUnitOfWorkFactory(InMemoryStore(), events), InMemoryTokenStore()
+        )
+    from taskflow.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory  # noqa: PLC0415
+
+    sql = _storage_for(request, backend)
+    factory = SqlAlchemyUnitOfWorkFactory(sql.databases, events)
+    return StorageUnderTest(backend, factory, sql.token_store, sql)
+
+
+@pytest.fixture
+def token_store(
+    request: pytest.FixtureRequest, events: RecordingEventPublisher, clock: FakeClock
+) -> StorageUnderTest:
+    """A storage whose ``token_store`` is the one under test: memory, SQL on each backend,
+    or (``redis``) the Redis denylist wrapping the in-memory sessions; its users go
+    through ``uow_factory`` (sessions refer to users on SQL)."""
+    if request.param != "redis":
+        return _storage_under_test(request, request.param, events)
+    from taskflow.adapters.redis import RedisDenylistTokenStore  # noqa: PLC0415
+
+    sessions = _storage_under_test(request, "memory", events)
+    client = request.getfixturevalue("redis_client")
+    prefix = request.getfixturevalue("redis_prefix")
+    denylist = RedisDenylistTokenStore(sessions.token_store, client, prefix=prefix, clock=clock)
+    return attrs.evolve(sessions, backend="redis", token_store=denylist)
+
+
+# --- Redis and SMTP servers ------------------------------------------------------------
+
+REDIS_URL = os.environ.get("TASKFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_client() -> Iterator[Any]:
+    """A client of the shared Redis. Unreachable: the test is skipped with the reason, or
+    fails with ``TASKFLOW_REQUIRE_SERVICES=1`` (CI)."""
+    import redis  # noqa: PLC0415
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        _unreachable("redis", error)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_client: Any) -> Iterator[str]:
+    """A key prefix no other test uses; every key under it is deleted afterwards."""
+    prefix = f"taskflow-test:{uuid4().hex}:"
+    yield prefix
+    keys = list(redis_client.scan_iter(match=prefix + "*", count=500))
+    if keys:
+        redis_client.delete(*keys)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sql_helpers import StatementCounter
 
-from taskflow.adapters.sqlalchemy import SqlStorage, tables
-from taskflow.adapters.sqlalchemy import repositories as repos
+from taskflow.adapters.sqlalchemy import SqlStorage, keyset, tables
 from taskflow.adapters.sqlalchemy.direct import DirectResult, DirectStatement
+from taskflow.adapters.sqlalchemy.repositories import auth, tasks, teams
 from taskflow.adapters.sqlalchemy.unit_of_work import ReadOnlyUnitWrite
 from taskflow.domain.models import Membership, Priority, Role, Task, TaskStatus, Team, User
 from taskflow.domain.queries import TaskQuery
@@ -55,23 +55,23 @@ def _seed(storage: SqlStorage) -> tuple[User, Team, Task]:
 
 def _hot_statements(user: User, team: Team, task: Task) -> list[tuple[str, Any, dict[str, Any]]]:
     one_team = TaskQuery((team.id,), statuses=(TaskStatus.IN_PROGRESS,), limit=10)
-    shape = repos._list_shape(one_team)
-    parameters = repos._list_parameters(one_team)
+    shape = keyset.list_shape(one_team)
+    parameters = keyset.list_parameters(one_team)
     return [
-        ("user by id", repos._USER_BY_ID, {"user_id": user.id}),
-        ("team by id", repos._TEAM_BY_ID, {"team_id": team.id}),
-        ("membership", repos._MEMBERSHIP, {"team_id": team.id, "user_id": user.id}),
+        ("user by id", auth._USER_BY_ID, {"user_id": user.id}),
+        ("team by id", teams._TEAM_BY_ID, {"team_id": team.id}),
+        ("membership", teams._MEMBERSHIP, {"team_id": team.id, "user_id": user.id}),
         (
             "team + membership",
-            repos._TEAM_WITH_MEMBERSHIP,
+            teams._TEAM_WITH_MEMBERSHIP,
             {"team_id": team.id, "user_id": user.id},
         ),
-        ("task by id", repos._TASK_BY_ID, {"task_id": task.id}),
-        ("live task by id", repos._LIVE_TASK_BY_ID, {"task_id": task.id}),
-        ("task page", repos._list_statement(shape, row_values=True), parameters),
+        ("task by id", tasks._TASK_BY_ID, {"task_id": task.id}),
+        ("live task by id", tasks._LIVE_TASK_BY_ID, {"task_id": task.id}),
+        ("task page", keyset.list_statement(shape, row_values=True), parameters),
         (
             "task count",
-            repos._count_statement(shape),
+            keyset.count_statement(shape),
             {k: v for k, v in parameters.items() if k != "limit"},
         ),
     ]
@@ -104,7 +104,7 @@ def test_the_hot_statements_take_the_lane_and_give_the_rows_core_gives(
 def test_named_rows_have_the_columns_as_attributes(sql_storage: SqlStorage) -> None:
     user, team, _task = _seed(sql_storage)
     with sql_storage.uow_factory(read_only=True) as uow:
-        row = repos._TEAM_WITH_MEMBERSHIP.execute(
+        row = teams._TEAM_WITH_MEMBERSHIP.execute(
             uow.connection(tables.AUTH), {"team_id": team.id, "user_id": user.id}
         ).first()
     assert (row.id, row.name, row.role) == (team.id, team.name, "owner")
@@ -177,7 +177,7 @@ def test_a_listener_may_rewrite_the_sql_as_with_connection_execute(
     sa.event.listen(engine, "after_cursor_execute", record)
     try:
         with engine.connect() as connection:
-            row = repos._USER_BY_ID.execute(connection, {"user_id": user.id}).first()
+            row = auth._USER_BY_ID.execute(connection, {"user_id": user.id}).first()
     finally:
         sa.event.remove(engine, "before_cursor_execute", tag)
         sa.event.remove(engine, "after_cursor_execute", record)
@@ -229,7 +229,7 @@ def test_a_statement_the_lane_cannot_take_runs_through_sqlalchemy(
     sql_storage: SqlStorage,
 ) -> None:
     user, _team, _task = _seed(sql_storage)
-    expanding = DirectStatement(repos._USERS_BY_IDS)  # IN list: rendered per execution
+    expanding = DirectStatement(auth._USERS_BY_IDS)  # IN list: rendered per execution
     with sql_storage.uow_factory(read_only=True) as uow:
         result = expanding.execute(uow.connection(tables.AUTH), {"user_ids": [user.id, new_id()]})
         assert not isinstance(result, DirectResult)
@@ -261,9 +261,9 @@ def test_plans_are_per_dialect(sql_storage: SqlStorage, tmp_path: Any) -> None:
     try:
         with other.begin() as connection:
             connection.execute(tables.users.insert(), _user_row(user))
-            found = repos._USER_BY_ID.execute(connection, {"user_id": user.id}).first()
+            found = auth._USER_BY_ID.execute(connection, {"user_id": user.id}).first()
         with sql_storage.uow_factory(read_only=True) as uow:
-            here = repos._USER_BY_ID.execute(uow.connection(tables.AUTH), {"user_id": user.id})
+            here = auth._USER_BY_ID.execute(uow.connection(tables.AUTH), {"user_id": user.id})
             assert here.first().email == found.email == user.email
     finally:
         other.dispose()
@@ -449,13 +449,13 @@ def test_connections_that_translate_schemas_or_echo_take_sqlalchemys_path(
     engine = sql_storage.databases.auth
     with engine.connect() as connection:
         translated = connection.execution_options(schema_translate_map={None: None})
-        result = repos._USER_BY_ID.execute(translated, {"user_id": user.id})
+        result = auth._USER_BY_ID.execute(translated, {"user_id": user.id})
         assert not isinstance(result, DirectResult)
         assert result.first().id == user.id
     caplog.set_level("INFO", logger="sqlalchemy.engine")
     logged = engine.execution_options(logging_token="lane-test")
     with logged.connect() as connection:
-        result = repos._USER_BY_ID.execute(connection, {"user_id": user.id})
+        result = auth._USER_BY_ID.execute(connection, {"user_id": user.id})
         assert not isinstance(result, DirectResult)
         assert result.first().id == user.id
     assert any("FROM users" in record.getMessage() for record in caplog.records)
@@ -468,7 +468,7 @@ def test_the_lane_keeps_no_engine_alive(tmp_path: Any) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'gone.db'}")
     tables.metadata.create_all(engine)
     with engine.connect() as connection:
-        result = repos._USER_BY_ID.execute(connection, {"user_id": new_id()})
+        result = auth._USER_BY_ID.execute(connection, {"user_id": new_id()})
         assert isinstance(result, DirectResult)
     dialect = weakref.ref(engine.dialect)
     engine.dispose()

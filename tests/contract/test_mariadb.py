@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from test_postgres import _tasks
 
 from taskflow.adapters.sqlalchemy import SqlStorage, tables
-from taskflow.adapters.sqlalchemy.repositories import task_list_statement
+from taskflow.adapters.sqlalchemy.keyset import task_list_statement
 from taskflow.domain.models import TaskStatus
 from taskflow.domain.queries import TaskQuery
 from taskflow.ids import new_id

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sql_helpers import make_taskflow
 
 from taskflow.adapters.sqlalchemy import SqlStorage, tables
-from taskflow.adapters.sqlalchemy.repositories import task_list_statement
+from taskflow.adapters.sqlalchemy.keyset import task_list_statement
 from taskflow.domain.models import Membership, Priority, Role, Task, TaskStatus, User
 from taskflow.domain.queries import TaskQuery
 from taskflow.errors import EmailAlreadyExists, StorageUnavailable, VersionConflict

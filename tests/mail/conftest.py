@@ -1,23 +1,14 @@
-"""Fixtures of the mail tests: a real SMTP server on a free loopback port, and TLS
-material (a self-signed certificate made with openssl) for the STARTTLS/TLS tests."""
+"""Fixtures of the mail tests: TLS material (a self-signed certificate made with openssl)
+for the STARTTLS/TLS tests. (The SMTP server, ``smtp_server``, is in tests/conftest.py:
+the mailer contract suite uses it too.)"""
 
 from __future__ import annotations
 
 import ssl
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from smtp_server import SmtpServer, free_port
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")

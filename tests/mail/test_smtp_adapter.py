@@ -13,8 +13,8 @@ from email.message import EmailMessage
 import aiosmtplib
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from smtp_server import SmtpServer, free_port
 
+from smtp_server import SmtpServer, free_port
 from taskflow import PermanentMailError, TransientMailError
 from taskflow.adapters.smtp import SmtpMailer, classify_smtp_error
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 from smtp_server import SmtpServer, free_port, smtp_taskflow
-
 from taskflow import TaskFlow
 from taskflow.events import TASK_ASSIGNED
 from taskflow.notifications import Channel, Delivery, DeliveryStatus

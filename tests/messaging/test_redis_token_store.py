@@ -1,5 +1,6 @@
-"""The Redis denylist: revoked access tokens are refused by every process until they
-expire; sessions stay with the wrapped store."""
+"""The Redis denylist, what only it does: every process sees a denial, a key lives only as
+long as its token, sessions stay with the wrapped store, an unreachable Redis refuses.
+(What every token store does is in tests/contract/test_token_store_contract.py.)"""
 
 from __future__ import annotations
 
@@ -27,15 +28,6 @@ logger = logging.getLogger("taskflow.test")
 
 def _store(client: Any, prefix: str, clock: FakeClock) -> RedisDenylistTokenStore:
     return RedisDenylistTokenStore(InMemoryTokenStore(), client, prefix=prefix, clock=clock)
-
-
-def test_a_denied_token_is_refused_until_it_expires(redis_client: Any, redis_prefix: str) -> None:
-    clock = FakeClock(NOW)
-    store = _store(redis_client, redis_prefix, clock)
-    store.deny("jti-1", NOW + timedelta(minutes=15))
-    assert store.is_denied("jti-1", NOW)
-    assert not store.is_denied("jti-2", NOW)
-    assert not store.is_denied("jti-1", NOW + timedelta(minutes=15))
 
 
 def test_another_process_sees_the_denial(redis_client: Any, redis_prefix: str) -> None:

@@ -5,20 +5,18 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
-from taskflow.adapters.memory.notifications import (
-    InMemoryDeliveryRepository,
-    InMemoryDueSoonRepository,
-    InMemoryNotificationRepository,
-    InMemoryPreferenceRepository,
-)
 from taskflow.adapters.memory.outbox import InMemoryOutboxRepository
 from taskflow.adapters.memory.repositories import (
     InMemoryActivityRepository,
     InMemoryCommentRepository,
+    InMemoryDeliveryRepository,
+    InMemoryDueSoonRepository,
     InMemoryInviteRepository,
     InMemoryLoginFailureRepository,
     InMemoryMembershipRepository,
+    InMemoryNotificationRepository,
     InMemoryOneTimeTokenRepository,
+    InMemoryPreferenceRepository,
     InMemoryTaskRepository,
     InMemoryTeamRepository,
     InMemoryUserRepository,

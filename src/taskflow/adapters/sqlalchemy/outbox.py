@@ -13,11 +13,10 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Row
 
 from taskflow.adapters.sqlalchemy import tables as t
-from taskflow.adapters.sqlalchemy.errors import translate
+from taskflow.adapters.sqlalchemy.errors import storage_errors
 from taskflow.domain.models import Event
 
 __all__ = ["SqlOutboxRepository"]
@@ -32,13 +31,8 @@ class SqlOutboxRepository:
         self._connections = connections  # one per distinct outbox (database)
 
     def _each(self, run: Callable[[Connection], Any]) -> list[Any]:
-        try:
+        with storage_errors():
             return [run(connection) for connection in self._connections()]
-        except exc.SQLAlchemyError as error:
-            translated = translate(error)
-            if translated is None:
-                raise
-            raise translated from error
 
     def claim_unpublished(self, limit: int) -> list[Event]:
         c = t.outbox.c

@@ -5,9 +5,10 @@ application that runs its own Alembic can instead add ``metadata`` to its own
 ``target_metadata`` (see docs/storage.md).
 
 Two logical databases, as in the seed: the *auth* tables (users, teams, team_members,
-invites, login_failures, one_time_tokens, sessions, revoked_tokens) and the *task* tables
-(tasks, comments, task_activity). ``outbox`` lives in both: a unit of work writes each
-event to the outbox of the database its change was made in. Each table records its side
+invites, login_failures, one_time_tokens, sessions, revoked_tokens, and the notification
+tables) and the *task* tables (tasks, comments, task_activity, due_soon_reminders).
+``outbox`` lives in both: a unit of work writes each event to the outbox of the database
+its change was made in. Each table records its side
 in ``table.info["database"]``; no foreign key crosses the two sides, so they can live in
 separate databases (``AUTH_DATABASE_URL`` / ``TASK_DATABASE_URL``).
 
@@ -32,9 +33,13 @@ __all__ = [
     "TASK",
     "UtcDateTime",
     "comments",
+    "due_soon_reminders",
     "invites",
     "login_failures",
     "metadata",
+    "notification_log",
+    "notification_preferences",
+    "notifications",
     "one_time_tokens",
     "outbox",
     "revoked_tokens",
@@ -58,7 +63,7 @@ NAMING_CONVENTION: Final = {
 }
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-"""Every taskflow table. Other taskflow modules (notifications) add their tables here."""
+"""Every taskflow table."""
 
 # MariaDB: utf8mb4 with a binary collation, so that comparisons and unique keys are
 # case-sensitive like on the other backends (tokens, idempotency keys) and string order is
@@ -340,3 +345,104 @@ outbox = sa.Table(
     info={"database": "both"},
     **_MYSQL_OPTIONS,
 )
+
+# --- notifications (migration 0002) ---------------------------------------------------
+# Auth side unless said otherwise:
+# - ``notifications``: the in-app inbox;
+# - ``notification_log``: one delivery per (event, recipient, channel), UNIQUE: what makes
+#   a redelivered event send nothing twice;
+# - ``notification_preferences``: one row per user who changed anything;
+# - ``due_soon_reminders`` (task side, next to the tasks and the outbox that receives the
+#   ``task.due_soon`` events): one row per (task, due date) announced, the primary key
+#   making the job once-only across runs and workers.
+
+_DELIVERY_STATUSES: Final = ("pending", "sending", "sent", "deferred", "failed", "dead")
+_CHANNELS: Final = ("email", "in_app")
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("data", sa.JSON(), nullable=False),
+    sa.Column("event_id", sa.Uuid(), nullable=False),
+    _ts("created_at"),
+    _ts("read_at", nullable=True),
+    _ts("archived_at", nullable=True),
+    # The inbox, newest first, and its keyset.
+    sa.Index(None, "user_id", "created_at", "id"),
+    info={"database": AUTH},
+    **_MYSQL_OPTIONS,
+)
+
+notification_log = sa.Table(
+    "notification_log",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("event_id", sa.Uuid(), nullable=False),
+    sa.Column("recipient", sa.String(255), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("user_id", sa.Uuid(), nullable=True),
+    sa.Column("email", sa.String(255), nullable=True),
+    sa.Column("context", sa.JSON(), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    _ts("created_at"),
+    _ts("updated_at"),
+    _ts("next_attempt_at"),
+    _ts("sent_at", nullable=True),
+    sa.Column("claim_id", sa.Uuid(), nullable=True),
+    _ts("claimed_until", nullable=True),
+    sa.CheckConstraint(_in("status", _DELIVERY_STATUSES), name="status"),
+    sa.CheckConstraint(_in("channel", _CHANNELS), name="channel"),
+    sa.UniqueConstraint("event_id", "recipient", "channel"),
+    # What is due: the delivery runner's claim.
+    sa.Index(None, "status", "next_attempt_at"),
+    # The rate limit's window.
+    sa.Index(None, "recipient", "channel", "sent_at"),
+    # The log, newest first.
+    sa.Index(None, "created_at", "id"),
+    info={"database": AUTH},
+    **_MYSQL_OPTIONS,
+)
+
+notification_preferences = sa.Table(
+    "notification_preferences",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.Uuid(),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("email_off", sa.JSON(), nullable=False),
+    sa.Column("quiet_hours_start", sa.Time(), nullable=True),
+    sa.Column("quiet_hours_end", sa.Time(), nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    _ts("updated_at", nullable=True),
+    info={"database": AUTH},
+    **_MYSQL_OPTIONS,
+)
+
+due_soon_reminders = sa.Table(
+    "due_soon_reminders",
+    metadata,
+    sa.Column(
+        "task_id",
+        sa.Uuid(),
+        sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("due_date", sa.Date(), primary_key=True),
+    _ts("created_at"),
+    info={"database": TASK},
+    **_MYSQL_OPTIONS,
+)
+
+# The due-soon job reads tasks by due date.
+sa.Index("ix_tasks_due_date", tasks.c.due_date)

@@ -10,14 +10,16 @@ from typing import Any, Final
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine, Row
 
 from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement
 from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
-from taskflow.adapters.sqlalchemy.errors import is_unique_violation, translate
-from taskflow.adapters.sqlalchemy.repositories import user_with_teams, user_with_teams_statement
+from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken, storage_errors
+from taskflow.adapters.sqlalchemy.repositories.auth import (
+    user_with_teams,
+    user_with_teams_statement,
+)
 from taskflow.domain.models import Session, TeamSummary, User
 
 __all__ = ["SqlTokenStore"]
@@ -72,14 +74,8 @@ class SqlTokenStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        try:
-            with self._engine.begin() as connection:
-                yield connection
-        except exc.SQLAlchemyError as error:
-            translated = translate(error)
-            if translated is None:
-                raise
-            raise translated from error
+        with storage_errors(), self._engine.begin() as connection:
+            yield connection
 
     def add_session(self, session: Session) -> None:
         with self._transaction() as connection:
@@ -154,13 +150,11 @@ class SqlTokenStore:
 
     def deny(self, jti: str, expires_at: datetime) -> None:
         c = t.revoked_tokens.c
+        insert = t.revoked_tokens.insert().values(jti=jti, expires_at=expires_at)
         try:
-            with self._transaction() as connection:
-                connection.execute(t.revoked_tokens.insert().values(jti=jti, expires_at=expires_at))
-        except Exception as error:
-            cause = error.__cause__
-            if not (isinstance(cause, exc.IntegrityError) and is_unique_violation(cause)):
-                raise
+            with storage_errors(unique=UniqueKeyTaken), self._engine.begin() as connection:
+                connection.execute(insert)
+        except UniqueKeyTaken:
             # Denied twice (a repeated logout): keep the later expiry.
             with self._transaction() as connection:
                 connection.execute(
@@ -177,14 +171,8 @@ class SqlTokenStore:
 
     def check_access(self, jti: str, session_id: UUID, user_id: UUID, now: datetime) -> bool:
         parameters = {"jti": jti, "session_id": session_id, "user_id": user_id, "now": now}
-        try:
-            with self._reader.connect() as connection:
-                return _ACCESS_CHECK.execute(connection, parameters).first() is not None
-        except exc.SQLAlchemyError as error:
-            translated = translate(error)
-            if translated is None:
-                raise
-            raise translated from error
+        with storage_errors(), self._reader.connect() as connection:
+            return _ACCESS_CHECK.execute(connection, parameters).first() is not None
 
     def profile_if_access(
         self, jti: str, session_id: UUID, user_id: UUID, now: datetime
@@ -192,17 +180,11 @@ class SqlTokenStore:
         """``AccessProfileReader``: the token check and the user's profile in ONE
         statement (the users and the sessions are both in the auth database)."""
         parameters = {"jti": jti, "session_id": session_id, "user_id": user_id, "now": now}
-        try:
-            with self._reader.connect() as connection:
-                statement = user_with_teams_statement(
-                    postgresql=connection.dialect.name == "postgresql", where=_ACCESS_CONDITION
-                )
-                return user_with_teams(statement.execute(connection, parameters).all())
-        except exc.SQLAlchemyError as error:
-            translated = translate(error)
-            if translated is None:
-                raise
-            raise translated from error
+        with storage_errors(), self._reader.connect() as connection:
+            statement = user_with_teams_statement(
+                postgresql=connection.dialect.name == "postgresql", where=_ACCESS_CONDITION
+            )
+            return user_with_teams(statement.execute(connection, parameters).all())
 
     def purge_expired(self, now: datetime) -> int:
         """Delete denylist entries whose token has expired anyway; returns how many.

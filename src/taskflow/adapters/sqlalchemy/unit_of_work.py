@@ -36,22 +36,20 @@ from sqlalchemy.engine import Connection, Engine
 from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement
 from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
-from taskflow.adapters.sqlalchemy.errors import translate
-from taskflow.adapters.sqlalchemy.notifications import (
-    SqlDeliveryRepository,
-    SqlDueSoonRepository,
-    SqlNotificationRepository,
-    SqlPreferenceRepository,
-)
+from taskflow.adapters.sqlalchemy.errors import storage_errors
 from taskflow.adapters.sqlalchemy.outbox import SqlOutboxRepository
 from taskflow.adapters.sqlalchemy.repositories import (
     ConnectionSource,
     SqlActivityRepository,
     SqlCommentRepository,
+    SqlDeliveryRepository,
+    SqlDueSoonRepository,
     SqlInviteRepository,
     SqlLoginFailureRepository,
     SqlMembershipRepository,
+    SqlNotificationRepository,
     SqlOneTimeTokenRepository,
+    SqlPreferenceRepository,
     SqlTaskRepository,
     SqlTeamRepository,
     SqlUserRepository,
@@ -199,22 +197,14 @@ class SqlAlchemyUnitOfWork:
             engine = self._databases.engine_for(side, read_only=False)
         connection = self._by_engine.get(id(engine))
         if connection is None:
-            try:
+            with storage_errors():
                 connection = engine.connect()
-            except sa_exc.SQLAlchemyError as error:
-                translated = translate(error)
-                if translated is None:
+                try:
+                    connection.begin()
+                except sa_exc.SQLAlchemyError:
+                    connection.invalidate()
+                    connection.close()
                     raise
-                raise translated from error
-            try:
-                connection.begin()
-            except sa_exc.SQLAlchemyError as error:
-                connection.invalidate()
-                connection.close()
-                translated = translate(error)
-                if translated is None:
-                    raise
-                raise translated from error
             self._by_engine[id(engine)] = connection
             self._open.append(connection)
         return connection
@@ -246,15 +236,13 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         events, self._pending = self._pending, []
-        try:
-            self._write_outbox(events)
-            self._close(commit=True)
-        except sa_exc.SQLAlchemyError as error:
-            self._close(commit=False)
-            translated = translate(error)
-            if translated is None:
+        with storage_errors():
+            try:
+                self._write_outbox(events)
+                self._close(commit=True)
+            except sa_exc.SQLAlchemyError:
+                self._close(commit=False)
                 raise
-            raise translated from error
         self._committed.extend(events)
 
     def rollback(self) -> None:

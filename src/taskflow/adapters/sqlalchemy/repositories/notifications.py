@@ -1,15 +1,4 @@
-"""The notification system on SQLAlchemy: its tables (on taskflow's one ``metadata``,
-created by migration 0002) and its repositories.
-
-Tables, on the auth side unless said otherwise:
-
-- ``notifications``: the in-app inbox;
-- ``notification_log``: one delivery per (event, recipient, channel), UNIQUE: the
-  seed's ``notification_log``, and what makes a redelivered event send nothing twice;
-- ``notification_preferences``: one row per user who changed anything;
-- ``due_soon_reminders`` (task side, next to the tasks and the outbox that receives the
-  ``task.due_soon`` events): one row per (task, due date) announced, the primary key
-  making the job once-only across runs and workers.
+"""The notification system's repositories on SQL (its tables are in ``tables.py``).
 
 Claims (``claim_due``) select due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 concurrent workers pass each other by) and take each with a conditional ``UPDATE``,
@@ -24,14 +13,15 @@ from typing import Any, Final
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.sql import ColumnElement
 
+from taskflow.adapters.sqlalchemy import keyset
 from taskflow.adapters.sqlalchemy import tables as t
-from taskflow.adapters.sqlalchemy.errors import is_unique_violation, translate
-from taskflow.adapters.sqlalchemy.repositories import _Repository, _task
+from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken
+from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository
+from taskflow.adapters.sqlalchemy.repositories.tasks import task_from_row
 from taskflow.domain.models import Task, TaskStatus
 from taskflow.domain.notifications import (
     Channel,
@@ -48,133 +38,10 @@ __all__ = [
     "SqlDueSoonRepository",
     "SqlNotificationRepository",
     "SqlPreferenceRepository",
-    "due_soon_reminders",
-    "notification_log",
-    "notification_preferences",
-    "notifications",
 ]
 
-_MYSQL_OPTIONS: Final[dict[str, Any]] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
-_STATUSES: Final = tuple(status.value for status in DeliveryStatus)
-_CHANNELS: Final = tuple(channel.value for channel in Channel)
 
-
-def _ts(name: str, *, nullable: bool = False) -> sa.Column[Any]:
-    return sa.Column(name, t.UtcDateTime(), nullable=nullable)
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-notifications = sa.Table(
-    "notifications",
-    t.metadata,
-    sa.Column("id", sa.Uuid(), primary_key=True),
-    sa.Column("user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("type", sa.String(40), nullable=False),
-    sa.Column("text", sa.Text(), nullable=False),
-    sa.Column("data", sa.JSON(), nullable=False),
-    sa.Column("event_id", sa.Uuid(), nullable=False),
-    _ts("created_at"),
-    _ts("read_at", nullable=True),
-    _ts("archived_at", nullable=True),
-    # The inbox, newest first, and its keyset.
-    sa.Index(None, "user_id", "created_at", "id"),
-    info={"database": t.AUTH},
-    **_MYSQL_OPTIONS,
-)
-
-notification_log = sa.Table(
-    "notification_log",
-    t.metadata,
-    sa.Column("id", sa.Uuid(), primary_key=True),
-    sa.Column("event_id", sa.Uuid(), nullable=False),
-    sa.Column("recipient", sa.String(255), nullable=False),
-    sa.Column("channel", sa.String(10), nullable=False),
-    sa.Column("type", sa.String(40), nullable=False),
-    sa.Column("user_id", sa.Uuid(), nullable=True),
-    sa.Column("email", sa.String(255), nullable=True),
-    sa.Column("context", sa.JSON(), nullable=False),
-    sa.Column("status", sa.String(10), nullable=False),
-    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
-    sa.Column("last_error", sa.Text(), nullable=True),
-    _ts("created_at"),
-    _ts("updated_at"),
-    _ts("next_attempt_at"),
-    _ts("sent_at", nullable=True),
-    sa.Column("claim_id", sa.Uuid(), nullable=True),
-    _ts("claimed_until", nullable=True),
-    sa.CheckConstraint(_in("status", _STATUSES), name="status"),
-    sa.CheckConstraint(_in("channel", _CHANNELS), name="channel"),
-    sa.UniqueConstraint("event_id", "recipient", "channel"),
-    # What is due: the delivery runner's claim.
-    sa.Index(None, "status", "next_attempt_at"),
-    # The rate limit's window.
-    sa.Index(None, "recipient", "channel", "sent_at"),
-    # The log, newest first.
-    sa.Index(None, "created_at", "id"),
-    info={"database": t.AUTH},
-    **_MYSQL_OPTIONS,
-)
-
-notification_preferences = sa.Table(
-    "notification_preferences",
-    t.metadata,
-    sa.Column(
-        "user_id",
-        sa.Uuid(),
-        sa.ForeignKey("users.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("email_off", sa.JSON(), nullable=False),
-    sa.Column("quiet_hours_start", sa.Time(), nullable=True),
-    sa.Column("quiet_hours_end", sa.Time(), nullable=True),
-    sa.Column("timezone", sa.String(64), nullable=False),
-    sa.Column("language", sa.String(8), nullable=False),
-    _ts("updated_at", nullable=True),
-    info={"database": t.AUTH},
-    **_MYSQL_OPTIONS,
-)
-
-due_soon_reminders = sa.Table(
-    "due_soon_reminders",
-    t.metadata,
-    sa.Column(
-        "task_id",
-        sa.Uuid(),
-        sa.ForeignKey("tasks.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("due_date", sa.Date(), primary_key=True),
-    _ts("created_at"),
-    info={"database": t.TASK},
-    **_MYSQL_OPTIONS,
-)
-
-# The due-soon job reads tasks by due date.
-sa.Index("ix_tasks_due_date", t.tasks.c.due_date)
-
-
-def _before(table: sa.Table, before: TimeKey | None) -> list[ColumnElement[bool]]:
-    if before is None:
-        return []
-    position = sa.tuple_(
-        sa.bindparam(None, before.created_at, type_=t.UtcDateTime()),
-        sa.bindparam(None, before.id, type_=sa.Uuid()),
-    )
-    return [sa.tuple_(table.c.created_at, table.c.id) < position]
-
-
-class _InsertOnce(_Repository):
-    def _run(self, statement: sa.Executable, values: dict[str, Any]) -> int:
-        """Execute with ``values`` as parameters (one cached statement, not one built per
-        call); returns the row count."""
-        try:
-            return self._connection().execute(statement, values).rowcount
-        except exc.SQLAlchemyError as error:
-            raise _translated(error) from error
-
+class _InsertOnce(SqlRepository):
     def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
         """Insert unless a unique key is taken; return whether it was inserted. PostgreSQL
         and SQLite say ``ON CONFLICT DO NOTHING`` (one statement; a concurrent insert of
@@ -183,20 +50,13 @@ class _InsertOnce(_Repository):
         connection = self._connection()
         dialect = connection.dialect.name
         if dialect in _ON_CONFLICT:
-            try:  # RETURNING tells whether a row went in (rowcount may be -1 here)
-                result = connection.execute(_insert_or_nothing(table, dialect), values)
-                return result.first() is not None
-            except exc.SQLAlchemyError as error:
-                raise _translated(error) from error
+            # RETURNING tells whether a row went in (rowcount may be -1 here)
+            return self._execute(_insert_or_nothing(table, dialect), values).first() is not None
         try:
-            with connection.begin_nested():
-                connection.execute(table.insert(), values)
-        except exc.IntegrityError as error:
-            if is_unique_violation(error):
-                return False
-            raise _translated(error) from error
-        except exc.SQLAlchemyError as error:
-            raise _translated(error) from error
+            with self._unique(UniqueKeyTaken) as savepoint:
+                savepoint.execute(table.insert(), values)
+        except UniqueKeyTaken:
+            return False
         return True
 
 
@@ -218,11 +78,6 @@ def _insert_or_nothing(table: sa.Table, dialect: str) -> sa.Executable:
     return statement
 
 
-def _translated(error: exc.SQLAlchemyError) -> Exception:
-    translated = translate(error)
-    return translated if translated is not None else error
-
-
 # --- The inbox -------------------------------------------------------------------------
 
 
@@ -241,10 +96,10 @@ def _notification(row: Row[Any]) -> Notification:
 
 
 class SqlNotificationRepository(_InsertOnce):
-    _t = notifications
+    _t = t.notifications
 
     def add(self, notification: Notification) -> None:
-        self._run(
+        self._rowcount(
             self._t.insert(),
             {
                 "id": notification.id,
@@ -273,7 +128,10 @@ class SqlNotificationRepository(_InsertOnce):
         limit: int,
     ) -> Slice[Notification]:
         c = self._t.c
-        conditions: list[ColumnElement[bool]] = [c.user_id == user_id, *_before(self._t, before)]
+        conditions: list[ColumnElement[bool]] = [
+            c.user_id == user_id,
+            *keyset.before(self._t, before),
+        ]
         if unread_only:
             conditions.append(c.read_at.is_(None))
         if not include_archived:
@@ -364,17 +222,17 @@ def _delivery_values(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-_FINISH: Final = notification_log.update().where(
-    notification_log.c.id == sa.bindparam("b_id"),
-    notification_log.c.status == DeliveryStatus.SENDING.value,
-    notification_log.c.claim_id == sa.bindparam("b_claim_id"),
+_FINISH: Final = t.notification_log.update().where(
+    t.notification_log.c.id == sa.bindparam("b_id"),
+    t.notification_log.c.status == DeliveryStatus.SENDING.value,
+    t.notification_log.c.claim_id == sa.bindparam("b_claim_id"),
 )
 """Store an attempt's outcome if the row is still ``sending`` under the caller's claim
 (one statement, cached; the SET columns are the parameters given)."""
 
 
 class SqlDeliveryRepository(_InsertOnce):
-    _t = notification_log
+    _t = t.notification_log
 
     def add(self, delivery: Delivery) -> bool:
         return self._insert_once(self._t, _delivery_values(delivery))
@@ -425,7 +283,7 @@ class SqlDeliveryRepository(_InsertOnce):
         values = _delivery_values(delivery)
         del values["id"]
         values.update(b_id=delivery.id, b_claim_id=claim_id)
-        return self._run(_FINISH, values) == 1
+        return self._rowcount(_FINISH, values) == 1
 
     def update(self, delivery: Delivery) -> None:
         values = _delivery_values(delivery)
@@ -445,7 +303,7 @@ class SqlDeliveryRepository(_InsertOnce):
         self, *, status: DeliveryStatus | None, before: TimeKey | None, limit: int
     ) -> Slice[Delivery]:
         c = self._t.c
-        conditions = _before(self._t, before)
+        conditions = keyset.before(self._t, before)
         if status is not None:
             conditions.append(c.status == status.value)
         statement = (
@@ -479,7 +337,7 @@ def _preferences(row: Row[Any]) -> NotificationPreferences:
 
 
 class SqlPreferenceRepository(_InsertOnce):
-    _t = notification_preferences
+    _t = t.notification_preferences
 
     def get(self, user_id: UUID) -> NotificationPreferences | None:
         row = self._execute(sa.select(self._t).where(self._t.c.user_id == user_id)).first()
@@ -524,9 +382,9 @@ class SqlDueSoonRepository(_InsertOnce):
             )
             .order_by(c.due_date, c.id)
         )
-        return [_task(row) for row in self._execute(statement)]
+        return [task_from_row(row) for row in self._execute(statement)]
 
     def mark(self, task_id: UUID, due_date: date, now: datetime) -> bool:
         return self._insert_once(
-            due_soon_reminders, {"task_id": task_id, "due_date": due_date, "created_at": now}
+            t.due_soon_reminders, {"task_id": task_id, "due_date": due_date, "created_at": now}
         )

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import attrs
 
-from taskflow.adapters.memory.store import InMemoryStore
+from taskflow.adapters.memory.repositories.base import InMemoryRepository
 from taskflow.domain.models import Task, TaskStatus
 from taskflow.domain.notifications import (
     Channel,
@@ -34,12 +34,7 @@ def _newest_first(key: TimeKey) -> tuple[datetime, UUID]:
     return key.created_at, key.id
 
 
-class _Repository:
-    def __init__(self, store: InMemoryStore) -> None:
-        self._store = store
-
-
-class InMemoryNotificationRepository(_Repository):
+class InMemoryNotificationRepository(InMemoryRepository):
     def add(self, notification: Notification) -> None:
         self._store.notifications[notification.id] = notification
 
@@ -97,7 +92,7 @@ class InMemoryNotificationRepository(_Repository):
 _CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED)
 
 
-class InMemoryDeliveryRepository(_Repository):
+class InMemoryDeliveryRepository(InMemoryRepository):
     def add(self, delivery: Delivery) -> bool:
         key = (delivery.event_id, delivery.recipient, delivery.channel.value)
         if key in self._store.delivery_keys:
@@ -179,7 +174,7 @@ class InMemoryDeliveryRepository(_Repository):
         return rows
 
 
-class InMemoryPreferenceRepository(_Repository):
+class InMemoryPreferenceRepository(InMemoryRepository):
     def get(self, user_id: UUID) -> NotificationPreferences | None:
         return self._store.notification_preferences.get(user_id)
 
@@ -191,7 +186,7 @@ class InMemoryPreferenceRepository(_Repository):
         self._store.notification_preferences[preferences.user_id] = preferences
 
 
-class InMemoryDueSoonRepository(_Repository):
+class InMemoryDueSoonRepository(InMemoryRepository):
     def tasks_due_between(self, first: date, last: date) -> Sequence[Task]:
         rows = [
             t

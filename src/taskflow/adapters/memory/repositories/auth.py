@@ -1,0 +1,95 @@
+"""Accounts in memory: users, login failures (the lockout counter), one-time tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+
+from taskflow.adapters.memory.repositories.base import InMemoryRepository
+from taskflow.adapters.memory.repositories.teams import InMemoryMembershipRepository
+from taskflow.domain.models import (
+    LoginFailures,
+    OneTimeToken,
+    OneTimeTokenPurpose,
+    TeamSummary,
+    User,
+)
+from taskflow.errors import EmailAlreadyExists
+
+__all__ = [
+    "InMemoryLoginFailureRepository",
+    "InMemoryOneTimeTokenRepository",
+    "InMemoryUserRepository",
+]
+
+
+class InMemoryUserRepository(InMemoryRepository):
+    def add(self, user: User) -> None:
+        if any(u.email == user.email for u in self._store.users.values()):
+            raise EmailAlreadyExists()
+        self._store.users[user.id] = user
+
+    def get(self, user_id: UUID) -> User | None:
+        return self._store.users.get(user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        return next((u for u in self._store.users.values() if u.email == email), None)
+
+    def get_many(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
+        return {i: self._store.users[i] for i in set(user_ids) if i in self._store.users}
+
+    def get_with_teams(self, user_id: UUID) -> tuple[User, Sequence[TeamSummary]] | None:
+        user = self._store.users.get(user_id)
+        if user is None:
+            return None
+        return user, InMemoryMembershipRepository(self._store).teams_of_user(user_id)
+
+    def update(self, user: User) -> None:
+        if any(u.email == user.email and u.id != user.id for u in self._store.users.values()):
+            raise EmailAlreadyExists()
+        self._store.users[user.id] = user
+
+
+class InMemoryLoginFailureRepository(InMemoryRepository):
+    def get(self, user_id: UUID) -> LoginFailures | None:
+        return self._store.login_failures.get(user_id)
+
+    def record_failure(self, user_id: UUID, now: datetime) -> LoginFailures:
+        current = self._store.login_failures.get(user_id)
+        count = current.count + 1 if current else 1
+        locked_until = current.locked_until if current else None
+        state = LoginFailures(user_id, count, now, locked_until)
+        self._store.login_failures[user_id] = state
+        return state
+
+    def lock(self, user_id: UUID, until: datetime) -> None:
+        current = self._store.login_failures.get(user_id)
+        last = current.last_failed_at if current else until
+        self._store.login_failures[user_id] = LoginFailures(user_id, 0, last, until)
+
+    def clear(self, user_id: UUID) -> None:
+        self._store.login_failures.pop(user_id, None)
+
+
+class InMemoryOneTimeTokenRepository(InMemoryRepository):
+    def add(self, token: OneTimeToken) -> None:
+        self._store.one_time_tokens[token.id] = token
+
+    def get_by_hash(self, token_hash: str) -> OneTimeToken | None:
+        tokens = self._store.one_time_tokens.values()
+        return next((t for t in tokens if t.token_hash == token_hash), None)
+
+    def use(self, token_id: UUID, now: datetime) -> bool:
+        token = self._store.one_time_tokens.get(token_id)
+        if token is None or token.used_at is not None or now >= token.expires_at:
+            return False
+        self._store.one_time_tokens[token_id] = attrs.evolve(token, used_at=now)
+        return True
+
+    def invalidate(self, user_id: UUID, purpose: OneTimeTokenPurpose, now: datetime) -> None:
+        for token in list(self._store.one_time_tokens.values()):
+            if token.user_id == user_id and token.purpose == purpose and token.used_at is None:
+                self._store.one_time_tokens[token.id] = attrs.evolve(token, used_at=now)

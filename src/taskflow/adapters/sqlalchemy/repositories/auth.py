@@ -1,0 +1,272 @@
+"""Accounts on SQL: users, login failures (the lockout counter), one-time tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import ColumnElement
+
+from taskflow.adapters.sqlalchemy import tables as t
+from taskflow.adapters.sqlalchemy.direct import DirectStatement, ResultRows
+from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken
+from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository, SqlRow
+from taskflow.adapters.sqlalchemy.repositories.teams import ROLES
+from taskflow.domain.models import (
+    LoginFailures,
+    OneTimeToken,
+    OneTimeTokenPurpose,
+    TeamSummary,
+    User,
+)
+from taskflow.errors import EmailAlreadyExists
+
+__all__ = [
+    "SqlLoginFailureRepository",
+    "SqlOneTimeTokenRepository",
+    "SqlUserRepository",
+    "user_with_teams",
+    "user_with_teams_statement",
+]
+
+# The statements of the hottest reads, built once with named parameters and run on the
+# direct lane (``direct.py``): building and hashing a new statement per call, and
+# SQLAlchemy's per-execution machinery, each cost about as much as a small query's round
+# trip.
+_USER_BY_ID: Final = DirectStatement(
+    sa.select(t.users).where(t.users.c.id == sa.bindparam("user_id"))
+)
+_USERS_BY_IDS: Final = sa.select(t.users).where(
+    t.users.c.id.in_(sa.bindparam("user_ids", expanding=True))
+)
+_USERS_BY_ID_ARRAY: Final = DirectStatement(
+    sa.select(t.users).where(
+        t.users.c.id == sa.any_(sa.bindparam("user_ids", type_=postgresql.ARRAY(sa.Uuid())))
+    )
+)
+"""``_USERS_BY_IDS`` on PostgreSQL: ``= ANY(array)`` has one parameter whatever the
+number of ids, so it is compiled once (an expanding IN is rendered per execution)."""
+_USER_WITH_TEAMS: Final[dict[tuple[bool, int | None], DirectStatement]] = {}
+"""By (is PostgreSQL, id of the extra condition): see ``user_with_teams_statement``."""
+
+
+def _user(row: SqlRow) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        password_hash=row.password_hash,
+        name=row.name,
+        email_verified=row.email_verified,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _user_values(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "password_hash": user.password_hash,
+        "name": user.name,
+        "email_verified": user.email_verified,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def user_with_teams_statement(
+    *, postgresql: bool, where: ColumnElement[bool] | None = None
+) -> DirectStatement:
+    """users LEFT JOIN (memberships JOIN teams) for ``:user_id``: one row per team, or one
+    row with NULL team columns for a user in no team (``user_with_teams`` reads them).
+    ``where`` adds a condition (the token store's access check). Built once per dialect
+    and condition (the team name sorts in code-point order on PostgreSQL, as in
+    ``teams_of_user``)."""
+    # By identity: ``where`` is a module constant, kept alive by the cached statement
+    # (an SQL expression's ``==`` builds SQL, so it cannot be a dict key itself).
+    key = (postgresql, None if where is None else id(where))
+    statement = _USER_WITH_TEAMS.get(key)
+    if statement is None:
+        members, teams = t.team_members, t.teams
+        name: ColumnElement[str] = teams.c.name
+        if postgresql:
+            name = name.collate("C")
+        select = (
+            sa.select(
+                t.users,
+                teams.c.id.label("team_id"),
+                teams.c.name.label("team_name"),
+                members.c.role,
+            )
+            .select_from(
+                t.users.outerjoin(
+                    members.join(teams, teams.c.id == members.c.team_id),
+                    members.c.user_id == t.users.c.id,
+                )
+            )
+            .where(t.users.c.id == sa.bindparam("user_id"))
+            .order_by(name, teams.c.id)
+        )
+        if where is not None:
+            select = select.where(where)
+        statement = _USER_WITH_TEAMS[key] = DirectStatement(select)
+    return statement
+
+
+def user_with_teams(rows: Sequence[SqlRow]) -> tuple[User, Sequence[TeamSummary]] | None:
+    """The user and their teams from the rows of ``user_with_teams_statement``."""
+    if not rows:
+        return None
+    teams = [
+        TeamSummary(id=row.team_id, name=row.team_name, role=ROLES[row.role])
+        for row in rows
+        if row.team_id is not None
+    ]
+    return _user(rows[0]), teams
+
+
+class SqlUserRepository(SqlRepository):
+    def add(self, user: User) -> None:
+        with self._unique(EmailAlreadyExists) as savepoint:
+            savepoint.execute(t.users.insert().values(_user_values(user)))
+
+    def get(self, user_id: UUID) -> User | None:
+        row = self._direct(_USER_BY_ID, {"user_id": user_id}).first()
+        return _user(row) if row else None
+
+    def get_by_email(self, email: str) -> User | None:
+        row = self._execute(sa.select(t.users).where(t.users.c.email == email)).first()
+        return _user(row) if row else None
+
+    def get_many(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
+        wanted = set(user_ids)
+        if not wanted:
+            return {}
+        rows: ResultRows
+        if self._is_postgresql():
+            rows = self._direct(_USERS_BY_ID_ARRAY, {"user_ids": list(wanted)})
+        else:
+            rows = self._execute(_USERS_BY_IDS, {"user_ids": list(wanted)})
+        return {row.id: _user(row) for row in rows}
+
+    def get_with_teams(self, user_id: UUID) -> tuple[User, Sequence[TeamSummary]] | None:
+        statement = user_with_teams_statement(postgresql=self._is_postgresql())
+        return user_with_teams(self._direct(statement, {"user_id": user_id}).all())
+
+    def update(self, user: User) -> None:
+        values = _user_values(user)
+        del values["id"]
+        with self._unique(EmailAlreadyExists) as savepoint:
+            savepoint.execute(t.users.update().where(t.users.c.id == user.id).values(values))
+
+
+def _failures(row: SqlRow) -> LoginFailures:
+    return LoginFailures(
+        user_id=row.user_id,
+        count=row._mapping["count"],  # `row.count` is tuple.count
+        last_failed_at=row.last_failed_at,
+        locked_until=row.locked_until,
+    )
+
+
+class SqlLoginFailureRepository(SqlRepository):
+    _t = t.login_failures
+
+    def get(self, user_id: UUID) -> LoginFailures | None:
+        row = self._execute(sa.select(self._t).where(self._t.c.user_id == user_id)).first()
+        return _failures(row) if row else None
+
+    def record_failure(self, user_id: UUID, now: datetime) -> LoginFailures:
+        increment = (
+            self._t.update()
+            .where(self._t.c.user_id == user_id)
+            .values(count=self._t.c.count + 1, last_failed_at=now)
+        )
+        if self._rowcount(increment) == 0:
+            try:
+                # First failure: insert. A concurrent first failure may win the insert;
+                # then this one becomes an increment of its row.
+                with self._unique(UniqueKeyTaken) as savepoint:
+                    savepoint.execute(
+                        self._t.insert().values(user_id=user_id, count=1, last_failed_at=now)
+                    )
+            except UniqueKeyTaken:
+                self._execute(increment)
+        state = self.get(user_id)
+        assert state is not None  # noqa: S101 - written just above, in this transaction
+        return state
+
+    def lock(self, user_id: UUID, until: datetime) -> None:
+        locked = (
+            self._t.update().where(self._t.c.user_id == user_id).values(count=0, locked_until=until)
+        )
+        if self._rowcount(locked) == 0:
+            self._execute(
+                self._t.insert().values(
+                    user_id=user_id, count=0, last_failed_at=until, locked_until=until
+                )
+            )
+
+    def clear(self, user_id: UUID) -> None:
+        self._execute(self._t.delete().where(self._t.c.user_id == user_id))
+
+
+def _one_time_token(row: SqlRow) -> OneTimeToken:
+    return OneTimeToken(
+        id=row.id,
+        user_id=row.user_id,
+        purpose=OneTimeTokenPurpose(row.purpose),
+        token_hash=row.token_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+    )
+
+
+class SqlOneTimeTokenRepository(SqlRepository):
+    _t = t.one_time_tokens
+
+    def add(self, token: OneTimeToken) -> None:
+        self._execute(
+            self._t.insert().values(
+                id=token.id,
+                user_id=token.user_id,
+                purpose=token.purpose.value,
+                token_hash=token.token_hash,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+            )
+        )
+
+    def get_by_hash(self, token_hash: str) -> OneTimeToken | None:
+        statement = sa.select(self._t).where(self._t.c.token_hash == token_hash)
+        row = self._execute(statement).first()
+        return _one_time_token(row) if row else None
+
+    def use(self, token_id: UUID, now: datetime) -> bool:
+        statement = (
+            self._t.update()
+            .where(
+                self._t.c.id == token_id,
+                self._t.c.used_at.is_(None),
+                self._t.c.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        return self._rowcount(statement) == 1
+
+    def invalidate(self, user_id: UUID, purpose: OneTimeTokenPurpose, now: datetime) -> None:
+        self._execute(
+            self._t.update()
+            .where(
+                self._t.c.user_id == user_id,
+                self._t.c.purpose == purpose.value,
+                self._t.c.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
