@@ -179,26 +179,37 @@ def test_the_owner_changes_only_from_the_expected_one(
     assert stored.owner_id == member
 
 
-def test_a_membership_is_removed_once(storage: StorageUnderTest, crew: Crew) -> None:
+def test_a_membership_is_removed_once_and_only_with_the_role_read(
+    storage: StorageUnderTest, crew: Crew
+) -> None:
     with storage.uow_factory() as uow:
-        assert uow.members.remove(crew.team.id, crew.member.id) is True
-        assert uow.members.remove(crew.team.id, crew.member.id) is False
+        # Read as an admin, but a member now: the removal changes nothing.
+        assert uow.members.remove(crew.team.id, crew.member.id, expected=Role.ADMIN) is False
+        assert uow.members.get(crew.team.id, crew.member.id) is not None
+        assert uow.members.remove(crew.team.id, crew.member.id, expected=Role.MEMBER) is True
+        assert uow.members.remove(crew.team.id, crew.member.id, expected=Role.MEMBER) is False
         uow.commit()
     with storage.uow_factory(read_only=True) as uow:
         assert uow.members.get(crew.team.id, crew.member.id) is None
         assert uow.members.team_ids_of_user(crew.member.id) == []
 
 
-def test_a_role_is_set_only_on_a_membership_that_still_exists(
+def test_a_role_is_set_only_on_a_membership_that_still_has_the_role_read(
     storage: StorageUnderTest, crew: Crew
 ) -> None:
     with storage.uow_factory() as uow:
-        uow.members.set_role(crew.team.id, crew.member.id, Role.ADMIN)
+        assert uow.members.set_role(crew.team.id, crew.member.id, Role.ADMIN, expected=Role.MEMBER)
+        # Read as a member, an admin now: no change.
+        assert not uow.members.set_role(
+            crew.team.id, crew.member.id, Role.OWNER, expected=Role.MEMBER
+        )
         uow.commit()
     with storage.uow_factory() as uow:
-        assert uow.members.remove(crew.team.id, crew.member.id) is True
-        uow.members.set_role(crew.team.id, crew.member.id, Role.MEMBER)  # gone: no effect
-        uow.members.set_role(new_id(), crew.owner.id, Role.MEMBER)  # no such team
+        assert uow.members.remove(crew.team.id, crew.member.id, expected=Role.ADMIN) is True
+        gone = uow.members.set_role(crew.team.id, crew.member.id, Role.MEMBER, expected=Role.ADMIN)
+        assert gone is False
+        no_team = uow.members.set_role(new_id(), crew.owner.id, Role.MEMBER, expected=Role.OWNER)
+        assert no_team is False
         uow.commit()
     with storage.uow_factory(read_only=True) as uow:
         assert uow.members.get(crew.team.id, crew.member.id) is None

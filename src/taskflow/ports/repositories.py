@@ -137,10 +137,13 @@ class MembershipRepository(Protocol):
 
     def team_ids_of_user(self, user_id: UUID) -> Sequence[UUID]: ...
 
-    def set_role(self, team_id: UUID, user_id: UUID, role: Role) -> None: ...
+    def set_role(self, team_id: UUID, user_id: UUID, role: Role, *, expected: Role) -> bool:
+        """Give the membership ``role`` if it still has role ``expected`` (the one the
+        caller read); returns whether it did. False: removed or changed meanwhile."""
 
-    def remove(self, team_id: UUID, user_id: UUID) -> bool:
-        """Delete the membership; returns whether there was one."""
+    def remove(self, team_id: UUID, user_id: UUID, *, expected: Role) -> bool:
+        """Delete the membership if it still has role ``expected`` (the one the caller
+        read, so a member made owner meanwhile is not removed); returns whether it did."""
 
 
 class InviteRepository(Protocol):

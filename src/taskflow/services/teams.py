@@ -208,7 +208,10 @@ class TeamService:
             user = uow.users.get(data.user_id)
             if user is None:
                 raise MemberNotFound()
-            uow.members.set_role(data.team_id, data.user_id, data.role)
+            if not uow.members.set_role(
+                data.team_id, data.user_id, data.role, expected=target.role
+            ):
+                raise _changed_meanwhile()
             uow.commit()
         return MemberInfo(
             user_id=user.id,
@@ -232,7 +235,8 @@ class TeamService:
             require_at_least(actor, Role.ADMIN)
             target = _require_target(uow, data.team_id, data.user_id)
             check_member_removal(actor, target)
-            uow.members.remove(data.team_id, data.user_id)
+            if not uow.members.remove(data.team_id, data.user_id, expected=target.role):
+                raise _changed_meanwhile()
             unassign_open_tasks(uow, data.team_id, data.user_id, data.actor_id, now)
             uow.commit()
 
@@ -257,21 +261,36 @@ class TeamService:
             require_role(uow, data.team_id, data.actor_id, Role.OWNER)
             if data.new_owner_id == data.actor_id:
                 raise InvalidInput.for_field("new_owner_id", "you already own this team")
-            _require_target(uow, data.team_id, data.new_owner_id)
+            target = _require_target(uow, data.team_id, data.new_owner_id)
             # The conditional update comes first: of two concurrent transfers, the second
             # waits for the first and then finds the owner changed, so it changes nothing.
             if not uow.teams.set_owner(team.id, data.actor_id, data.new_owner_id):
                 raise Conflict("The team's ownership changed meanwhile; reload and try again.")
-            uow.members.set_role(data.team_id, data.new_owner_id, Role.OWNER)
-            uow.members.set_role(data.team_id, data.actor_id, Role.ADMIN)
+            # Each role changes only from the role read above: a new owner who left (or
+            # was removed, or changed role) meanwhile fails the transfer as a whole, so
+            # the team is never left owned by someone who is not its member.
+            promoted = uow.members.set_role(
+                data.team_id, data.new_owner_id, Role.OWNER, expected=target.role
+            )
+            demoted = uow.members.set_role(
+                data.team_id, data.actor_id, Role.ADMIN, expected=Role.OWNER
+            )
+            if not (promoted and demoted):
+                raise _changed_meanwhile()
             uow.commit()
 
     @staticmethod
     def _leave(uow: UnitOfWork, membership: Membership, now: datetime) -> None:
         if membership.role is Role.OWNER:
             raise OwnerMustTransfer()
-        uow.members.remove(membership.team_id, membership.user_id)
+        # Only with the role read: a member made owner meanwhile must transfer first.
+        if not uow.members.remove(membership.team_id, membership.user_id, expected=membership.role):
+            raise _changed_meanwhile()
         unassign_open_tasks(uow, membership.team_id, membership.user_id, membership.user_id, now)
+
+
+def _changed_meanwhile() -> Conflict:
+    return Conflict("The team's memberships changed meanwhile; reload and try again.")
 
 
 def _require_target(uow: UnitOfWork, team_id: UUID, user_id: UUID) -> Membership:

@@ -83,13 +83,19 @@ class InMemoryMembershipRepository(InMemoryRepository):
     def team_ids_of_user(self, user_id: UUID) -> Sequence[UUID]:
         return [m.team_id for m in self._store.members.values() if m.user_id == user_id]
 
-    def set_role(self, team_id: UUID, user_id: UUID, role: Role) -> None:
+    def set_role(self, team_id: UUID, user_id: UUID, role: Role, *, expected: Role) -> bool:
         membership = self._store.members.get((team_id, user_id))
-        if membership is not None:  # removed meanwhile: nothing to change
-            self._store.members[team_id, user_id] = attrs.evolve(membership, role=role)
+        if membership is None or membership.role is not expected:
+            return False  # removed or changed meanwhile: nothing to change
+        self._store.members[team_id, user_id] = attrs.evolve(membership, role=role)
+        return True
 
-    def remove(self, team_id: UUID, user_id: UUID) -> bool:
-        return self._store.members.pop((team_id, user_id), None) is not None
+    def remove(self, team_id: UUID, user_id: UUID, *, expected: Role) -> bool:
+        membership = self._store.members.get((team_id, user_id))
+        if membership is None or membership.role is not expected:
+            return False
+        del self._store.members[team_id, user_id]
+        return True
 
 
 class InMemoryInviteRepository(InMemoryRepository):

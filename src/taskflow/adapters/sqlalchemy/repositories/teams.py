@@ -172,16 +172,23 @@ class SqlMembershipRepository(SqlRepository):
         statement = sa.select(self._t.c.team_id).where(self._t.c.user_id == user_id)
         return list(self._execute(statement).scalars())
 
-    def set_role(self, team_id: UUID, user_id: UUID, role: Role) -> None:
-        self._execute(
+    def set_role(self, team_id: UUID, user_id: UUID, role: Role, *, expected: Role) -> bool:
+        statement = (
             self._t.update()
-            .where(self._t.c.team_id == team_id, self._t.c.user_id == user_id)
+            .where(
+                self._t.c.team_id == team_id,
+                self._t.c.user_id == user_id,
+                self._t.c.role == expected.value,
+            )
             .values(role=role.value)
         )
+        return self._rowcount(statement) > 0
 
-    def remove(self, team_id: UUID, user_id: UUID) -> bool:
+    def remove(self, team_id: UUID, user_id: UUID, *, expected: Role) -> bool:
         statement = self._t.delete().where(
-            self._t.c.team_id == team_id, self._t.c.user_id == user_id
+            self._t.c.team_id == team_id,
+            self._t.c.user_id == user_id,
+            self._t.c.role == expected.value,
         )
         return self._rowcount(statement) > 0
 
