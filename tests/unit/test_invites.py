@@ -150,13 +150,35 @@ def test_the_expiry_is_configurable(
     assert invite.expires_at == clock.now() + timedelta(hours=1)
 
 
-@pytest.mark.parametrize("role", ["member", "admin"])
-def test_an_admin_invites_with_a_role_up_to_their_own(
-    tf: TaskFlow, owner: UUID, team: TeamSummary, add_member: AddMember, role: str
+def test_an_admin_invites_members(
+    tf: TaskFlow, owner: UUID, team: TeamSummary, add_member: AddMember
 ) -> None:
     admin = add_member(team.id, owner, role="admin")
 
-    assert tf.invites.create(admin, team.id, email="a@example.com", role=role).role == role
+    assert tf.invites.create(admin, team.id, email="a@example.com").role is Role.MEMBER
+
+
+@pytest.mark.parametrize("role", ["admin", Role.ADMIN])
+def test_an_admin_cannot_grant_admin_through_an_invite(
+    *,
+    tf: TaskFlow,
+    owner: UUID,
+    team: TeamSummary,
+    add_member: AddMember,
+    events: RecordingEventPublisher,
+    role: str,
+) -> None:
+    """Issue 12, point 7: the admin removed member M, invited M's email as an admin, and
+    M accepted: M was an admin, though only the owner grants that role."""
+    admin = add_member(team.id, owner, role="admin")
+    member = add_member(team.id, owner)
+    email = tf.auth.me(member).email
+    tf.teams.remove_member(admin, team.id, member)
+    invites_sent = len(events.named(INVITE_CREATED))
+    with pytest.raises(PermissionDenied):
+        tf.invites.create(admin, team.id, email=email, role=role)
+    assert len(events.named(INVITE_CREATED)) == invites_sent
+    assert tf.invites.list_pending(owner, team.id) == []
 
 
 def test_the_owner_invites_admins(tf: TaskFlow, owner: UUID, team: TeamSummary) -> None:

@@ -1,7 +1,8 @@
 """The invite service: invite by email, accept, list, revoke, re-send.
 
-- Admins and owners invite by email with a role no higher than their own, never
-  ``owner``. The token is 256 random bits, shown once: in the ``invite.created`` event
+- Admins and owners invite members by email; only the owner invites admins (only the
+  owner grants the admin role), and nobody invites an ``owner``.
+  The token is 256 random bits, shown once: in the ``invite.created`` event
   the mailer turns into the invitation mail. Only its SHA-256 hash is stored, so a
   leaked database does not leak usable invites. It expires after ``InviteConfig.ttl``.
 - Accepting needs the logged-in user whose email is the invite's (case-insensitive);
@@ -89,8 +90,8 @@ class InviteService:
     def create(
         self, actor_id: UUID, team_id: UUID, *, email: str, role: Role | str = Role.MEMBER
     ) -> InviteInfo:
-        """Invite ``email`` to the team (admin or owner, with a role no higher than their
-        own). Emits ``invite.created`` carrying the token sealed (``sealed_token``): the
+        """Invite ``email`` to the team (admin or owner; only the owner invites an
+        admin). Emits ``invite.created`` carrying the token sealed (``sealed_token``): the
         mail needs it, the outbox and the queue must not show it."""
         data = validate(_CreateInvite, actor_id=actor_id, team_id=team_id, email=email, role=role)
         now = self._clock.now()

@@ -181,6 +181,7 @@ def check_member_removal(actor: Membership, target: Membership) -> None:
 
 
 def check_invite_role(actor: Membership, role: Role) -> None:
-    """An admin or the owner invites with a role no higher than their own."""
-    if not actor.role.at_least(role):
-        raise PermissionDenied("You cannot invite with a role higher than your own.")
+    """An admin or the owner invites members; only the owner invites admins (an invite
+    is a way to grant a role, and only the owner grants the admin role)."""
+    if role is not Role.MEMBER and actor.role is not Role.OWNER:
+        raise PermissionDenied("Only the owner can grant the admin role.")
