@@ -304,27 +304,50 @@ def test_invalidating_a_purpose_spends_only_the_unused_tokens_of_that_purpose(
     assert stored.used_at == NOW - timedelta(minutes=5)  # kept its own time
 
 
-def test_login_failures_count_lock_and_clear(storage: StorageUnderTest, crew: Crew) -> None:
-    user = crew.member.id
+def test_login_attempts_count_lock_and_clear(storage: StorageUnderTest) -> None:
+    subject, other = "a" * 64, "b" * 64  # subjects are hashes of addresses, known or not
     until = NOW + timedelta(minutes=15)
     with storage.uow_factory() as uow:
-        assert uow.login_failures.get(user) is None
-        failures = [uow.login_failures.record_failure(user, NOW) for _ in range(3)]
-        assert [f.count for f in failures] == [1, 2, 3]
-        assert failures[-1].last_failed_at == NOW
-        uow.login_failures.lock(user, until)
-        locked = uow.login_failures.get(user)
+        assert uow.login_failures.get(subject) is None
+        attempts = [uow.login_failures.count_attempt(subject, NOW) for _ in range(3)]
+        assert [a.count for a in attempts] == [1, 2, 3]
+        assert attempts[-1].last_failed_at == NOW
+        uow.login_failures.lock(subject, until)
+        locked = uow.login_failures.get(subject)
         assert locked is not None
         assert (locked.count, locked.locked_until) == (0, until)
-        again = uow.login_failures.record_failure(user, NOW + timedelta(minutes=1))
-        assert (again.count, again.locked_until) == (1, until)  # still locked
-        uow.login_failures.clear(user)
-        assert uow.login_failures.get(user) is None
-        uow.login_failures.lock(crew.owner.id, until)  # locked without a failure first
-        owner = uow.login_failures.get(crew.owner.id)
-        assert owner is not None
-        assert (owner.count, owner.locked_until) == (0, until)
+        # While locked, nothing is counted.
+        during = uow.login_failures.count_attempt(subject, NOW + timedelta(minutes=1))
+        assert (during.count, during.locked_until) == (0, until)
+        # Once the lock is over, counting starts again from zero.
+        after = uow.login_failures.count_attempt(subject, until)
+        assert after.count == 1
+        uow.login_failures.clear(subject)
+        assert uow.login_failures.get(subject) is None
+        uow.login_failures.lock(other, until)  # locked without an attempt first
+        locked_other = uow.login_failures.get(other)
+        assert locked_other is not None
+        assert (locked_other.count, locked_other.locked_until) == (0, until)
         uow.commit()
+
+
+def test_stale_login_counters_are_purged_but_not_running_locks(
+    storage: StorageUnderTest,
+) -> None:
+    stale, locked, fresh = "c" * 64, "d" * 64, "e" * 64
+    with storage.uow_factory() as uow:
+        uow.login_failures.count_attempt(stale, NOW)
+        uow.login_failures.count_attempt(locked, NOW)
+        uow.login_failures.lock(locked, NOW + timedelta(days=2))
+        uow.login_failures.count_attempt(fresh, NOW + timedelta(days=1))
+        uow.commit()
+    with storage.uow_factory() as uow:
+        assert uow.login_failures.purge_stale(NOW + timedelta(hours=1)) == 1
+        uow.commit()
+    with storage.uow_factory(read_only=True) as uow:
+        assert uow.login_failures.get(stale) is None
+        assert uow.login_failures.get(locked) is not None
+        assert uow.login_failures.get(fresh) is not None
 
 
 def test_writes_to_rows_that_are_gone_do_not_bring_them_back(

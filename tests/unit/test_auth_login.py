@@ -3,6 +3,7 @@ same work), the lockout after consecutive failures, and what lifts it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
@@ -212,8 +213,70 @@ def test_lockout_is_per_account(tf: TaskFlow, sara: UUID) -> None:
     assert tf.auth.login(email="omid@example.com", password=PASSWORD).user.id == other
 
 
-def test_unknown_emails_lock_nothing(tf: TaskFlow, sara: UUID) -> None:
-    fail(tf, 10, email="nobody@example.com")
+def test_an_unknown_email_locks_exactly_like_a_known_one(tf: TaskFlow, sara: UUID) -> None:
+    """Issue 12, point 8: six wrong logins gave 401 x 5 then 423 for an account, and 401
+    x 6 for an unknown address: an oracle of which addresses have accounts."""
+
+    def answers(email: str) -> list[int]:
+        statuses = []
+        for _ in range(6):
+            try:
+                tf.auth.login(email=email, password="not the password")
+            except (InvalidCredentials, AccountLocked) as error:
+                statuses.append(error.status)
+        return statuses
+
+    assert answers(EMAIL) == answers("nobody@example.com") == [401] * 5 + [423]
+
+
+def test_a_known_and_an_unknown_address_cost_the_same_password_work(
+    tf: TaskFlow, sara: UUID
+) -> None:
+    hasher = CountingHasher(Argon2PasswordHasher(FAST_PASSWORD_HASHING))
+    other = sharing(tf, hasher)
+    other.auth.login(email=EMAIL, password=PASSWORD)  # the dummy hash is made on first use
+    for email in (EMAIL, "nobody@example.com"):
+        hasher.verified.clear()
+        for _ in range(6):
+            with pytest.raises((InvalidCredentials, AccountLocked)):
+                other.auth.login(email=email, password="not the password")
+        assert len(hasher.verified) == 5, email  # five checks, then locked unchecked
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_checks_than_the_threshold(
+    tf: TaskFlow, sara: UUID
+) -> None:
+    """Issue 12, point 9: 30 parallel wrong logins, 8 were checked (threshold 5)."""
+    hasher = CountingHasher(Argon2PasswordHasher(FAST_PASSWORD_HASHING))
+    other = sharing(tf, hasher)
+    barrier = threading.Barrier(30)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def guess() -> None:
+        barrier.wait()
+        try:
+            other.auth.login(email=EMAIL, password="not the password")
+        except (InvalidCredentials, AccountLocked) as error:
+            with lock:
+                statuses.append(error.status)
+
+    threads = [threading.Thread(target=guess) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(statuses) == 30
+    assert len(hasher.verified) <= TEST_AUTH_CONFIG.lockout_threshold
+    assert statuses.count(401) == len(hasher.verified)
+    with pytest.raises(AccountLocked):
+        tf.auth.login(email=EMAIL, password=PASSWORD)
+
+
+def test_unknown_addresses_are_locked_per_address(tf: TaskFlow, sara: UUID) -> None:
+    fail(tf, 5, email="nobody@example.com")
+    with pytest.raises(AccountLocked):
+        tf.auth.login(email="Nobody@Example.com ", password=PASSWORD)
     assert tf.auth.login(email=EMAIL, password=PASSWORD).user.id == sara
 
 

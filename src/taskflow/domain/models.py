@@ -98,9 +98,11 @@ class UserRef:
 
 @frozen
 class LoginFailures:
-    """Consecutive failed logins of one user, and the lock they caused."""
+    """The login attempts counted against one *login subject* (a hash of the email address
+    tried, whether an account has it or not) since the last success, and the lock they
+    caused. Attempts are counted when they start, so a burst cannot slip past the lock."""
 
-    user_id: UUID
+    subject: str
     count: int
     last_failed_at: datetime
     locked_until: datetime | None = None

@@ -67,18 +67,25 @@ class UserRepository(Protocol):
 
 
 class LoginFailureRepository(Protocol):
-    """Consecutive failed logins per user (the lockout counter)."""
+    """The lockout counters, per login subject (a hash of the email address tried: known
+    and unknown addresses are counted alike, so the lockout tells nobody which exist)."""
 
-    def get(self, user_id: UUID) -> LoginFailures | None: ...
+    def get(self, subject: str) -> LoginFailures | None: ...
 
-    def record_failure(self, user_id: UUID, now: datetime) -> LoginFailures:
-        """Atomically add one failure (creating the row) and return the new state."""
+    def count_attempt(self, subject: str, now: datetime) -> LoginFailures:
+        """Atomically count one attempt (creating the row) unless the subject is locked at
+        ``now``, and return the state: ``count`` includes this attempt, or ``locked_until``
+        is after ``now`` (then nothing was counted)."""
 
-    def lock(self, user_id: UUID, until: datetime) -> None:
-        """Lock the account until ``until`` and start the failure count again from zero."""
+    def lock(self, subject: str, until: datetime) -> None:
+        """Lock the subject until ``until`` and start the count again from zero."""
 
-    def clear(self, user_id: UUID) -> None:
-        """Forget every failure and any lock (after a successful login or a reset)."""
+    def clear(self, subject: str) -> None:
+        """Forget every attempt and any lock (after a successful login or a reset)."""
+
+    def purge_stale(self, before: datetime) -> int:
+        """Delete the counters last used before ``before`` whose lock (if any) ended
+        before it too (unknown addresses would otherwise stay forever); returns how many."""
 
 
 class OneTimeTokenRepository(Protocol):

@@ -40,7 +40,7 @@ __all__ = ["InMemoryStore"]
 @define
 class InMemoryStore:
     users: dict[UUID, User] = field(factory=dict)
-    login_failures: dict[UUID, LoginFailures] = field(factory=dict)
+    login_failures: dict[str, LoginFailures] = field(factory=dict)  # by login subject
     one_time_tokens: dict[UUID, OneTimeToken] = field(factory=dict)
     teams: dict[UUID, Team] = field(factory=dict)
     members: dict[tuple[UUID, UUID], Membership] = field(factory=dict)

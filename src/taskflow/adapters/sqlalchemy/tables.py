@@ -211,9 +211,8 @@ invites = sa.Table(
 login_failures = sa.Table(
     "login_failures",
     metadata,
-    sa.Column(
-        "user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    ),
+    # SHA-256 (hex) of the email address tried: counted whether an account has it or not.
+    sa.Column("subject", sa.String(64), primary_key=True),
     sa.Column("count", sa.Integer(), nullable=False),
     _ts("last_failed_at"),
     _ts("locked_until", nullable=True),

@@ -6,22 +6,20 @@ password change.
   already used, in any letter case, is ``EmailAlreadyExists``. A sign-up is a login: it
   answers an ``AuthResult`` and emits ``user.signup``.
 - Login answers the same ``InvalidCredentials`` for an unknown email and a wrong
-  password, and does the same work for both: an unknown email is checked against a dummy
-  hash (made once, with the configured hasher); the only extra work for a known email
-  is writing the failure count, small next to argon2. ``AuthConfig.lockout_threshold``
-  consecutive failures lock the account for ``lockout_duration``: ``AccountLocked`` (423),
-  even with the right password. A success resets the count. A password reset lifts the
-  lock, so a lock can never shut a user out for good. A hash made with outdated argon2
-  parameters is replaced on the next successful login.
+  password, and does the same work for both: the same statements, and an unknown email
+  is checked against a dummy hash (made once, with the configured hasher). The lockout
+  (``lockout.py``) counts attempts per address tried, known or not:
+  ``AuthConfig.lockout_threshold`` failures in a row lock it for ``lockout_duration``:
+  ``AccountLocked`` (423), even with the right password. A success resets the count. A
+  password reset lifts the lock, so a lock can never shut a user out for good. A hash
+  made with outdated argon2 parameters is replaced on the next successful login.
 - Error messages never hold a password.
 """
 
 from __future__ import annotations
 
-import math
 import secrets
 import threading
-from datetime import datetime
 from typing import Annotated, Final
 from uuid import UUID
 
@@ -30,11 +28,12 @@ from pydantic import StringConstraints
 
 from taskflow.config import AuthConfig
 from taskflow.domain.models import LoginFailures, User
-from taskflow.errors import AccountLocked, EmailAlreadyExists, InvalidCredentials, UserNotFound
+from taskflow.errors import EmailAlreadyExists, InvalidCredentials, UserNotFound
 from taskflow.events import USER_SIGNUP, make_event
 from taskflow.ids import new_id
 from taskflow.ports.services import Clock, PasswordHasher
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
+from taskflow.services.auth.lockout import lock_in_force, locks_now, login_subject, refusal
 from taskflow.services.auth.profiles import profile_in, read_profile
 from taskflow.services.auth.sessions import SessionService
 from taskflow.services.permissions import ROLE_PERMISSIONS, require_member
@@ -125,18 +124,21 @@ class AccountService:
         or ``AccountLocked`` (too many failures; ``retry_after`` seconds)."""
         data = validate(_LoginInput, email=email, password=password)
         normalised = _normalised_or_none(data.email.strip())
+        subject = login_subject(normalised or data.email)
         now = self._clock.now()
-        with self._uow(read_only=True) as uow:
+        with self._uow() as uow:
             user = uow.users.get_by_email(normalised) if normalised is not None else None
-            failures = uow.login_failures.get(user.id) if user is not None else None
-        if user is None:
-            self._hasher.verify(self._get_dummy_hash(), data.password)
-            raise InvalidCredentials()
-        _raise_if_locked(failures, now)
+            attempt = uow.login_failures.count_attempt(subject, now)
+            locked = refusal(uow, attempt, now, self._config)
+            uow.commit()
+        if locked is not None:
+            raise locked
         # The costly check runs outside any unit of work, so no transaction (nor the
-        # in-memory store's lock) is held while argon2 works.
-        if not self._hasher.verify(user.password_hash, data.password):
-            self._record_failure(user.id, now)
+        # in-memory store's lock) is held while argon2 works. An unknown address costs
+        # the same: a dummy hash is checked.
+        password_hash = user.password_hash if user is not None else self._get_dummy_hash()
+        if not self._hasher.verify(password_hash, data.password) or user is None:
+            self._after_failure(attempt)
             raise InvalidCredentials()
         new_hash = (
             self._hasher.hash(data.password)
@@ -144,12 +146,13 @@ class AccountService:
             else None
         )
         with self._uow() as uow:
-            # Parallel wrong guesses may have locked the account since we read it.
-            _raise_if_locked(uow.login_failures.get(user.id), now)
+            # Parallel wrong guesses may have locked the address since this one counted.
+            if (locked := lock_in_force(uow.login_failures.get(subject), now)) is not None:
+                raise locked
             current = uow.users.get(user.id)
             if current is None or current.password_hash != user.password_hash:
                 raise InvalidCredentials()  # the password changed meanwhile
-            uow.login_failures.clear(user.id)
+            uow.login_failures.clear(subject)
             if new_hash is not None:
                 current = attrs.evolve(current, password_hash=new_hash, updated_at=now)
                 uow.users.update(current)
@@ -197,14 +200,18 @@ class AccountService:
             session_id=session_id,
         )
         now = self._clock.now()
-        with self._uow(read_only=True) as uow:
+        with self._uow() as uow:
             user = uow.users.get(data.user_id)
-            failures = uow.login_failures.get(data.user_id)
-        if user is None:
-            raise UserNotFound()
-        _raise_if_locked(failures, now)
+            if user is None:
+                raise UserNotFound()
+            subject = login_subject(user.email)
+            attempt = uow.login_failures.count_attempt(subject, now)
+            locked = refusal(uow, attempt, now, self._config)
+            uow.commit()
+        if locked is not None:
+            raise locked
         if not self._hasher.verify(user.password_hash, data.current_password):
-            self._record_failure(user.id, now)
+            self._after_failure(attempt)
             raise InvalidCredentials("The current password is incorrect.")
         new_hash = self._hasher.hash(data.new_password)
         with self._uow() as uow:
@@ -212,18 +219,18 @@ class AccountService:
             if current is None or current.password_hash != user.password_hash:
                 raise InvalidCredentials("The current password is incorrect.")
             uow.users.update(attrs.evolve(current, password_hash=new_hash, updated_at=now))
-            uow.login_failures.clear(user.id)
+            uow.login_failures.clear(subject)
             uow.commit()
         self._sessions.end_user_sessions(user.id, now, keep=data.session_id)
 
-    def _record_failure(self, user_id: UUID, now: datetime) -> None:
-        """Count one failed password check, locking the account at the threshold. Its own
-        committed unit of work: the caller raises afterwards, outside it."""
-        with self._uow() as uow:
-            state = uow.login_failures.record_failure(user_id, now)
-            if state.count >= self._config.lockout_threshold:
-                uow.login_failures.lock(user_id, now + self._config.lockout_duration)
-            uow.commit()
+    def _after_failure(self, attempt: LoginFailures) -> None:
+        """A wrong password (already counted): the attempt that reaches the threshold locks
+        the address, in its own committed unit (the caller raises afterwards)."""
+        if locks_now(attempt, self._config):
+            with self._uow() as uow:
+                until = attempt.last_failed_at + self._config.lockout_duration
+                uow.login_failures.lock(attempt.subject, until)
+                uow.commit()
 
     def _get_dummy_hash(self) -> str:
         """A hash of a random password, made once with the configured hasher, verified
@@ -232,12 +239,6 @@ class AccountService:
             if self._dummy_hash is None:
                 self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
             return self._dummy_hash
-
-
-def _raise_if_locked(failures: LoginFailures | None, now: datetime) -> None:
-    if failures is None or failures.locked_until is None or now >= failures.locked_until:
-        return
-    raise AccountLocked(retry_after=math.ceil((failures.locked_until - now).total_seconds()))
 
 
 def _normalised_or_none(email: str) -> str | None:

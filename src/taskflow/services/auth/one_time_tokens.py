@@ -26,6 +26,7 @@ from taskflow.events import USER_PASSWORD_RESET, USER_VERIFY_EMAIL, make_event
 from taskflow.ids import new_id
 from taskflow.ports.services import Clock, PasswordHasher, Sealer
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from taskflow.services.auth.lockout import login_subject
 from taskflow.services.auth.sessions import SessionService
 from taskflow.validation import Email, InputModel, Password, validate
 
@@ -103,7 +104,7 @@ class OneTimeTokenService:
         with self._uow() as uow:
             user = self._spend(uow, data.token, OneTimeTokenPurpose.PASSWORD_RESET, now)
             uow.users.update(attrs.evolve(user, password_hash=new_hash, updated_at=now))
-            uow.login_failures.clear(user.id)
+            uow.login_failures.clear(login_subject(user.email))
             uow.one_time_tokens.invalidate(user.id, OneTimeTokenPurpose.PASSWORD_RESET, now)
             uow.commit()
         self._sessions.end_user_sessions(user.id, now)

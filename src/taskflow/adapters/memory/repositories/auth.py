@@ -54,24 +54,37 @@ class InMemoryUserRepository(InMemoryRepository):
 
 
 class InMemoryLoginFailureRepository(InMemoryRepository):
-    def get(self, user_id: UUID) -> LoginFailures | None:
-        return self._store.login_failures.get(user_id)
+    def get(self, subject: str) -> LoginFailures | None:
+        return self._store.login_failures.get(subject)
 
-    def record_failure(self, user_id: UUID, now: datetime) -> LoginFailures:
-        current = self._store.login_failures.get(user_id)
+    def count_attempt(self, subject: str, now: datetime) -> LoginFailures:
+        current = self._store.login_failures.get(subject)
+        if current is not None and current.locked_until is not None and current.locked_until > now:
+            return current  # locked: nothing counted
         count = current.count + 1 if current else 1
         locked_until = current.locked_until if current else None
-        state = LoginFailures(user_id, count, now, locked_until)
-        self._store.login_failures[user_id] = state
+        state = LoginFailures(subject, count, now, locked_until)
+        self._store.login_failures[subject] = state
         return state
 
-    def lock(self, user_id: UUID, until: datetime) -> None:
-        current = self._store.login_failures.get(user_id)
+    def lock(self, subject: str, until: datetime) -> None:
+        current = self._store.login_failures.get(subject)
         last = current.last_failed_at if current else until
-        self._store.login_failures[user_id] = LoginFailures(user_id, 0, last, until)
+        self._store.login_failures[subject] = LoginFailures(subject, 0, last, until)
 
-    def clear(self, user_id: UUID) -> None:
-        self._store.login_failures.pop(user_id, None)
+    def clear(self, subject: str) -> None:
+        self._store.login_failures.pop(subject, None)
+
+    def purge_stale(self, before: datetime) -> int:
+        stale = [
+            subject
+            for subject, state in self._store.login_failures.items()
+            if state.last_failed_at < before
+            and (state.locked_until is None or state.locked_until < before)
+        ]
+        for subject in stale:
+            del self._store.login_failures[subject]
+        return len(stale)
 
 
 class InMemoryOneTimeTokenRepository(InMemoryRepository):

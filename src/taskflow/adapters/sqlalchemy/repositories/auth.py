@@ -166,7 +166,7 @@ class SqlUserRepository(SqlRepository):
 
 def _failures(row: SqlRow) -> LoginFailures:
     return LoginFailures(
-        user_id=row.user_id,
+        subject=row.subject,
         count=row._mapping["count"],  # `row.count` is tuple.count
         last_failed_at=row.last_failed_at,
         locked_until=row.locked_until,
@@ -176,43 +176,50 @@ def _failures(row: SqlRow) -> LoginFailures:
 class SqlLoginFailureRepository(SqlRepository):
     _t = t.login_failures
 
-    def get(self, user_id: UUID) -> LoginFailures | None:
-        row = self._execute(sa.select(self._t).where(self._t.c.user_id == user_id)).first()
+    def get(self, subject: str) -> LoginFailures | None:
+        row = self._execute(sa.select(self._t).where(self._t.c.subject == subject)).first()
         return _failures(row) if row else None
 
-    def record_failure(self, user_id: UUID, now: datetime) -> LoginFailures:
+    def count_attempt(self, subject: str, now: datetime) -> LoginFailures:
+        not_locked = sa.or_(self._t.c.locked_until.is_(None), self._t.c.locked_until <= now)
+        # One conditional UPDATE: concurrent attempts queue on the row lock, so each one
+        # sees the count of the ones before it.
         increment = (
             self._t.update()
-            .where(self._t.c.user_id == user_id)
+            .where(self._t.c.subject == subject, not_locked)
             .values(count=self._t.c.count + 1, last_failed_at=now)
         )
-        if self._rowcount(increment) == 0:
+        if self._rowcount(increment) == 0 and self.get(subject) is None:
             try:
-                # First failure: insert. A concurrent first failure may win the insert;
+                # First attempt: insert. A concurrent first attempt may win the insert;
                 # then this one becomes an increment of its row.
                 with self._unique(UniqueKeyTaken) as savepoint:
                     savepoint.execute(
-                        self._t.insert().values(user_id=user_id, count=1, last_failed_at=now)
+                        self._t.insert().values(subject=subject, count=1, last_failed_at=now)
                     )
             except UniqueKeyTaken:
                 self._execute(increment)
-        state = self.get(user_id)
+        state = self.get(subject)
         assert state is not None  # noqa: S101 - written just above, in this transaction
         return state
 
-    def lock(self, user_id: UUID, until: datetime) -> None:
+    def lock(self, subject: str, until: datetime) -> None:
         locked = (
-            self._t.update().where(self._t.c.user_id == user_id).values(count=0, locked_until=until)
+            self._t.update().where(self._t.c.subject == subject).values(count=0, locked_until=until)
         )
         if self._rowcount(locked) == 0:
             self._execute(
                 self._t.insert().values(
-                    user_id=user_id, count=0, last_failed_at=until, locked_until=until
+                    subject=subject, count=0, last_failed_at=until, locked_until=until
                 )
             )
 
-    def clear(self, user_id: UUID) -> None:
-        self._execute(self._t.delete().where(self._t.c.user_id == user_id))
+    def clear(self, subject: str) -> None:
+        self._execute(self._t.delete().where(self._t.c.subject == subject))
+
+    def purge_stale(self, before: datetime) -> int:
+        lock_over = sa.or_(self._t.c.locked_until.is_(None), self._t.c.locked_until < before)
+        return self._rowcount(self._t.delete().where(self._t.c.last_failed_at < before, lock_over))
 
 
 def _one_time_token(row: SqlRow) -> OneTimeToken:
