@@ -108,3 +108,22 @@ def test_check_access_needs_an_allowed_token_and_the_users_active_session(
     assert store.check_access("jti-2", session.id, user, NOW) is True
     store.revoke_session(session.id, NOW)
     assert store.check_access("jti-2", session.id, user, NOW) is False
+
+
+def test_expired_sessions_and_denials_are_purged_and_live_ones_kept(
+    token_store: StorageUnderTest,
+) -> None:
+    """Issue 12, point 13: nothing purged them, so they grew forever."""
+    store = token_store.token_store
+    user = _user(token_store)
+    old = _session(user, "old", age=timedelta(days=8))  # expired a day ago
+    live = _session(user, "live")
+    store.add_session(old)
+    store.add_session(live)
+    store.deny("gone", NOW - timedelta(minutes=1))
+    store.deny("still", NOW + timedelta(minutes=10))
+    assert store.purge_expired(NOW) >= 1
+    assert store.get_session(old.id) is None
+    assert store.get_session(live.id) == live
+    assert store.is_denied("still", NOW)
+    assert store.purge_expired(NOW) == 0

@@ -21,6 +21,7 @@ from taskflow import (
     TokenRevoked,
     UserNotFound,
 )
+from taskflow.services.auth.lockout import login_subject
 from taskflow.services.read_models import AuthResult
 from taskflow.testing import FakeClock
 
@@ -297,3 +298,28 @@ def test_change_password_validates_the_new_one(
 def test_change_password_of_an_unknown_user(tf: TaskFlow) -> None:
     with pytest.raises(UserNotFound):
         tf.auth.change_password(uuid4(), current_password=PASSWORD, new_password="new password")
+
+
+def test_purge_expired_drops_what_can_no_longer_matter(tf: TaskFlow, clock: FakeClock) -> None:
+    """Issue 12, point 13: sessions, denied tokens and login counters grew forever; the
+    worker now runs ``tf.auth.purge_expired`` every hour (``build_worker``'s jobs)."""
+    sara = tf.auth.signup(email="sara@example.com", password=PASSWORD, name="Sara")
+    tf.auth.logout(sara.token)  # a denied access token and an ended session
+    with pytest.raises(InvalidCredentials):
+        tf.auth.login(email="nobody@example.com", password="not the password")
+    assert tf.auth.purge_expired() == 0  # nothing has expired yet
+    clock.advance(days=8)  # past the session's expiry and the counter's day
+    assert tf.auth.purge_expired() >= 2
+    with tf.uow_factory(read_only=True) as uow:
+        assert uow.login_failures.get(login_subject("nobody@example.com")) is None
+    assert tf.token_store.get_session(sara.session_id) is None
+    assert tf.auth.purge_expired() == 0
+
+
+def test_the_worker_runs_the_purge_every_hour(tf: TaskFlow) -> None:
+    from taskflow.bootstrap import build_worker  # noqa: PLC0415
+
+    worker = build_worker(tf)
+    jobs = {job.name: job for job in worker._jobs}
+    assert jobs["purge-expired"].run == tf.auth.purge_expired
+    assert jobs["purge-expired"].interval == 3600

@@ -4,7 +4,7 @@ notifications as the handler, its mail delivery and its periodic jobs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from taskflow.bootstrap.queue import build_in_process_queue, build_queue
 from taskflow.messaging.consumer import EventHandler
@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from taskflow.bootstrap.app import TaskFlow
     from taskflow.settings import Settings
 
-__all__ = ["build_worker"]
+__all__ = ["PURGE_INTERVAL", "build_worker"]
+
+PURGE_INTERVAL: Final = 3600.0
+"""Seconds between two runs of ``tf.auth.purge_expired`` by the worker."""
 
 
 def build_worker(
@@ -33,8 +36,8 @@ def build_worker(
 ) -> Worker:
     """The worker of ``tf``: the queue ``settings`` name (``REDIS_URL``: Redis Streams,
     else in-process; ``settings=None`` is the in-process queue), ``tf.notifications`` as
-    the handler, its mail delivery (when ``tf`` has a mailer) and its ``task.due_soon``
-    job. Commits of ``tf`` (and of no other ``TaskFlow``) wake its relay. Every part can
+    the handler, its mail delivery (when ``tf`` has a mailer) and its periodic jobs
+    (``task.due_soon``, and ``tf.auth.purge_expired`` hourly). Commits of ``tf`` (and of no other ``TaskFlow``) wake its relay. Every part can
     be replaced; ``worker_options`` go to ``Worker``."""
     if queue is None:
         queue = build_queue(settings) if settings is not None else build_in_process_queue()
@@ -45,7 +48,11 @@ def build_worker(
     if deliver_due is None and tf.mailer is not None:
         deliver_due = tf.notifications.deliver_due
     if jobs is None:
-        jobs = [PeriodicJob("due-soon", due_soon_interval, tf.notifications.run_due_soon)]
+        jobs = [
+            PeriodicJob("due-soon", due_soon_interval, tf.notifications.run_due_soon),
+            # Sessions, denied tokens and login counters that can no longer matter.
+            PeriodicJob("purge-expired", PURGE_INTERVAL, tf.auth.purge_expired),
+        ]
     worker_options.setdefault("events", tf.events)
     return Worker(
         relay=OutboxRelay(tf.uow_factory, queue, tf.clock),

@@ -67,6 +67,11 @@ class TokenStore(Protocol):
     ) -> int:
         """End every active session of the user except ``keep``; returns how many."""
 
+    def purge_expired(self, now: datetime) -> int:
+        """Delete the sessions and the denylist entries whose tokens have expired anyway
+        (a revoked session stays until then: it is how a reused refresh token is told);
+        returns how many. The worker calls it periodically."""
+
     def list_sessions(self, user_id: UUID, now: datetime) -> Sequence[Session]:
         """The user's active sessions, newest first."""
 

@@ -68,6 +68,16 @@ class InMemoryTokenStore:
             ]
         return sorted(active, key=lambda s: (s.created_at, s.id), reverse=True)
 
+    def purge_expired(self, now: datetime) -> int:
+        with self._lock:
+            sessions = [key for key, s in self._sessions.items() if s.expires_at <= now]
+            denied = [jti for jti, until in self._denied.items() if until <= now]
+            for key in sessions:
+                del self._sessions[key]
+            for jti in denied:
+                del self._denied[jti]
+            return len(sessions) + len(denied)
+
     def deny(self, jti: str, expires_at: datetime) -> None:
         with self._lock:
             self._denied[jti] = expires_at

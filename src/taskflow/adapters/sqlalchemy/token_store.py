@@ -187,8 +187,7 @@ class SqlTokenStore:
             return user_with_teams(statement.execute(connection, parameters).all())
 
     def purge_expired(self, now: datetime) -> int:
-        """Delete denylist entries whose token has expired anyway; returns how many.
-        (Not part of the port: call it from a periodic job to keep the table small.)"""
-        statement = t.revoked_tokens.delete().where(t.revoked_tokens.c.expires_at <= now)
+        denied = t.revoked_tokens.delete().where(t.revoked_tokens.c.expires_at <= now)
+        sessions = t.sessions.delete().where(t.sessions.c.expires_at <= now)
         with self._transaction() as connection:
-            return connection.execute(statement).rowcount
+            return int(connection.execute(denied).rowcount + connection.execute(sessions).rowcount)

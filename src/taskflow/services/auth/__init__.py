@@ -84,6 +84,15 @@ class AuthService:
             session_id=session_id,
         )
 
+    # --- upkeep -----------------------------------------------------------------------
+
+    def purge_expired(self) -> int:
+        """Delete what can no longer matter: sessions and denied tokens past their expiry,
+        and login counters idle for a day (their lock over). The worker runs it hourly;
+        returns how many rows went."""
+        purged = self.sessions.purge_expired()
+        return purged + self.accounts.purge_stale_login_counters()
+
     # --- sessions ---------------------------------------------------------------------
 
     def validate_token(self, access_token: str) -> Principal:

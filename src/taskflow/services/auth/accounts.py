@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from datetime import timedelta
 from typing import Annotated, Final
 from uuid import UUID
 
@@ -45,6 +46,8 @@ __all__ = ["AccountService"]
 # Longer than any password sign-up accepts (128): enough for every real attempt, and a
 # bound on the work a hostile caller can ask of argon2.
 _MAX_PASSWORD_ATTEMPT_LENGTH: Final = 1024
+
+_STALE_COUNTER_AGE: Final = timedelta(days=1)
 
 _PasswordAttempt = Annotated[str, StringConstraints(max_length=_MAX_PASSWORD_ATTEMPT_LENGTH)]
 
@@ -222,6 +225,15 @@ class AccountService:
             uow.login_failures.clear(subject)
             uow.commit()
         self._sessions.end_user_sessions(user.id, now, keep=data.session_id)
+
+    def purge_stale_login_counters(self) -> int:
+        """Delete the login counters idle for a day whose lock (if any) is over: the
+        addresses with no account would otherwise stay forever."""
+        before = self._clock.now() - max(_STALE_COUNTER_AGE, self._config.lockout_duration)
+        with self._uow() as uow:
+            purged = uow.login_failures.purge_stale(before)
+            uow.commit()
+        return purged
 
     def _after_failure(self, attempt: LoginFailures) -> None:
         """A wrong password (already counted): the attempt that reaches the threshold locks

@@ -65,6 +65,10 @@ class SessionService:
         # A token store beside the users (SQL) answers GET /auth/me in one statement.
         self._profiles = tokens if isinstance(tokens, AccessProfileReader) else None
 
+    def purge_expired(self) -> int:
+        """Delete the sessions and denied tokens that have expired anyway."""
+        return self._tokens.purge_expired(self._clock.now())
+
     def start(self, profile: UserProfile, now: datetime) -> AuthResult:
         """Open a session for a user who just proved who they are (login, sign-up)."""
         session_id = new_id()
