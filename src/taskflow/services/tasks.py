@@ -19,9 +19,9 @@ row, one ``TaskActivity`` row per change (``created``, ``changed`` old -> new pe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from uuid import UUID
 
 from taskflow.domain.models import (
@@ -204,33 +204,43 @@ class TaskService:
                 raise InvalidInput.for_field(required, "cannot be cleared")
         changes = {name: getattr(data, name) for name in given}
         now = self._clock.now()
-        with self._uow() as uow:
-            task, membership = require_task_member(uow, task_id, actor_id)
-            check_task_edit(task, membership, "edit")
-            if data.expected_version is not None and data.expected_version != task.version:
-                raise VersionConflict()
-            new_assignee = changes.get("assignee_id")
-            if new_assignee is not None and new_assignee != task.assignee_id:
-                self._require_assignable(uow, membership, new_assignee)
-            task = self._change(uow, task, actor_id, now, changes)
-            view = self._view(uow, task)
-            uow.commit()
-        return view
+
+        def apply() -> TaskView:
+            with self._uow() as uow:
+                task, membership = require_task_member(uow, task_id, actor_id)
+                check_task_edit(task, membership, "edit")
+                if data.expected_version is not None and data.expected_version != task.version:
+                    raise VersionConflict()
+                new_assignee = changes.get("assignee_id")
+                if new_assignee is not None and new_assignee != task.assignee_id:
+                    self._require_assignable(uow, membership, new_assignee)
+                task = self._change(uow, task, actor_id, now, changes)
+                view = self._view(uow, task)
+                uow.commit()
+            return view
+
+        if data.expected_version is not None:
+            return apply()  # the caller asked for the check: a conflict is the answer
+        return _on_the_latest_version(apply)
 
     def assign(self, actor_id: UUID, task_id: UUID, *, assignee_id: UUID | None) -> TaskView:
         """Assign, reassign (a member of the task's team) or unassign (``None``).
         Allowed for whoever may update the task."""
         data = validate(Assign, assignee_id=assignee_id)
         now = self._clock.now()
-        with self._uow() as uow:
-            task, membership = require_task_member(uow, task_id, actor_id)
-            check_task_edit(task, membership, "assign")
-            if data.assignee_id is not None and data.assignee_id != task.assignee_id:
-                self._require_assignable(uow, membership, data.assignee_id)
-            task = self._change(uow, task, actor_id, now, {"assignee_id": data.assignee_id})
-            view = self._view(uow, task)
-            uow.commit()
-        return view
+
+        def apply() -> TaskView:
+            with self._uow() as uow:
+                task, membership = require_task_member(uow, task_id, actor_id)
+                check_task_edit(task, membership, "assign")
+                if data.assignee_id is not None and data.assignee_id != task.assignee_id:
+                    self._require_assignable(uow, membership, data.assignee_id)
+                task = self._change(uow, task, actor_id, now, {"assignee_id": data.assignee_id})
+                view = self._view(uow, task)
+                uow.commit()
+            return view
+
+        return _on_the_latest_version(apply)
 
     def complete(self, actor_id: UUID, task_id: UUID) -> TaskView:
         """Mark done (creator, assignee, admin, owner). A done task stays as it is."""
@@ -245,32 +255,40 @@ class TaskService:
         """Soft-delete (creator, admin, owner): the task vanishes from gets and lists
         until restored; its comments and activity are kept."""
         now = self._clock.now()
-        with self._uow() as uow:
-            task, membership = require_task_member(uow, task_id, actor_id)
-            check_task_delete(task, membership, "delete")
-            uow.tasks.update(task.deleted(now))
-            record_activity(uow, task.id, actor_id, ActivityKind.DELETED, now)
-            uow.commit()
+
+        def apply() -> None:
+            with self._uow() as uow:
+                task, membership = require_task_member(uow, task_id, actor_id)
+                check_task_delete(task, membership, "delete")
+                uow.tasks.update(task.deleted(now))
+                record_activity(uow, task.id, actor_id, ActivityKind.DELETED, now)
+                uow.commit()
+
+        _on_the_latest_version(apply)
 
     def restore(self, actor_id: UUID, task_id: UUID) -> TaskView:
         """Bring a soft-deleted task back (creator, admin, owner). Restoring a task that
         is not deleted changes nothing."""
         now = self._clock.now()
-        with self._uow() as uow:
-            task = uow.tasks.get(task_id, include_deleted=True)
-            if task is None:
-                raise TaskNotFound()
-            membership = uow.members.get(task.team_id, actor_id)
-            if membership is None:
-                raise NotTeamMember()
-            check_task_delete(task, membership, "restore")
-            if task.deleted_at is not None:
-                task = task.restored(now)
-                uow.tasks.update(task)
-                record_activity(uow, task.id, actor_id, ActivityKind.RESTORED, now)
-            view = self._view(uow, task)
-            uow.commit()
-        return view
+
+        def apply() -> TaskView:
+            with self._uow() as uow:
+                task = uow.tasks.get(task_id, include_deleted=True)
+                if task is None:
+                    raise TaskNotFound()
+                membership = uow.members.get(task.team_id, actor_id)
+                if membership is None:
+                    raise NotTeamMember()
+                check_task_delete(task, membership, "restore")
+                if task.deleted_at is not None:
+                    task = task.restored(now)
+                    uow.tasks.update(task)
+                    record_activity(uow, task.id, actor_id, ActivityKind.RESTORED, now)
+                view = self._view(uow, task)
+                uow.commit()
+            return view
+
+        return _on_the_latest_version(apply)
 
     # --- lists ------------------------------------------------------------------------
 
@@ -381,14 +399,18 @@ class TaskService:
 
     def _set_status(self, actor_id: UUID, task_id: UUID, status: TaskStatus) -> TaskView:
         now = self._clock.now()
-        with self._uow() as uow:
-            task, membership = require_task_member(uow, task_id, actor_id)
-            check_task_edit(task, membership, "change the status")
-            wanted = task.reopened_status() if status is TaskStatus.TODO else status
-            task = self._change(uow, task, actor_id, now, {"status": wanted})
-            view = self._view(uow, task)
-            uow.commit()
-        return view
+
+        def apply() -> TaskView:
+            with self._uow() as uow:
+                task, membership = require_task_member(uow, task_id, actor_id)
+                check_task_edit(task, membership, "change the status")
+                wanted = task.reopened_status() if status is TaskStatus.TODO else status
+                task = self._change(uow, task, actor_id, now, {"status": wanted})
+                view = self._view(uow, task)
+                uow.commit()
+            return view
+
+        return _on_the_latest_version(apply)
 
     def _change(
         self, uow: UnitOfWork, before: Task, actor_id: UUID, now: datetime, changes: dict[str, Any]
@@ -504,3 +526,24 @@ class TaskService:
             TaskView(t, refs_get(t.assignee_id.int) if t.assignee_id is not None else None)
             for t in tasks
         ]
+
+
+_ATTEMPTS_WITHOUT_VERSION_CHECK: Final = 5
+"""How often a change the caller asked no version check for is tried on the latest
+version before the conflict is given up to the caller (a task being changed that often,
+that fast, is busier than any person editing it)."""
+
+R = TypeVar("R")
+
+
+def _on_the_latest_version(apply: Callable[[], R]) -> R:
+    """Run ``apply`` (one unit of work that reads the task, then writes it on the version
+    it read) again when another writer changed the task in between: the caller asked for
+    no version check, so its change applies on top of theirs. Each try reads again, so
+    the permission and the rules are checked on what is current."""
+    for _ in range(_ATTEMPTS_WITHOUT_VERSION_CHECK - 1):
+        try:
+            return apply()
+        except VersionConflict:
+            continue
+    return apply()
