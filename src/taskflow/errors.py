@@ -31,6 +31,7 @@ The tree::
     │   ├── EmailAlreadyExists         409 email_taken
     │   ├── AlreadyTeamMember          409 already_member
     │   ├── VersionConflict            409 version_conflict
+    │   ├── IdempotencyKeyTaken        409 idempotency_key_taken
     │   └── OwnerMustTransfer          409 owner_must_transfer
     ├── Gone                           410 gone
     │   ├── InviteExpired              410 invite_expired
@@ -65,6 +66,7 @@ __all__ = [
     "EmailAlreadyExists",
     "FieldError",
     "Gone",
+    "IdempotencyKeyTaken",
     "InvalidCredentials",
     "InvalidInput",
     "InvalidToken",
@@ -259,6 +261,14 @@ class AlreadyTeamMember(Conflict):
 class VersionConflict(Conflict):
     code = "version_conflict"
     default_message = "The task was changed by someone else; reload it and try again."
+
+
+class IdempotencyKeyTaken(Conflict):
+    """A task with this idempotency key was stored first by a concurrent request (raised
+    by ``TaskRepository.add``; ``tf.tasks.create`` answers with that task instead)."""
+
+    code = "idempotency_key_taken"
+    default_message = "A task with this idempotency key already exists."
 
 
 class OwnerMustTransfer(Conflict):

@@ -176,7 +176,8 @@ class InviteRepository(Protocol):
 
 class TaskRepository(Protocol):
     def add(self, task: Task) -> None:
-        """Insert. Raises ``Conflict`` if (team_id, created_by, idempotency_key) is taken."""
+        """Insert. Raises ``IdempotencyKeyTaken`` if (team_id, created_by, idempotency_key)
+        is taken."""
 
     def get(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None: ...
 

@@ -19,6 +19,8 @@ row, one ``TaskActivity`` row per change (``created``, ``changed`` old -> new pe
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
@@ -33,7 +35,14 @@ from taskflow.domain.models import (
     TaskStatus,
 )
 from taskflow.domain.queries import TaskSort, TimeKey
-from taskflow.errors import InvalidInput, NotTeamMember, TaskNotFound, VersionConflict
+from taskflow.errors import (
+    Conflict,
+    IdempotencyKeyTaken,
+    InvalidInput,
+    NotTeamMember,
+    TaskNotFound,
+    VersionConflict,
+)
 from taskflow.events import TASK_ASSIGNED, TASK_COMPLETED, TASK_CREATED, make_event
 from taskflow.ids import new_id
 from taskflow.pagination import CursorCodec, Page
@@ -92,7 +101,9 @@ class TaskService:
 
         With an ``idempotency_key``, a retried create by the same user in the same team
         returns the task the first call made (nothing new is stored or emitted), even if
-        the other fields differ. A task created ``done`` gets ``completed_at`` at once.
+        the other fields differ, and so do concurrent calls with the key; once that task
+        is deleted, a retry is a ``Conflict`` (it is not made again). A task created
+        ``done`` gets ``completed_at`` at once.
         """
         data = validate(
             CreateTask,
@@ -104,13 +115,25 @@ class TaskService:
             due_date=due_date,
             idempotency_key=idempotency_key,
         )
+        try:
+            return self._create(actor_id, team_id, data)
+        except IdempotencyKeyTaken:
+            # A concurrent call with the same key stored its task first: answer that one.
+            key = data.idempotency_key
+            with self._uow(read_only=True) as uow:
+                first = uow.tasks.get_by_idempotency_key(team_id, actor_id, key or "")
+                if first is None:  # pragma: no cover - the key was taken in storage
+                    raise
+                return self._replayed(uow, first)
+
+    def _create(self, actor_id: UUID, team_id: UUID, data: CreateTask) -> TaskView:
         now = self._clock.now()
         with self._uow() as uow:
             actor = require_member(uow, team_id, actor_id)
             if data.idempotency_key is not None:
                 first = uow.tasks.get_by_idempotency_key(team_id, actor_id, data.idempotency_key)
                 if first is not None:
-                    return self._view(uow, first)
+                    return self._replayed(uow, first)
             if data.assignee_id is not None:
                 self._require_assignable(uow, actor, data.assignee_id)
             task = Task(
@@ -513,6 +536,15 @@ class TaskService:
         cursor = next_cursor(filters, items[-1], self._cursors) if rows.has_more and items else None
         return Page(items=self._views(uow, items), next_cursor=cursor, total=rows.total)
 
+    def _replayed(self, uow: UnitOfWork, first: Task) -> TaskView:
+        """The answer to a retried create: the task its key made, unless deleted since."""
+        if first.deleted_at is not None:
+            raise Conflict(
+                "The task made with this idempotency key was deleted since; use a new key "
+                "to create another."
+            )
+        return self._view(uow, first)
+
     def _view(self, uow: UnitOfWork, task: Task) -> TaskView:
         return self._views(uow, [task])[0]
 
@@ -528,10 +560,13 @@ class TaskService:
         ]
 
 
-_ATTEMPTS_WITHOUT_VERSION_CHECK: Final = 5
+_ATTEMPTS_WITHOUT_VERSION_CHECK: Final = 12
 """How often a change the caller asked no version check for is tried on the latest
 version before the conflict is given up to the caller (a task being changed that often,
 that fast, is busier than any person editing it)."""
+_RETRY_SPREAD_SECONDS: Final = 0.002
+"""Writers that collided wait a random moment up to this (times the attempt) before the
+next try, so they do not collide again in lockstep."""
 
 R = TypeVar("R")
 
@@ -541,9 +576,9 @@ def _on_the_latest_version(apply: Callable[[], R]) -> R:
     it read) again when another writer changed the task in between: the caller asked for
     no version check, so its change applies on top of theirs. Each try reads again, so
     the permission and the rules are checked on what is current."""
-    for _ in range(_ATTEMPTS_WITHOUT_VERSION_CHECK - 1):
+    for attempt in range(1, _ATTEMPTS_WITHOUT_VERSION_CHECK):
         try:
             return apply()
         except VersionConflict:
-            continue
+            time.sleep(random.uniform(0, _RETRY_SPREAD_SECONDS * attempt))  # noqa: S311
     return apply()

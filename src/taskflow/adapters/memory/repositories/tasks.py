@@ -10,7 +10,7 @@ from uuid import UUID
 from taskflow.adapters.memory.repositories.base import InMemoryRepository
 from taskflow.domain.models import Comment, Task, TaskActivity, TaskStatus
 from taskflow.domain.queries import Slice, SortValue, TaskQuery, TaskSort, TimeKey
-from taskflow.errors import Conflict, VersionConflict
+from taskflow.errors import IdempotencyKeyTaken, VersionConflict
 
 __all__ = [
     "InMemoryActivityRepository",
@@ -45,7 +45,7 @@ class InMemoryTaskRepository(InMemoryRepository):
         if task.idempotency_key is not None and self.get_by_idempotency_key(
             task.team_id, task.created_by, task.idempotency_key
         ):
-            raise Conflict("A task with this idempotency key already exists.")
+            raise IdempotencyKeyTaken()
         self._store.tasks[task.id] = task
 
     def get(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:

@@ -22,7 +22,7 @@ from taskflow.domain.models import (
     TaskStatus,
 )
 from taskflow.domain.queries import Slice, TaskQuery, TimeKey
-from taskflow.errors import Conflict, VersionConflict
+from taskflow.errors import IdempotencyKeyTaken, VersionConflict
 
 __all__ = [
     "SqlActivityRepository",
@@ -113,8 +113,8 @@ def _task_values(task: Task) -> dict[str, Any]:
     }
 
 
-def _idempotency_key_taken() -> Conflict:
-    return Conflict("A task with this idempotency key already exists.")
+def _idempotency_key_taken() -> IdempotencyKeyTaken:
+    return IdempotencyKeyTaken()
 
 
 class SqlTaskRepository(SqlRepository):
