@@ -214,8 +214,8 @@ def mariadb_engine_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def _migrated_storages() -> Iterator[dict[str, Any]]:
-    """(backend name, direct lane on) -> ``SqlStorage`` whose database was upgraded to head, made on first
-    use and closed at the end of the session."""
+    """(backend name, direct lane on) -> ``SqlStorage`` whose database was upgraded to
+    head, made on first use and closed at the end of the session."""
     made: dict[tuple[str, bool], Any] = {}
     yield made
     for storage in made.values():
