@@ -66,17 +66,25 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument(
+        "--direct-lane",
+        choices=("on", "off"),
+        default=os.environ.get("TASKFLOW_SQL_DIRECT_LANE", "on"),
+        help="off: every statement through Connection.execute (TASKFLOW_SQL_DIRECT_LANE)",
+    )
     return parser.parse_args()
 
 
-def load(url: sa.URL) -> tuple[SqlStorage, uuid.UUID, uuid.UUID]:
+def load(url: sa.URL, *, direct_lane: bool = True) -> tuple[SqlStorage, uuid.UUID, uuid.UUID]:
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         connection.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
     admin.dispose()
     scoped = url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    storage = SqlStorage.from_urls(scoped.render_as_string(hide_password=False))
+    storage = SqlStorage.from_urls(
+        scoped.render_as_string(hide_password=False), direct_lane=direct_lane
+    )
     storage.upgrade()
     tf = make_taskflow(storage)
     owner = tf.auth.signup(email="owner@example.com", password="correct horse battery", name="O")  # noqa: S106
@@ -265,7 +273,7 @@ def breakdown(  # noqa: PLR0917 - a script's helper
 def main() -> int:
     args = parse_args()
     url = sa.make_url(args.url)
-    storage, team_id, owner_id = load(url)
+    storage, team_id, owner_id = load(url, direct_lane=args.direct_lane == "on")
     tf = make_taskflow(storage)
     recorder = Recorder(storage.databases.task)
     raw_url = url.set(drivername="postgresql").render_as_string(hide_password=False)

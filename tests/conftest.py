@@ -67,6 +67,18 @@ POSTGRES_URL = os.environ.get(
 MARIADB_URL = os.environ.get(
     "TASKFLOW_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"
 )
+
+
+def _sql_direct_lane() -> bool:
+    """``TASKFLOW_SQL_DIRECT_LANE``, read as the settings read it (``on``/``off``)."""
+    from taskflow.settings import Settings  # noqa: PLC0415
+
+    return Settings(_env_file=None).sql_direct_lane == "on"
+
+
+SQL_DIRECT_LANE = _sql_direct_lane()
+"""Whether the ``SqlStorage`` the fixtures build runs the direct lane: CI runs the SQL
+contract suite once more with ``TASKFLOW_SQL_DIRECT_LANE=off`` (.ci/run)."""
 RUN_NAME = f"tf_{os.getpid()}_{secrets.token_hex(3)}"
 """This run's PostgreSQL schema and MariaDB database (so parallel runs never collide)."""
 
@@ -222,24 +234,29 @@ def mariadb_engine_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def _migrated_storages() -> Iterator[dict[str, Any]]:
-    """Backend name -> ``SqlStorage`` whose database was upgraded to head, made on first
-    use and closed at the end of the session."""
-    made: dict[str, Any] = {}
+    """(backend name, direct lane on) -> ``SqlStorage`` whose database was upgraded to
+    head, made on first use and closed at the end of the session."""
+    made: dict[tuple[str, bool], Any] = {}
     yield made
     for storage in made.values():
         storage.close()
 
 
 def _storage_for(request: pytest.FixtureRequest, backend: str) -> Any:
+    """The session's migrated ``SqlStorage`` of ``backend``, emptied. Its engines run the
+    direct lane unless ``TASKFLOW_SQL_DIRECT_LANE=off``; a test marked ``direct_lane``
+    (about the lane itself) gets one that runs it in any case."""
     from taskflow.adapters.sqlalchemy import SqlStorage  # noqa: PLC0415
 
-    made: dict[str, Any] = request.getfixturevalue("_migrated_storages")
-    if backend not in made:
+    direct_lane = SQL_DIRECT_LANE or request.node.get_closest_marker("direct_lane") is not None
+    made: dict[tuple[str, bool], Any] = request.getfixturevalue("_migrated_storages")
+    key = (backend, direct_lane)
+    if key not in made:
         url: str = request.getfixturevalue(f"{backend}_engine_url")
-        storage = SqlStorage.from_urls(url)
+        storage = SqlStorage.from_urls(url, direct_lane=direct_lane)
         storage.upgrade()
-        made[backend] = storage
-    storage = made[backend]
+        made[key] = storage
+    storage = made[key]
     _delete_all_rows(storage)
     return storage
 
@@ -251,6 +268,13 @@ def _delete_all_rows(storage: Any) -> None:
         with engine.begin() as connection:
             for table in reversed(metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def sql_direct_lane() -> bool:
+    """Whether ``TASKFLOW_SQL_DIRECT_LANE`` leaves the direct lane on: pass it to a
+    ``SqlStorage.from_urls`` a test makes itself."""
+    return SQL_DIRECT_LANE
 
 
 @pytest.fixture

@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     also the FastAPI server's service threads (``taskflow serve``)."""
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
     """Extra connections opened under load beyond the pool, closed when returned."""
+    sql_direct_lane: Literal["on", "off"] = "on"
+    """``off``: every SQL statement runs through SQLAlchemy's ``Connection.execute``
+    instead of the direct lane (docs/storage.md)."""
 
     # --- Tokens ----------------------------------------------------------------------
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")

@@ -21,6 +21,9 @@ from taskflow.domain.queries import TaskQuery
 from taskflow.errors import Conflict, StorageUnavailable
 from taskflow.ids import new_id
 
+# The storages here run the lane even when TASKFLOW_SQL_DIRECT_LANE=off (tests/conftest.py).
+pytestmark = pytest.mark.direct_lane
+
 NOW = datetime(2024, 3, 1, 9, 30, 0, 250000, tzinfo=UTC)
 
 
@@ -477,8 +480,11 @@ def test_the_lane_keeps_no_engine_alive(tmp_path: Any) -> None:
     assert dialect() is None
 
 
-def test_errors_that_are_not_the_drivers_fire_handle_error_too(sql_storage: SqlStorage) -> None:
-    """As with Connection.execute: a value a type refuses, and a listener's own error."""
+def test_errors_that_are_not_the_drivers_fire_handle_error_as_with_connection_execute(
+    sql_storage: SqlStorage,
+) -> None:
+    """A value a type refuses fires handle_error; a cursor listener's own error fires it
+    exactly when Connection.execute's does on this SQLAlchemy (2.1: yes, 2.0: no)."""
     user, team, task = _seed(sql_storage)
     engine = sql_storage.databases.task
     errors: list[str] = []
@@ -489,23 +495,33 @@ def test_errors_that_are_not_the_drivers_fire_handle_error_too(sql_storage: SqlS
     def failing(*_args: Any) -> None:
         raise RuntimeError("listener failed")
 
+    def listener_error_fires_handle_error(run: Any) -> bool:
+        errors.clear()
+        with engine.connect() as connection:
+            connection.begin()  # SQLite's BEGIN runs before the failing listener is there
+            sa.event.listen(connection, "before_cursor_execute", failing)
+            with pytest.raises(RuntimeError, match="listener failed"):
+                run(connection)
+        return "RuntimeError" in errors
+
+    def on_the_lane(connection: sa.Connection) -> Any:
+        return tasks._TASK_BY_ID.execute(connection, {"task_id": task.id})
+
+    def through_connection_execute(connection: sa.Connection) -> Any:
+        return connection.execute(tasks._TASK_BY_ID.statement, {"task_id": task.id})
+
     naive = datetime(2024, 1, 1)
     bad = Task(**{**_fields(task), "id": new_id(), "created_at": naive, "idempotency_key": None})
     sa.event.listen(engine, "handle_error", on_error)
     try:
         with pytest.raises(sa.exc.StatementError), sql_storage.uow_factory() as uow:
             uow.tasks.add(bad)
-        sa.event.listen(engine, "before_cursor_execute", failing)
-        try:
-            with (
-                pytest.raises(RuntimeError, match="listener failed"),
-                sql_storage.uow_factory(read_only=True) as uow,
-            ):
-                uow.tasks.get(task.id)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", failing)
+        assert errors == ["ValueError"]
+        handled_by_sqlalchemy = sa.__version__.startswith("2.1.")
+        assert listener_error_fires_handle_error(through_connection_execute) is (
+            handled_by_sqlalchemy
+        )
+        assert listener_error_fires_handle_error(on_the_lane) is handled_by_sqlalchemy
     finally:
         sa.event.remove(engine, "handle_error", on_error)
-    assert errors[0] == "ValueError"
-    assert "RuntimeError" in errors
     del user, team

@@ -30,10 +30,14 @@ def _count(url: str, table: sa.Table) -> int:
         engine.dispose()
 
 
-def test_separate_auth_and_task_databases_work_and_keep_their_own_rows(tmp_path: Path) -> None:
+def test_separate_auth_and_task_databases_work_and_keep_their_own_rows(
+    tmp_path: Path, sql_direct_lane: bool
+) -> None:
     auth_url = f"sqlite:///{tmp_path / 'auth.db'}"
     task_url = f"sqlite:///{tmp_path / 'task.db'}"
-    storage = SqlStorage.from_urls(auth_url, auth_url=auth_url, task_url=task_url)
+    storage = SqlStorage.from_urls(
+        auth_url, auth_url=auth_url, task_url=task_url, direct_lane=sql_direct_lane
+    )
     try:
         assert storage.databases.separate
         storage.upgrade()
@@ -60,7 +64,7 @@ def test_separate_auth_and_task_databases_work_and_keep_their_own_rows(tmp_path:
 
 
 def test_read_only_units_read_from_the_replica_and_writes_go_to_the_primary(
-    tmp_path: Path,
+    tmp_path: Path, sql_direct_lane: bool
 ) -> None:
     primary_url = f"sqlite:///{tmp_path / 'primary.db'}"
     replica_url = f"sqlite:///{tmp_path / 'replica.db'}"
@@ -69,7 +73,9 @@ def test_read_only_units_read_from_the_replica_and_writes_go_to_the_primary(
         replica.upgrade()
     finally:
         replica.close()
-    storage = SqlStorage.from_urls(primary_url, replica_url=replica_url)
+    storage = SqlStorage.from_urls(
+        primary_url, replica_url=replica_url, direct_lane=sql_direct_lane
+    )
     try:
         storage.upgrade()
         tf: TaskFlow = make_taskflow(storage, FakeClock())

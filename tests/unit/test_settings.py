@@ -118,6 +118,7 @@ VARIABLE_CASES: list[tuple[str, str, str, object]] = [
         ("TASKFLOW_MAIL_CLAIM_TIMEOUT", "2m", "mail_claim_timeout", timedelta(minutes=2)),
         ("TASKFLOW_DB_POOL_SIZE", "12", "db_pool_size", 12),
         ("TASKFLOW_DB_MAX_OVERFLOW", "0", "db_max_overflow", 0),
+        ("TASKFLOW_SQL_DIRECT_LANE", "off", "sql_direct_lane", "off"),
 ]  # fmt: skip
 
 

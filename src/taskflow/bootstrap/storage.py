@@ -89,6 +89,7 @@ def build_sql_storage(settings: Settings, publisher: EventPublisher | None = Non
         publisher=publisher,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        direct_lane=settings.sql_direct_lane == "on",
     )
 
 

@@ -60,14 +60,17 @@ class SqlStorage:
         publisher: EventPublisher | None = None,
         pool_size: int | None = None,
         max_overflow: int | None = None,
+        direct_lane: bool = True,
     ) -> SqlStorage:
         """One URL for everything, or separate auth / task databases (each defaults to
         ``database_url``), plus an optional read replica. ``pool_size`` and
         ``max_overflow`` size each server database's connection pool (SQLAlchemy's
-        defaults: 5 and 10)."""
+        defaults: 5 and 10). ``direct_lane=False`` runs every statement through
+        ``Connection.execute`` (see ``direct.py`` and docs/storage.md)."""
 
         def engine(url: str) -> Engine:
-            return create_engine(url, **_pool_options(url, pool_size, max_overflow))
+            pool = _pool_options(url, pool_size, max_overflow)
+            return create_engine(url, direct_lane=direct_lane, **pool)
 
         main = engine(database_url)
         auth = engine(auth_url) if auth_url and auth_url != database_url else main

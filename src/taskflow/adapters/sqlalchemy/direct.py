@@ -40,6 +40,15 @@ parameter names, parameter sets with different names, a connection with a
 contract suite runs every repository on both paths' backends, and
 ``tests/contract/test_direct_lane.py`` compares the two row for row.
 
+The fence around it (docs/storage.md). The lane reads names SQLAlchemy does not promise
+to keep (``Connection._handle_dbapi_exception``, ``_has_events``, ``_echo``, the
+compiler's ``_result_columns``...): pyproject pins SQLAlchemy to the range the suite
+runs at (tox envs ``sqlalchemy-lowest`` / ``sqlalchemy-highest``), and the first use
+of the lane on a dialect checks that every such name is there (``missing_names``). If
+one is missing, that dialect's statements all take ``Connection.execute``, with one
+warning in the log. The lane can also be turned off per engine
+(``create_engine(url, direct_lane=False)``, ``TASKFLOW_SQL_DIRECT_LANE=off``).
+
 The plans live on the dialect object itself (``_PLANS_ATTRIBUTE``), so they go away with
 their engine's dialect (a cache keyed by dialect would keep every dialect alive: a plan
 holds its compiled statement, which holds the dialect).
@@ -47,10 +56,14 @@ holds its compiled statement, which holds the dialect).
 
 from __future__ import annotations
 
+import inspect
+import logging
+import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.interfaces import ExecutionContext
@@ -59,9 +72,17 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Delete, Insert, Update
 from sqlalchemy.sql.selectable import Select
 
-from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
+from taskflow.adapters.sqlalchemy.engine import DIRECT_LANE_OPTION, READ_ONLY_OPTION
 
-__all__ = ["DirectResult", "DirectStatement", "LaneExecutionContext", "ResultRows"]
+__all__ = [
+    "DirectResult",
+    "DirectStatement",
+    "LaneExecutionContext",
+    "ResultRows",
+    "missing_names",
+]
+
+logger = logging.getLogger(__name__)
 
 _Processor = Callable[[Any], Any] | None
 
@@ -261,21 +282,22 @@ class DirectStatement:
         return _run(connection, plan, rows, many=True).rowcount
 
     def _plan(self, connection: Connection, parameters: Mapping[str, Any]) -> _Plan | None:
-        if connection._echo:  # SQL echo or the sqlalchemy.engine INFO log: let it log
-            return None
         options = connection.get_execution_options()
+        if not options.get(DIRECT_LANE_OPTION, True):  # turned off for this engine
+            return None
         if "schema_translate_map" in options:  # the SQL text depends on the connection
             return None
-        dialect = connection.dialect
-        plans: dict[tuple[DirectStatement, tuple[str, ...]], _Plan | None] | None
-        plans = dialect.__dict__.get(_PLANS_ATTRIBUTE)
-        if plans is None:
-            plans = dialect.__dict__.setdefault(_PLANS_ATTRIBUTE, {})
+        plans = _plans(connection)
+        if plans is None:  # this SQLAlchemy lacks a name the lane uses (logged once)
+            return None
+        if connection._echo:  # SQL echo or the sqlalchemy.engine INFO log: let it log
+            return None
         key = (self, tuple(parameters) if self._values_from_parameters else ())
         try:
             plan = plans[key]
         except KeyError:
-            plan = plans[key] = _plan_for(self.statement, dialect, key[1], named=self.named)
+            plan = _plan_for(self.statement, connection.dialect, key[1], named=self.named)
+            plans[key] = plan
         if plan is not None and plan.is_write and options.get(READ_ONLY_OPTION, False):
             return None  # Connection.execute refuses it (unit_of_work.ReadOnlyUnitWrite)
         return plan
@@ -283,7 +305,109 @@ class DirectStatement:
 
 _PLANS_ATTRIBUTE: Final = "_taskflow_direct_plans"
 """The dialect attribute holding the lane's plans for that dialect (see the module
-docstring), by (statement, parameter names)."""
+docstring), by (statement, parameter names); None when the lane cannot run there."""
+
+_Plans = dict[tuple[DirectStatement, tuple[str, ...]], _Plan | None]
+_UNCHECKED: Final = object()
+_FIRST_USE: Final = threading.Lock()
+
+
+def _plans(connection: Connection) -> _Plans | None:
+    """The lane's plans for the connection's dialect, or None if this SQLAlchemy lacks a
+    name the lane uses. Checked on the first use per dialect, which logs the warning."""
+    dialect = connection.dialect
+    plans: Any = dialect.__dict__.get(_PLANS_ATTRIBUTE, _UNCHECKED)
+    if plans is not _UNCHECKED:
+        return plans  # type: ignore[no-any-return]
+    with _FIRST_USE:  # one check and at most one warning per dialect, whatever the threads
+        plans = dialect.__dict__.get(_PLANS_ATTRIBUTE, _UNCHECKED)
+        if plans is _UNCHECKED:
+            missing = missing_names(connection)
+            if missing:
+                logger.warning(
+                    "SQLAlchemy %s lacks %s, which taskflow's direct lane uses: every "
+                    "statement on this %s engine runs through Connection.execute instead "
+                    "(slower; supported SQLAlchemy versions: see docs/storage.md)",
+                    sa.__version__,
+                    ", ".join(missing),
+                    dialect.name,
+                )
+            plans = None if missing else {}
+            dialect.__dict__[_PLANS_ATTRIBUTE] = plans
+    return plans  # type: ignore[no-any-return]
+
+
+_CONNECTION_NAMES: Final = ("_handle_dbapi_exception", "_has_events", "_echo", "dispatch")
+_ENGINE_NAMES: Final = ("_has_events",)
+_EVENT_NAMES: Final = ("before_cursor_execute", "after_cursor_execute")
+_COMPILER_NAMES: Final = (
+    "string",
+    "positional",
+    "positiontup",
+    "binds",
+    "post_compile_params",
+    "literal_execute_params",
+    "escaped_bind_names",
+    "insert_prefetch",
+    "update_prefetch",
+    "effective_returning",
+    "isinsert",
+    "isupdate",
+    "isdelete",
+    "_result_columns",
+)
+_WRITE_COMPILER_NAMES: Final = ("postfetch",)  # set for an INSERT or UPDATE only
+_BIND_NAMES: Final = ("key", "required", "effective_value", "type")
+_PROBE: Final = sa.table("taskflow_lane_probe", sa.column("value"))
+
+
+def missing_names(connection: Connection) -> list[str]:
+    """The names the lane reads from SQLAlchemy's objects (private ones included) that
+    this SQLAlchemy does not have, checked on a live connection and on statements
+    compiled for its dialect; ``_handle_dbapi_exception`` must also still take the
+    arguments the lane passes. Empty: the lane can run."""
+    dialect = connection.dialect
+    select = sa.select(_PROBE.c.value).where(_PROBE.c.value == sa.bindparam("value"))
+    compiled_select = select.compile(dialect=dialect)
+    compiled_insert = _PROBE.insert().compile(dialect=dialect, column_keys=["value"])
+    missing = [f"Connection.{n}" for n in _CONNECTION_NAMES if not hasattr(connection, n)]
+    missing += [f"Engine.{n}" for n in _ENGINE_NAMES if not hasattr(connection.engine, n)]
+    dispatch = getattr(connection, "dispatch", None)
+    missing += [f"ConnectionEvents.{n}" for n in _EVENT_NAMES if not hasattr(dispatch, n)]
+    missing += [
+        f"SQLCompiler.{n}"
+        for n in _COMPILER_NAMES
+        if not (hasattr(compiled_select, n) and hasattr(compiled_insert, n))
+    ]
+    missing += [
+        f"SQLCompiler.{n}" for n in _WRITE_COMPILER_NAMES if not hasattr(compiled_insert, n)
+    ]
+    binds = getattr(compiled_select, "binds", {})
+    missing += [
+        f"BindParameter.{n}" for n in _BIND_NAMES if not all(hasattr(b, n) for b in binds.values())
+    ]
+    if not hasattr(ExecutionContext, "handle_dbapi_exception"):
+        missing.append("ExecutionContext.handle_dbapi_exception")
+    handle = getattr(connection, "_handle_dbapi_exception", None)
+    if handle is not None and not _takes(handle, 5):
+        missing.append(
+            "Connection._handle_dbapi_exception(e, statement, parameters, cursor, context)"
+        )
+    return missing
+
+
+def _takes(function: Callable[..., Any], count: int) -> bool:
+    try:
+        inspect.signature(function).bind(*range(count))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+_LISTENER_ERRORS_HANDLED: Final = tuple(int(p) for p in sa.__version__.split(".")[:2]) >= (2, 1)
+"""SQLAlchemy 2.1 runs ``before_cursor_execute`` listeners inside its error handling (a
+listener's error fires ``handle_error``); 2.0 runs them just before it, and so does the
+lane there."""
 
 
 class LaneExecutionContext(ExecutionContext):
@@ -342,6 +466,7 @@ def _run(
     has_events = connection._has_events or connection.engine._has_events
     cursor = None
     context: LaneExecutionContext | None = None
+    in_listeners = False
     try:
         cursor = connection.connection.cursor()  # the pooled DB-API connection's
         if has_events:
@@ -350,8 +475,10 @@ def _run(
             )
             # As in Connection.execute: every listener returns the statement and parameters
             # (SQLAlchemy wraps the ones registered without retval=True to do so).
+            in_listeners = True
             for listener in connection.dispatch.before_cursor_execute:
                 sql, parameters = listener(connection, cursor, sql, parameters, context, many)
+            in_listeners = False
             context.statement, context.parameters = sql, parameters
         if many:
             cursor.executemany(sql, parameters)
@@ -367,6 +494,9 @@ def _run(
         rowcount = cursor.rowcount
         cursor.close()
     except BaseException as error:
+        if in_listeners and cursor is not None and not _LISTENER_ERRORS_HANDLED:
+            cursor.close()
+            raise  # as SQLAlchemy 2.0 does: its listeners run before its error handling
         if context is None:
             context = LaneExecutionContext(
                 connection, plan, cursor, statement=sql, parameters=parameters, executemany=many

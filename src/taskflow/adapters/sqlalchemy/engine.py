@@ -33,7 +33,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from taskflow.errors import ConfigurationError
 
-__all__ = ["READ_ONLY_OPTION", "create_engine"]
+__all__ = ["DIRECT_LANE_OPTION", "READ_ONLY_OPTION", "create_engine"]
+
+DIRECT_LANE_OPTION: Final = "taskflow_direct_lane"
+"""Execution option that turns the direct lane (``direct.py``) off for an engine when
+False: every statement then runs through ``Connection.execute``."""
 
 READ_ONLY_OPTION: Final = "taskflow_read_only"
 """Execution option a read-only unit of work sets on its connection (SQLite then starts a
@@ -44,10 +48,15 @@ PING_AFTER_IDLE_SECONDS: Final = 30.0
 _IDLE_SINCE: Final = "taskflow_idle_since"
 
 
-def create_engine(url: str, **options: Any) -> Engine:
+def create_engine(url: str, *, direct_lane: bool = True, **options: Any) -> Engine:
     """A configured engine for ``url``; ``options`` go to ``sqlalchemy.create_engine``.
-    Raises ``ConfigurationError`` for a URL SQLAlchemy cannot use (without echoing it:
-    it may hold a password)."""
+    ``direct_lane=False``: every statement runs through ``Connection.execute`` (see
+    ``direct.py``). Raises ``ConfigurationError`` for a URL SQLAlchemy cannot use
+    (without echoing it: it may hold a password)."""
+    if not direct_lane:
+        execution_options = dict(options.get("execution_options") or {})
+        execution_options[DIRECT_LANE_OPTION] = False
+        options["execution_options"] = execution_options
     try:
         parsed = make_url(url)
     except ArgumentError:
