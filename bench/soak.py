@@ -397,7 +397,8 @@ class Client:
         try:
             response = self.http.request(method, path, json=body, headers=headers)
         except httpx.TransportError:
-            self.ledger.outcome(operation, CONNECTION_ERROR)
+            self.ledger.outcome(f"{operation}: no answer", CONNECTION_ERROR)
+            time.sleep(0.1)  # as a real client would, rather than spin on a closed port
             return CONNECTION_ERROR, None
         if response.status_code >= 500:
             result = SERVER_ERROR
@@ -405,7 +406,12 @@ class Client:
             result = CLIENT_ERROR
         else:
             result = OK
-        self.ledger.outcome(operation, result)
+        if result == OK:
+            self.ledger.outcome(operation, result)
+        else:
+            self.ledger.outcome(f"{operation}: {response.status_code}", result)
+            if result == SERVER_ERROR:
+                time.sleep(0.05)
         return result, response
 
     def name(self, kind: str) -> str:
@@ -802,8 +808,10 @@ def outage_report(ledger: Ledger, times: FaultTimes, started: float) -> dict[str
         "connection errors": sum(1 for _, _, r in failures if r == CONNECTION_ERROR),
         "4xx": sum(1 for _, _, r in ledger.outcomes if r == CLIENT_ERROR),
     }
-    by_operation = Counter(f"{operation} {result}" for _, operation, result in failures)
+    by_operation = Counter(operation for _, operation, _ in failures)
     report["failures by operation"] = dict(by_operation.most_common())
+    refused = Counter(operation for _, operation, r in ledger.outcomes if r == CLIENT_ERROR)
+    report["4xx by operation"] = dict(refused.most_common())
     if times.injected is None:
         return report
     during = [f for f in failures if f[0] >= times.injected]
@@ -815,6 +823,8 @@ def outage_report(ledger: Ledger, times: FaultTimes, started: float) -> dict[str
         after = [at for at, _, result in ledger.outcomes if at > last_failure and result == OK]
         report["first failure at"] = round(min(at for at, _, _ in during) - started, 1)
         report["last failure at"] = round(last_failure - started, 1)
+        window = [r for at, _, r in ledger.outcomes if times.injected <= at <= last_failure]
+        report["answers in that window"] = dict(Counter(window).most_common())
         if after:
             recovered = min(after)
             report["recovered at"] = round(recovered - started, 1)
