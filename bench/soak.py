@@ -956,6 +956,10 @@ def print_verdict(
         f"{len(sink.snapshot())}, refused with 451: {sink.refused}; all in "
         f"{drained:.1f} s after the load ended"
     )
+    if times.repaired is not None:
+        after = [mail.at for mail in sink.snapshot() if mail.at >= times.repaired]
+        first = f"{min(after) - times.repaired:.1f} s" if after else "none"
+        print(f"  first mail accepted after the repair: {first}")
     print(
         f"  mails lost: {len(mails['lost'])}, duplicated: {len(mails['duplicated'])}, "
         f"unexpected: {len(mails['unexpected'])}"
