@@ -837,6 +837,12 @@ def outage_report(ledger: Ledger, times: FaultTimes, started: float) -> dict[str
         report["last failure at"] = round(last_failure - started, 1)
         window = [r for at, _, r in ledger.outcomes if times.injected <= at <= last_failure]
         report["answers in that window"] = dict(Counter(window).most_common())
+        answered = Counter(
+            operation
+            for at, operation, result in ledger.outcomes
+            if times.injected <= at <= last_failure and result == OK
+        )
+        report["answered in that window"] = dict(answered.most_common())
         if after:
             recovered = min(after)
             report["recovered at"] = round(recovered - started, 1)
