@@ -11,9 +11,10 @@ at those, so generated queries and bodies reach the code behind the 404 of a ran
 
 Every 5xx is reported with its operation and a curl command that reproduces it (the
 command's host is schemathesis's stand-in for the in-process app: send it to a
-``taskflow serve`` instead). ``--conformance`` also runs the schema conformance checks
-of CI's test (status code, content type, headers, body schema). Exit status 1 on any 5xx
-(or conformance failure when asked).
+``taskflow serve`` instead, with a token of your own for the ``[Filtered]`` one).
+``--conformance`` also runs the schema conformance checks of CI's test (status code,
+content type, headers, body schema). Exit status 1 on any 5xx (or conformance failure
+when asked).
 
     PYTHONPATH=src .venv/bin/python bench/fuzz_api.py                  # 200 per operation
     PYTHONPATH=src .venv/bin/python bench/fuzz_api.py --max-examples 50 --app flask
