@@ -83,8 +83,7 @@ from taskflow.services.read_models import (
     UserProfile,
 )
 from taskflow.settings import Settings
-
-__version__ = "0.1.0.dev0"
+from taskflow.version import __version__
 
 __all__ = [
     "AccountLocked",

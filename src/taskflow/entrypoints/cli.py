@@ -40,8 +40,8 @@ from typing import TextIO
 
 from attrs import frozen
 
-from taskflow import __version__
 from taskflow.errors import ConfigurationError, TaskflowError
+from taskflow.version import __version__
 
 __all__ = ["COMMANDS", "Command", "Configure", "Handler", "build_parser", "main"]
 

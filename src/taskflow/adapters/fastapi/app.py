@@ -19,7 +19,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from taskflow import __version__
 from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY, THREADS_STATE_KEY
 from taskflow.adapters.fastapi.middleware import TaskflowEdgeMiddleware
 from taskflow.adapters.fastapi.routers import AREAS, ops
@@ -34,6 +33,7 @@ from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.bootstrap import TaskFlow
 from taskflow.bootstrap.web import build_web_runtime
 from taskflow.errors import ConfigurationError, TaskflowError
+from taskflow.version import __version__
 
 __all__ = ["create_app", "install_exception_handlers", "mount_taskflow"]
 
