@@ -38,3 +38,7 @@ class AuthConfig:
 @frozen
 class InviteConfig:
     ttl: timedelta = timedelta(days=7)
+    sender_limit: int = 50
+    """Invites one user may send per ``sender_window`` (0: no limit): creating a team is
+    free, so without it anyone could have invitation mail sent to any addresses."""
+    sender_window: timedelta = timedelta(hours=1)

@@ -146,6 +146,8 @@ class Settings(BaseSettings):
     email_verification_ttl: Duration = timedelta(days=2)
     password_reset_ttl: Duration = timedelta(hours=1)
     invite_ttl: Duration = timedelta(days=7)
+    invite_sender_limit: int = Field(default=50, ge=0)
+    """Invites one user may send per hour, across all their teams (0: no limit)."""
     data_keys: SecretStr | None = None
     """``TASKFLOW_DATA_KEYS``: the data keyring, comma-separated, newest first. The newest
     seals the one-time tokens waiting in the outbox and signs page cursors; every key
@@ -365,7 +367,7 @@ class Settings(BaseSettings):
         )
 
     def invite_config(self) -> InviteConfig:
-        return InviteConfig(ttl=self.invite_ttl)
+        return InviteConfig(ttl=self.invite_ttl, sender_limit=self.invite_sender_limit)
 
     def notification_config(self) -> NotificationConfig:
         return NotificationConfig(

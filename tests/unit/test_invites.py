@@ -23,6 +23,7 @@ from taskflow import (
     InviteRevoked,
     NotTeamMember,
     PermissionDenied,
+    RateLimited,
     Role,
     TaskFlow,
     TaskflowError,
@@ -156,6 +157,26 @@ def test_an_admin_invites_members(
     admin = add_member(team.id, owner, role="admin")
 
     assert tf.invites.create(admin, team.id, email="a@example.com").role is Role.MEMBER
+
+
+def test_one_sender_may_send_only_so_many_invites_an_hour(
+    tf: TaskFlow, owner: UUID, team: TeamSummary, clock: FakeClock
+) -> None:
+    """Issue 12, "also seen": anyone can create a team and have invite mail sent to any
+    addresses; the sender side has a limit now, across the sender's teams."""
+    config = InviteConfig(sender_limit=3, sender_window=timedelta(hours=1))
+    invites = InviteService(tf.uow_factory, tf.clock, config, tf.sealer)
+    other_team = tf.teams.create(owner, name="Another team")
+    invites.create(owner, team.id, email="a@example.com")
+    invites.create(owner, other_team.id, email="b@example.com")
+    clock.advance(minutes=30)
+    invites.create(owner, team.id, email="c@example.com")
+    with pytest.raises(RateLimited) as caught:
+        invites.create(owner, other_team.id, email="d@example.com")
+    assert caught.value.status == 429
+    assert caught.value.retry_after > 0
+    clock.advance(minutes=31)  # the first two left the window
+    assert invites.create(owner, team.id, email="d@example.com").email == "d@example.com"
 
 
 @pytest.mark.parametrize("role", ["admin", Role.ADMIN])

@@ -160,6 +160,9 @@ class InviteRepository(Protocol):
 
     def get_by_token_hash(self, token_hash: str) -> Invite | None: ...
 
+    def count_sent_by(self, user_id: UUID, since: datetime) -> int:
+        """How many invites ``user_id`` created at or after ``since`` (any team, any state)."""
+
     def list_pending(self, team_id: UUID, now: datetime) -> Sequence[Invite]:
         """Unaccepted, unrevoked, unexpired invites of a team, newest first."""
 

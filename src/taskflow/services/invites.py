@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import datetime
 from typing import Annotated
@@ -33,6 +34,7 @@ from taskflow.errors import (
     InviteExpired,
     InviteNotFound,
     InviteRevoked,
+    RateLimited,
     UserNotFound,
 )
 from taskflow.events import INVITE_CREATED, make_event
@@ -99,6 +101,7 @@ class InviteService:
             team = require_team(uow, data.team_id)
             actor = require_role(uow, data.team_id, data.actor_id, Role.ADMIN)
             check_invite_role(actor, data.role)
+            self._check_sender_limit(uow, data.actor_id, now)
             _refuse_existing_member(uow, data.team_id, data.email)
             token = _new_token()
             invite = Invite(
@@ -116,6 +119,15 @@ class InviteService:
             uow.emit(_invite_created(invite, team, sealed, data.actor_id, now))
             uow.commit()
         return InviteInfo.of(invite)
+
+    def _check_sender_limit(self, uow: UnitOfWork, actor_id: UUID, now: datetime) -> None:
+        """``RateLimited`` once the actor sent ``sender_limit`` invites in the window."""
+        limit, window = self._config.sender_limit, self._config.sender_window
+        if limit and uow.invites.count_sent_by(actor_id, now - window) >= limit:
+            raise RateLimited(
+                "Too many invites sent; try again later.",
+                retry_after=math.ceil(window.total_seconds()),
+            )
 
     def accept(self, actor_id: UUID, *, token: str) -> TeamSummary:
         """Join the team the invite is for, as the logged-in user it was sent to."""

@@ -109,6 +109,10 @@ class InMemoryInviteRepository(InMemoryRepository):
         invites = self._store.invites.values()
         return next((i for i in invites if i.token_hash == token_hash), None)
 
+    def count_sent_by(self, user_id: UUID, since: datetime) -> int:
+        invites = self._store.invites.values()
+        return sum(1 for i in invites if i.created_by == user_id and i.created_at >= since)
+
     def list_pending(self, team_id: UUID, now: datetime) -> Sequence[Invite]:
         found = [
             i

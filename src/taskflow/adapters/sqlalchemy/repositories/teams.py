@@ -245,6 +245,14 @@ class SqlInviteRepository(SqlRepository):
         row = self._execute(statement).first()
         return _invite(row) if row else None
 
+    def count_sent_by(self, user_id: UUID, since: datetime) -> int:
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(self._t)
+            .where(self._t.c.created_by == user_id, self._t.c.created_at >= since)
+        )
+        return int(self._execute(statement).scalar_one())
+
     def list_pending(self, team_id: UUID, now: datetime) -> Sequence[Invite]:
         statement = (
             sa.select(self._t)
