@@ -51,9 +51,9 @@ def everything_stored(request: pytest.FixtureRequest, tf: TaskFlow) -> Callable[
 
         from taskflow.adapters.sqlalchemy.tables import metadata  # noqa: PLC0415
 
-        storage = request.getfixturevalue("_migrated_storages")[backend]
+        databases = tf.uow_factory.databases  # type: ignore[attr-defined]
         rows = []
-        for engine in storage.databases.engines():
+        for engine in databases.engines():
             with engine.connect() as connection:
                 for table in metadata.sorted_tables:
                     rows.extend(str(tuple(row)) for row in connection.execute(select(table)))

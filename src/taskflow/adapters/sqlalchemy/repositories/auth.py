@@ -8,12 +8,11 @@ from typing import Any, Final
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 
 from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement, ResultRows
-from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken
 from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository, SqlRow
 from taskflow.adapters.sqlalchemy.repositories.teams import ROLES
 from taskflow.domain.models import (
@@ -181,24 +180,10 @@ class SqlLoginFailureRepository(SqlRepository):
         return _failures(row) if row else None
 
     def count_attempt(self, subject: str, now: datetime) -> LoginFailures:
-        not_locked = sa.or_(self._t.c.locked_until.is_(None), self._t.c.locked_until <= now)
-        # One conditional UPDATE: concurrent attempts queue on the row lock, so each one
-        # sees the count of the ones before it.
-        increment = (
-            self._t.update()
-            .where(self._t.c.subject == subject, not_locked)
-            .values(count=self._t.c.count + 1, last_failed_at=now)
-        )
-        if self._rowcount(increment) == 0 and self.get(subject) is None:
-            try:
-                # First attempt: insert. A concurrent first attempt may win the insert;
-                # then this one becomes an increment of its row.
-                with self._unique(UniqueKeyTaken) as savepoint:
-                    savepoint.execute(
-                        self._t.insert().values(subject=subject, count=1, last_failed_at=now)
-                    )
-            except UniqueKeyTaken:
-                self._execute(increment)
+        # ONE statement, an upsert: the first attempt inserts, the others add one to the
+        # row (unless it is locked), each waiting for the row lock of the one before. No
+        # read-then-write race, and no savepoint a burst of first attempts could trip on.
+        self._execute(_count_attempt(self._connection().dialect.name, subject, now))
         state = self.get(subject)
         assert state is not None  # noqa: S101 - written just above, in this transaction
         return state
@@ -220,6 +205,25 @@ class SqlLoginFailureRepository(SqlRepository):
     def purge_stale(self, before: datetime) -> int:
         lock_over = sa.or_(self._t.c.locked_until.is_(None), self._t.c.locked_until < before)
         return self._rowcount(self._t.delete().where(self._t.c.last_failed_at < before, lock_over))
+
+
+def _count_attempt(dialect: str, subject: str, now: datetime) -> sa.Executable:
+    """``INSERT (subject, 1, now)``, or on its key: one more attempt, unless locked."""
+    table = t.login_failures
+    locked = sa.and_(table.c.locked_until.is_not(None), table.c.locked_until > now)
+    counted = {
+        "count": sa.case((locked, table.c.count), else_=table.c.count + 1),
+        "last_failed_at": sa.case((locked, table.c.last_failed_at), else_=now),
+    }
+    values = {"subject": subject, "count": 1, "last_failed_at": now}
+    if dialect in ("mysql", "mariadb"):
+        return mysql.insert(table).values(values).on_duplicate_key_update(counted)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .values(values)
+        .on_conflict_do_update(index_elements=[table.c.subject], set_=counted)
+    )
 
 
 def _one_time_token(row: SqlRow) -> OneTimeToken:
