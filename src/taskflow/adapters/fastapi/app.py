@@ -1,9 +1,12 @@
 """Mounting taskflow on a FastAPI app, and the reference app itself.
 
 ``mount_taskflow(app, tf)`` is the one call an application makes: it includes the routers
-(all areas, or the ones named), the exception handlers that turn every error into
-``{"error": {...}}``, the edge middleware (request ids, security and CORS headers, body
-limit, request log) and an OpenAPI document that says 400, not FastAPI's default 422.
+(all areas, or the ones named) and adds taskflow's operations to the app's OpenAPI
+document. taskflow's behaviour stays on taskflow's routes (``TaskflowRoute``): its error
+body (400, not 422, for invalid input) and its edge (request ids, security and CORS
+headers, body limit, request log); the app's other routes, and the paths no route
+matches, are answered exactly as they were. ``app_wide=True`` extends the edge and the
+error handling to the whole app, as the reference server (``create_app``) does.
 """
 
 from __future__ import annotations
@@ -11,28 +14,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 from anyio import to_thread
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import APIRouter, FastAPI
 
 from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY, THREADS_STATE_KEY
+from taskflow.adapters.fastapi.errors import (
+    install_exception_handlers,
+    install_taskflow_error_handler,
+)
 from taskflow.adapters.fastapi.middleware import TaskflowEdgeMiddleware
+from taskflow.adapters.fastapi.openapi import documented_with_400, joined_with_taskflow
 from taskflow.adapters.fastapi.routers import AREAS, ops
 from taskflow.adapters.web.config import WebConfig
-from taskflow.adapters.web.errors import (
-    ErrorReply,
-    error_reply,
-    http_error_reply,
-    invalid_input_from_pydantic,
-)
 from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.bootstrap import TaskFlow
 from taskflow.bootstrap.web import build_web_runtime
-from taskflow.errors import ConfigurationError, TaskflowError
+from taskflow.errors import ConfigurationError
 from taskflow.version import __version__
 
 __all__ = ["create_app", "install_exception_handlers", "mount_taskflow"]
@@ -54,13 +52,23 @@ def mount_taskflow(
     areas: Iterable[str] | None = None,
     prefix: str = "",
     threads: int | None = None,
+    app_wide: bool = False,
 ) -> WebRuntime:
     """Serve taskflow's REST API from ``app`` (under ``prefix``). ``areas`` picks among
     ``auth``, ``teams``, ``tasks``, ``comments``, ``notifications`` (default: all).
-    The middleware applies to the whole app. Call it before the app starts.
+    Call it before the app starts.
+
+    taskflow's error body, headers and edge apply to the requests its routes answer; the
+    app's own routes and unmatched paths keep the app's handlers, responses and headers
+    (a ``TaskflowError`` raised in the app's own endpoints, by ``CurrentPrincipal`` say,
+    answers taskflow's error body unless the app handles ``TaskflowError`` itself).
+    ``app_wide=True``: the edge (security headers, request ids, body limit, request log)
+    and taskflow's error body apply to every request of the app (404s, 422s made 400...),
+    as on the reference server.
 
     ``threads``: how many threads run the service calls of taskflow's async endpoints
-    (default 40, anyio's default for the sync ones, which FastAPI runs in anyio's pool)."""
+    and of ``run_service`` (default 40, anyio's default for the sync ones, which FastAPI
+    runs in anyio's pool)."""
     if threads is not None and threads < 1:
         raise ConfigurationError("The thread pool needs at least 1 thread.")
     selected = list(AREAS) if areas is None else list(areas)
@@ -72,12 +80,18 @@ def mount_taskflow(
     # Idle workers are joined when the interpreter exits (concurrent.futures does it).
     service_threads = ThreadPoolExecutor(threads or 40, thread_name_prefix="taskflow-service")
     setattr(app.state, THREADS_STATE_KEY, service_threads)
-    app.include_router(ops.router, prefix=prefix)
-    for area in selected:
-        app.include_router(AREAS[area], prefix=prefix)
-    install_exception_handlers(app)
-    app.add_middleware(TaskflowEdgeMiddleware, runtime=runtime)
-    app.openapi = _openapi_with_400(app)  # type: ignore[method-assign]
+    routers: list[APIRouter] = [ops.router, *(AREAS[area] for area in selected)]
+    for router in routers:
+        # Scoped: the app's own document generation does not see taskflow's routes (a
+        # model name both define would rename the app's schemas); they are added to it.
+        app.include_router(router, prefix=prefix, include_in_schema=app_wide)
+    if app_wide:
+        install_exception_handlers(app)
+        app.add_middleware(TaskflowEdgeMiddleware, runtime=runtime)
+        app.openapi = documented_with_400(app)  # type: ignore[method-assign]
+    else:
+        install_taskflow_error_handler(app)
+        app.openapi = joined_with_taskflow(app, routers, prefix)  # type: ignore[method-assign]
     return runtime
 
 
@@ -101,7 +115,7 @@ def create_app(
         description=API_DESCRIPTION,
         lifespan=None if threads is None else _thread_pool_of(threads),
     )
-    mount_taskflow(app, tf, config, threads=threads)
+    mount_taskflow(app, tf, config, threads=threads, app_wide=True)
     return app
 
 
@@ -113,49 +127,3 @@ def _thread_pool_of(threads: int) -> Callable[[FastAPI], AbstractAsyncContextMan
         yield
 
     return lifespan
-
-
-def install_exception_handlers(app: FastAPI) -> None:
-    """Answer taskflow errors, validation errors (400, not 422) and framework HTTP errors
-    (404 no route, 405...) with taskflow's JSON error body."""
-    app.add_exception_handler(TaskflowError, _on_taskflow_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
-
-
-def _json(reply: ErrorReply) -> JSONResponse:
-    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
-
-
-async def _on_taskflow_error(_request: Request, error: TaskflowError) -> JSONResponse:
-    return _json(error_reply(error))
-
-
-async def _on_validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-    return _json(error_reply(invalid_input_from_pydantic(error.errors())))
-
-
-async def _on_http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-    return _json(http_error_reply(error.status_code, error.headers))
-
-
-def _openapi_with_400(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """FastAPI documents a 422 ``HTTPValidationError`` on every route with inputs; taskflow
-    answers 400 with its own error body (declared on each route) instead."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = generate()
-        for path_item in schema.get("paths", {}).values():
-            for operation in path_item.values():
-                if isinstance(operation, dict):
-                    operation.get("responses", {}).pop("422", None)
-        schemas = schema.get("components", {}).get("schemas", {})
-        for unused in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(unused, None)
-        app.openapi_schema = schema
-        return schema
-
-    return openapi

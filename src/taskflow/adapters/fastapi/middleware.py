@@ -1,9 +1,11 @@
-"""The web edge as one pure ASGI middleware (no per-request BaseHTTPMiddleware overhead).
+"""The web edge as pure ASGI code (no per-request BaseHTTPMiddleware overhead): one
+middleware for the whole app, or around each of taskflow's routes only.
 
-For every HTTP request it: takes or makes the request id, answers CORS preflights, refuses
-bodies over the size limit (413), adds the security, CORS and request-id headers to the
-response, turns any exception that escaped the app into a bare 500 JSON error, and writes
-the one log line (method, path template, status, duration, request id).
+For every HTTP request it serves, it: takes or makes the request id, answers CORS
+preflights, refuses bodies over the size limit (413), adds the security, CORS and
+request-id headers to the response, turns any exception that escaped the app into a bare
+500 JSON error, and writes the one log line (method, path template, status, duration,
+request id).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from taskflow.adapters.web.headers import cors_headers, is_preflight, security_h
 from taskflow.adapters.web.requests import REQUEST_ID_HEADER, log_request, request_id_from
 from taskflow.adapters.web.runtime import WebRuntime
 
-__all__ = ["TaskflowEdgeMiddleware"]
+__all__ = ["EDGE_SCOPE_KEY", "TaskflowEdgeMiddleware", "through_the_edge"]
 
 
 class _BodyTooLarge(HTTPException):
@@ -32,7 +34,16 @@ class _BodyTooLarge(HTTPException):
         super().__init__(status_code=413)
 
 
+EDGE_SCOPE_KEY = "taskflow.edge"
+"""Set in the scope of a request that already went through the edge (the app-wide
+middleware), so that taskflow's routes do not put it through a second time."""
+
+
 class TaskflowEdgeMiddleware:
+    """The edge for every request of the app (``mount_taskflow(app_wide=True)``, the
+    reference server). Without it, taskflow's routes put their own requests through the
+    same edge (``taskflow.adapters.fastapi.routing.TaskflowRoute``)."""
+
     def __init__(self, app: ASGIApp, runtime: WebRuntime) -> None:
         self.app = app
         self.runtime = runtime
@@ -41,64 +52,68 @@ class TaskflowEdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        headers = _headers(scope)
-        request_id = request_id_from(headers.get("x-request-id"))
-        config = self.runtime.config
-        peer = scope["client"][0] if scope.get("client") else None
-        https = self.runtime.is_https(scope["scheme"], peer, headers.get("x-forwarded-proto"))
-        preflight = is_preflight(scope["method"], headers)
-        cors = cors_headers(headers.get("origin"), config.cors_origins, preflight=preflight)
-        state = {"status": 500, "started": False}
+        scope[EDGE_SCOPE_KEY] = True
+        await through_the_edge(self.runtime, self.app, scope, receive, send)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state["status"] = message["status"]
-                state["started"] = True
-                raw = list(message.get("headers", []))
-                present = {name.lower() for name, _ in raw}
-                content_type = next(
-                    (
-                        value.decode("latin-1")
-                        for name, value in raw
-                        if name.lower() == b"content-type"
-                    ),
-                    None,
-                )
-                extra = security_headers(https=https, content_type=content_type)
-                extra[REQUEST_ID_HEADER] = request_id
-                if cors:
-                    extra.update(cors)
-                for name, value in extra.items():
-                    if name.lower().encode("latin-1") not in present:
-                        raw.append((name.encode("latin-1"), value.encode("latin-1")))
-                message = {**message, "headers": raw}
-            await send(message)
 
-        try:
-            if preflight:
-                await _send_reply(send_with_headers, 204, None, {})
-            elif _declared_length(headers) > config.max_body_bytes:
-                await _send_error(send_with_headers, http_error_reply(413))
-            else:
-                await self.app(scope, _limited(receive, config.max_body_bytes), send_with_headers)
-        except _BodyTooLarge:
-            if not state["started"]:
-                await _send_error(send_with_headers, http_error_reply(413))
-        except Exception as exc:
-            reply = unexpected_error_reply(exc)
-            if not state["started"]:
-                await _send_error(send_with_headers, reply)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "<no route>"
-            log_request(
-                scope["method"],
-                scope.get("root_path", "") + template,
-                int(state["status"]),
-                time.perf_counter() - started,
-                request_id,
+async def through_the_edge(
+    runtime: WebRuntime, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Serve one HTTP request with ``app`` behind taskflow's edge."""
+    started = time.perf_counter()
+    headers = _headers(scope)
+    request_id = request_id_from(headers.get("x-request-id"))
+    config = runtime.config
+    peer = scope["client"][0] if scope.get("client") else None
+    https = runtime.is_https(scope["scheme"], peer, headers.get("x-forwarded-proto"))
+    preflight = is_preflight(scope["method"], headers)
+    cors = cors_headers(headers.get("origin"), config.cors_origins, preflight=preflight)
+    state = {"status": 500, "started": False}
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            state["status"] = message["status"]
+            state["started"] = True
+            raw = list(message.get("headers", []))
+            present = {name.lower() for name, _ in raw}
+            content_type = next(
+                (value.decode("latin-1") for name, value in raw if name.lower() == b"content-type"),
+                None,
             )
+            extra = security_headers(https=https, content_type=content_type)
+            extra[REQUEST_ID_HEADER] = request_id
+            if cors:
+                extra.update(cors)
+            for name, value in extra.items():
+                if name.lower().encode("latin-1") not in present:
+                    raw.append((name.encode("latin-1"), value.encode("latin-1")))
+            message = {**message, "headers": raw}
+        await send(message)
+
+    try:
+        if preflight:
+            await _send_reply(send_with_headers, 204, None, {})
+        elif _declared_length(headers) > config.max_body_bytes:
+            await _send_error(send_with_headers, http_error_reply(413))
+        else:
+            await app(scope, _limited(receive, config.max_body_bytes), send_with_headers)
+    except _BodyTooLarge:
+        if not state["started"]:
+            await _send_error(send_with_headers, http_error_reply(413))
+    except Exception as exc:
+        reply = unexpected_error_reply(exc)
+        if not state["started"]:
+            await _send_error(send_with_headers, reply)
+    finally:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "<no route>"
+        log_request(
+            scope["method"],
+            scope.get("root_path", "") + template,
+            int(state["status"]),
+            time.perf_counter() - started,
+            request_id,
+        )
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -22,6 +22,7 @@ from taskflow.adapters.fastapi.dependencies import (
     rate_limit,
 )
 from taskflow.adapters.fastapi.responses import JSONBytesResponse
+from taskflow.adapters.fastapi.routing import TaskflowRoute
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
     EmailIn,
@@ -53,9 +54,9 @@ from taskflow.bootstrap import TaskFlow
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
 """The auth area: ``/auth/me`` itself, and every other route through ``_limited``."""
-_limited = APIRouter(dependencies=[Depends(rate_limit)])
+_limited = APIRouter(dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
 """The routes with the general rate limit as a dependency (included at the end)."""
 _strict = [Depends(auth_rate_limit)]
 

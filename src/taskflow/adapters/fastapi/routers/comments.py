@@ -13,12 +13,13 @@ from taskflow.adapters.fastapi.dependencies import (
     error_responses,
     rate_limit,
 )
+from taskflow.adapters.fastapi.routing import TaskflowRoute
 from taskflow.adapters.web.schemas import CommentIn, CommentOut, PageOut, PageQuery, page_of
 from taskflow.adapters.web.serializers import comment_out
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["comments"], dependencies=[Depends(rate_limit)])
+router = APIRouter(tags=["comments"], dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
 
 
 @router.get("/tasks/{task_id}/comments", responses=error_responses(400, 401, 403, 404))

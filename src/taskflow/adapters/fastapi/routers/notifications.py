@@ -13,6 +13,7 @@ from taskflow.adapters.fastapi.dependencies import (
     error_responses,
     rate_limit,
 )
+from taskflow.adapters.fastapi.routing import TaskflowRoute
 from taskflow.adapters.web.schemas import (
     MarkedReadOut,
     NotificationListQuery,
@@ -27,7 +28,9 @@ from taskflow.adapters.web.serializers import notification_out, preferences_out
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["notifications"], dependencies=[Depends(rate_limit)])
+router = APIRouter(
+    tags=["notifications"], dependencies=[Depends(rate_limit)], route_class=TaskflowRoute
+)
 
 
 @router.get("/notifications", responses=error_responses(400, 401))

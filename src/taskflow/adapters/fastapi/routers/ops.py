@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from taskflow.adapters.fastapi.dependencies import get_runtime
+from taskflow.adapters.fastapi.routing import TaskflowRoute
 from taskflow.adapters.web.schemas import HealthOut, ReadyOut
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=TaskflowRoute)
 
 
 @router.get("/health")

@@ -14,6 +14,7 @@ from taskflow.adapters.fastapi.dependencies import (
     error_responses,
     rate_limit,
 )
+from taskflow.adapters.fastapi.routing import TaskflowRoute
 from taskflow.adapters.web.conditions import etag_for_version, parse_if_match
 from taskflow.adapters.web.schemas import (
     ActivityOut,
@@ -31,7 +32,7 @@ from taskflow.services.read_models import TaskView
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["tasks"], dependencies=[Depends(rate_limit)])
+router = APIRouter(tags=["tasks"], dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
 
 _ETAG = {
     "ETag": {

@@ -12,6 +12,7 @@ from taskflow.adapters.fastapi.dependencies import (
     error_responses,
     rate_limit,
 )
+from taskflow.adapters.fastapi.routing import TaskflowRoute
 from taskflow.adapters.web.schemas import (
     ChangeRoleIn,
     InviteOut,
@@ -26,7 +27,7 @@ from taskflow.adapters.web.serializers import invite_out, member_out
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["teams"], dependencies=[Depends(rate_limit)])
+router = APIRouter(tags=["teams"], dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
 
 
 @router.get("/teams", responses=error_responses(401))

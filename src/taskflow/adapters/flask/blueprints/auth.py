@@ -3,8 +3,9 @@ password reset and change, and the invite endpoints the seed puts under /auth.""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
 
+from taskflow.adapters.flask.edge import taskflow_blueprint
 from taskflow.adapters.flask.helpers import (
     bearer_token,
     current_principal,
@@ -39,7 +40,7 @@ from taskflow.adapters.web.serializers import (
 
 __all__ = ["blueprint"]
 
-blueprint = Blueprint("taskflow_auth", __name__)
+blueprint = taskflow_blueprint("taskflow_auth", __name__)
 blueprint.before_request(rate_limit)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
 
+from taskflow.adapters.flask.edge import taskflow_blueprint
 from taskflow.adapters.flask.helpers import (
     current_principal,
     get_taskflow,
@@ -18,7 +19,7 @@ from taskflow.adapters.web.serializers import comment_out
 
 __all__ = ["blueprint"]
 
-blueprint = Blueprint("taskflow_comments", __name__)
+blueprint = taskflow_blueprint("taskflow_comments", __name__)
 blueprint.before_request(rate_limit)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
 
+from taskflow.adapters.flask.edge import taskflow_blueprint
 from taskflow.adapters.flask.helpers import (
     current_principal,
     get_taskflow,
@@ -24,7 +25,7 @@ from taskflow.adapters.web.serializers import notification_out, preferences_out
 
 __all__ = ["blueprint"]
 
-blueprint = Blueprint("taskflow_notifications", __name__)
+blueprint = taskflow_blueprint("taskflow_notifications", __name__)
 blueprint.before_request(rate_limit)
 
 

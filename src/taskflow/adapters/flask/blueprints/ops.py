@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
 
+from taskflow.adapters.flask.edge import taskflow_blueprint
 from taskflow.adapters.flask.helpers import get_runtime, reply
 from taskflow.adapters.web.schemas import HealthOut, ReadyOut
 
 __all__ = ["blueprint"]
 
-blueprint = Blueprint("taskflow_ops", __name__)
+blueprint = taskflow_blueprint("taskflow_ops", __name__)
 
 
 @blueprint.get("/health")

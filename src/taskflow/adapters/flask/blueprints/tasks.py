@@ -3,8 +3,9 @@ assign, activity."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Response, request
 
+from taskflow.adapters.flask.edge import taskflow_blueprint
 from taskflow.adapters.flask.helpers import (
     current_principal,
     get_taskflow,
@@ -29,7 +30,7 @@ from taskflow.services.read_models import TaskView
 
 __all__ = ["blueprint"]
 
-blueprint = Blueprint("taskflow_tasks", __name__)
+blueprint = taskflow_blueprint("taskflow_tasks", __name__)
 blueprint.before_request(rate_limit)
 
 
