@@ -178,7 +178,7 @@ def test_a_missing_optional_dependency_names_the_extra(
     assert cli.main(["needs-extra"]) == 1
     err = capsys.readouterr().err
     assert "a_dependency_that_is_not_installed" in err
-    assert "pip install 'taskflow[redis]'" in err
+    assert "pip install 'taskflow-embed[redis]'" in err
     assert err.count("\n") == 1
 
 

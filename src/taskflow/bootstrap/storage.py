@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from taskflow.errors import ConfigurationError, StorageUnavailable
 from taskflow.ports.services import EventPublisher
 from taskflow.ports.storage import Storage
+from taskflow.version import pip_install
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -121,7 +122,7 @@ def _with_redis_denylist(settings: Settings, storage: Storage) -> Storage:
         storage.close()
         raise ConfigurationError(
             f"REDIS_URL is set, which needs the optional dependency {error.name!r}: "
-            "install it with: pip install 'taskflow[redis]'"
+            f"install it with: {pip_install('redis')}"
         ) from None
     redis_store = RedisDenylistTokenStore.from_url(
         storage.token_store, settings.redis_url.get_secret_value()

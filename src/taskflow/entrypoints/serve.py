@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from taskflow.bootstrap import TaskFlow, build_worker
 from taskflow.errors import ConfigurationError
+from taskflow.version import pip_install
 
 if TYPE_CHECKING:
     from taskflow.messaging.worker import Worker
@@ -174,7 +175,7 @@ def _serve_flask(tf: TaskFlow, settings: Settings, host: str, port: int, threads
         import waitress  # noqa: PLC0415
     except ModuleNotFoundError:
         raise ConfigurationError(
-            "'taskflow serve --app flask' needs waitress: pip install 'taskflow[flask]'"
+            f"'taskflow serve --app flask' needs waitress: {pip_install('flask')}"
         ) from None
 
     from taskflow.adapters.flask import create_app  # noqa: PLC0415
