@@ -29,10 +29,12 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import (
     Field,
     IPvAnyNetwork,
@@ -48,6 +50,7 @@ from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.errors import ConfigurationError
 from taskflow.notifications.config import NotificationConfig
 from taskflow.security.keyring import Keyring
+from taskflow.setting_names import refuse_unknown_names
 
 __all__ = [
     "GENERATED_DATA_KEYS_FILE",
@@ -205,6 +208,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     def __init__(self, **values: Any) -> None:
+        # A mistyped name would otherwise be ignored and leave a default in force.
+        _refuse_unknown_names(values)
         # pydantic's ValidationError shows the input values, and an input may be a
         # secret: turn it into a ConfigurationError that names only the variables.
         try:
@@ -396,6 +401,36 @@ def env_name(field_name: str) -> str:
     if isinstance(field.validation_alias, str):
         return field.validation_alias
     return ENV_PREFIX + field_name.upper()
+
+
+def _refuse_unknown_names(values: Mapping[str, Any]) -> None:
+    """``ConfigurationError`` for an unknown keyword, ``TASKFLOW_*`` variable or ``.env``
+    key (``taskflow.setting_names``), before anything is read into a setting."""
+    config = Settings.model_config
+    env_files = values.get("_env_file", config.get("env_file"))
+    encoding = values.get("_env_file_encoding") or config.get("env_file_encoding")
+    if env_files is None:
+        paths: list[Path] = []
+    elif isinstance(env_files, str | os.PathLike):
+        paths = [Path(env_files)]
+    else:
+        paths = [Path(file) for file in env_files]
+    dotenv = {
+        str(path): list(dotenv_values(path.expanduser(), encoding=encoding))
+        for path in paths
+        if path.expanduser().is_file()
+    }
+    refuse_unknown_names(
+        variables={field: env_name(field) for field in Settings.model_fields},
+        keywords=values,
+        keyword_aliases=[
+            field.validation_alias
+            for field in Settings.model_fields.values()
+            if isinstance(field.validation_alias, str)
+        ],
+        environment=os.environ,
+        dotenv=dotenv,
+    )
 
 
 def _describe(error: ValidationError) -> str:
