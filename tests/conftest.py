@@ -23,7 +23,10 @@ that the migrations build the schema from empty on each backend) and dropped at 
 A run killed before its teardown leaves its own behind: on a server on this machine,
 the next run drops those whose process is gone.
 Rows are deleted between tests. A server that cannot be reached skips its tests with
-the reason, unless ``TASKFLOW_REQUIRE_SERVICES=1`` (CI), where it fails them.
+the reason, unless ``TASKFLOW_REQUIRE_SERVICES=1`` (CI), where it fails them. These
+``TASKFLOW_TEST_*`` and ``TASKFLOW_REQUIRE_SERVICES`` variables are not settings:
+``taskflow.setting_names`` declares them, so ``Settings()`` does not refuse them as it
+refuses any other unknown ``TASKFLOW_*`` variable (add a new one there).
 """
 
 from __future__ import annotations

@@ -178,7 +178,7 @@ def test_a_missing_optional_dependency_names_the_extra(
     assert cli.main(["needs-extra"]) == 1
     err = capsys.readouterr().err
     assert "a_dependency_that_is_not_installed" in err
-    assert "pip install 'taskflow[redis]'" in err
+    assert "pip install 'taskflow-embed[redis]'" in err
     assert err.count("\n") == 1
 
 
@@ -206,3 +206,48 @@ def test_python_dash_m_and_the_console_script_run(tmp_path: Path) -> None:
         )  # fmt: skip
         assert bad.returncode == 2
         assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("app", "module", "extra"),
+    [
+        ("fastapi", "uvicorn", "fastapi"),
+        ("fastapi", "fastapi", "fastapi"),
+        ("flask", "waitress", "flask"),
+    ],
+)
+def test_serve_without_its_extra_names_the_pip_install(
+    app: str,
+    module: str,
+    extra: str,
+    *,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, module, None)  # import fails: not installed
+    assert cli.main(["serve", "--app", app]) == 1
+    err = capsys.readouterr().err
+    assert "unexpected" not in err
+    assert f"needs {module!r}, which is not installed: pip install 'taskflow-embed[{extra}]'" in err
+    assert list(tmp_path.iterdir()) == []  # it stopped before any migration
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:9000"),
+        ("tasks.internal", "http://tasks.internal:9000"),
+        ("0.0.0.0", "http://localhost:9000"),  # noqa: S104 - an address, not a bind
+        ("::1", "http://[::1]:9000"),
+    ],
+)
+def test_serve_links_to_the_address_it_serves_when_app_url_is_unset(
+    host: str, expected: str
+) -> None:
+    from taskflow.entrypoints.serve import with_served_app_url  # noqa: PLC0415
+    from taskflow.settings import Settings  # noqa: PLC0415
+
+    settings = with_served_app_url(Settings(_env_file=None), host, 9000)
+    assert settings.notification_config().app_url == expected

@@ -15,6 +15,7 @@ import taskflow
 import taskflow.errors
 from taskflow.services import read_models
 from taskflow.settings import Settings
+from taskflow.version import DISTRIBUTION
 
 HEAVY_MODULES = [
     "sqlalchemy",
@@ -61,7 +62,7 @@ def test_the_whole_error_tree_is_exported() -> None:
 
 
 def test_version_matches_the_installed_metadata() -> None:
-    assert taskflow.__version__ == importlib.metadata.version("taskflow")
+    assert taskflow.__version__ == importlib.metadata.version(DISTRIBUTION)
 
 
 def _import_in_a_fresh_interpreter(code: str, cwd: Path, **env: str) -> dict[str, object]:

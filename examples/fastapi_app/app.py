@@ -1,6 +1,6 @@
 """The FastAPI reference server: taskflow mounted on your own FastAPI app.
 
-    pip install 'taskflow[fastapi,sqlalchemy]'
+    pip install 'taskflow-embed[fastapi,sqlalchemy]'
     uvicorn app:app                    # from this folder
 
 Configuration comes from the environment (or a .env file): with nothing set, a SQLite

@@ -1,6 +1,6 @@
 """The Flask reference server: taskflow set up on your own Flask app.
 
-    pip install 'taskflow[flask,sqlalchemy]'
+    pip install 'taskflow-embed[flask,sqlalchemy]'
     waitress-serve app:app             # from this folder (or: flask --app app run)
 
 Configuration comes from the environment (or a .env file): with nothing set, a SQLite

@@ -29,10 +29,12 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import (
     Field,
     IPvAnyNetwork,
@@ -46,8 +48,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.errors import ConfigurationError
-from taskflow.notifications.config import NotificationConfig
+from taskflow.notifications.config import DEFAULT_LINK_PATHS, NotificationConfig, check_link_path
 from taskflow.security.keyring import Keyring
+from taskflow.setting_names import refuse_unknown_names
 
 __all__ = [
     "GENERATED_DATA_KEYS_FILE",
@@ -69,6 +72,8 @@ GENERATED_SECRETS_FILE = "generated-secrets.json"
 GENERATED_DATA_KEYS_FILE = "generated-data-keys.json"
 """Where the data keyring generated when ``TASKFLOW_DATA_KEYS`` is unset is kept."""
 MEMORY_DATABASE_URL = "memory://"
+DEFAULT_APP_URL = "http://localhost:8000"
+"""The links' base when ``TASKFLOW_APP_URL`` is unset (``taskflow serve``'s default address)."""
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -169,9 +174,8 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="SMTP_PORT")
     smtp_username: str | None = Field(default=None, validation_alias="SMTP_USERNAME")
     smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
-    smtp_from: str = Field(
-        default="TaskFlow <no-reply@localhost>", min_length=3, validation_alias="SMTP_FROM"
-    )
+    smtp_from: str | None = Field(default=None, min_length=3, validation_alias="SMTP_FROM")
+    """Unset: ``{app_name} <no-reply@localhost>``."""
     smtp_tls: Literal["starttls", "tls", "none"] = Field(
         default="starttls", validation_alias="SMTP_TLS"
     )
@@ -180,8 +184,21 @@ class Settings(BaseSettings):
     sentry_dsn: SecretStr | None = Field(default=None, validation_alias="SENTRY_DSN")
 
     # --- Notifications ---------------------------------------------------------------
-    app_url: str = Field(default="http://localhost:8000", pattern=r"^https?://\S+$")
-    """Base of the links in mails (``{app_url}/tasks/{id}``, ``/verify-email?token=``...)."""
+    app_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    """Base of the links in mails (``{app_url}/tasks/{id}``, ``/verify-email?token=``...).
+    Unset: ``taskflow serve`` uses the address it serves, anything else
+    ``http://localhost:8000`` (``taskflow worker`` warns)."""
+    app_name: str = Field(default="TaskFlow", min_length=1, max_length=100)
+    """The product's name in every mail (``{{ app_name }}`` in the templates)."""
+    default_language: Literal["fa", "en"] = "fa"
+    """The language of a user who chose none at sign-up (``language``, or the request's
+    ``Accept-Language``) nor in their preferences; and of invitees without an account."""
+    invite_link_path: str = DEFAULT_LINK_PATHS["invite"]
+    """The page an invite mail links to, ``{app_url}{path}?token=...``."""
+    verify_email_link_path: str = DEFAULT_LINK_PATHS["verify_email"]
+    reset_password_link_path: str = DEFAULT_LINK_PATHS["reset_password"]
+    task_link_path: str = DEFAULT_LINK_PATHS["task"]
+    """A task's page; ``{id}`` is the task's id."""
     template_dir: Path | None = None
     """A folder of templates searched before the shipped ones (overrides)."""
     mail_max_attempts: int = Field(default=8, ge=1)
@@ -205,6 +222,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     def __init__(self, **values: Any) -> None:
+        # A mistyped name would otherwise be ignored and leave a default in force.
+        _refuse_unknown_names(values)
         # pydantic's ValidationError shows the input values, and an input may be a
         # secret: turn it into a ConfigurationError that names only the variables.
         try:
@@ -256,6 +275,18 @@ class Settings(BaseSettings):
                     "e.g. https://app.example.com (no path, no wildcard)"
                 )
         return origins
+
+    @field_validator(
+        "invite_link_path", "verify_email_link_path", "reset_password_link_path", "task_link_path"
+    )
+    @classmethod
+    def _check_link_path(cls, value: str, info: ValidationInfo) -> str:
+        return check_link_path(value, with_id=info.field_name == "task_link_path")
+
+    @field_validator("default_language", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("rate_limit", "auth_rate_limit")
     @classmethod
@@ -315,6 +346,14 @@ class Settings(BaseSettings):
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / SQLITE_FILE).resolve()}"
 
+    def resolved_app_url(self) -> str:
+        """``TASKFLOW_APP_URL`` without a trailing ``/``, or ``http://localhost:8000``."""
+        return (self.app_url or DEFAULT_APP_URL).rstrip("/")
+
+    def resolved_mail_from(self) -> str:
+        """``SMTP_FROM``, or ``{app_name} <no-reply@localhost>``."""
+        return self.smtp_from or f"{self.app_name} <no-reply@localhost>"
+
     def resolved_mail_dir(self) -> Path:
         """``TASKFLOW_MAIL_DIR``, or ``mail`` inside ``data_dir``."""
         return self.mail_dir if self.mail_dir is not None else self.data_dir / "mail"
@@ -371,8 +410,14 @@ class Settings(BaseSettings):
 
     def notification_config(self) -> NotificationConfig:
         return NotificationConfig(
-            mail_from=self.smtp_from,
-            app_url=self.app_url.rstrip("/"),
+            mail_from=self.resolved_mail_from(),
+            app_url=self.resolved_app_url(),
+            app_name=self.app_name,
+            default_language=self.default_language,
+            invite_path=self.invite_link_path,
+            verify_email_path=self.verify_email_link_path,
+            reset_password_path=self.reset_password_link_path,
+            task_path=self.task_link_path,
             template_dir=self.template_dir,
             max_attempts=self.mail_max_attempts,
             retry_base=self.mail_retry_base,
@@ -396,6 +441,36 @@ def env_name(field_name: str) -> str:
     if isinstance(field.validation_alias, str):
         return field.validation_alias
     return ENV_PREFIX + field_name.upper()
+
+
+def _refuse_unknown_names(values: Mapping[str, Any]) -> None:
+    """``ConfigurationError`` for an unknown keyword, ``TASKFLOW_*`` variable or ``.env``
+    key (``taskflow.setting_names``), before anything is read into a setting."""
+    config = Settings.model_config
+    env_files = values.get("_env_file", config.get("env_file"))
+    encoding = values.get("_env_file_encoding") or config.get("env_file_encoding")
+    if env_files is None:
+        paths: list[Path] = []
+    elif isinstance(env_files, str | os.PathLike):
+        paths = [Path(env_files)]
+    else:
+        paths = [Path(file) for file in env_files]
+    dotenv = {
+        str(path): list(dotenv_values(path.expanduser(), encoding=encoding))
+        for path in paths
+        if path.expanduser().is_file()
+    }
+    refuse_unknown_names(
+        variables={field: env_name(field) for field in Settings.model_fields},
+        keywords=values,
+        keyword_aliases=[
+            field.validation_alias
+            for field in Settings.model_fields.values()
+            if isinstance(field.validation_alias, str)
+        ],
+        environment=os.environ,
+        dotenv=dotenv,
+    )
 
 
 def _describe(error: ValidationError) -> str:

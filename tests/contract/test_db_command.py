@@ -66,7 +66,10 @@ def test_an_unreachable_server_is_one_line_and_status_1(
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app:hunter2@127.0.0.1:1/app")
     assert cli.main(["db", "upgrade"]) == 1
     err = capsys.readouterr().err
-    assert err == "taskflow: error: Cannot reach the database; nothing was migrated.\n"
+    assert err == (
+        "taskflow: error: Cannot reach the database server at 127.0.0.1:1: is it running, "
+        "and are the host and port in the database URL right? Nothing was migrated.\n"
+    )
     assert "hunter2" not in err
 
 

@@ -94,11 +94,11 @@ def test_read_only_units_read_from_the_replica_and_writes_go_to_the_primary(
 def test_from_settings_builds_sql_storage_and_creates_the_sqlite_schema(tmp_path: Path) -> None:
     settings = Settings(
         DATABASE_URL=f"sqlite:///{tmp_path / 'app.db'}",
-        TASKFLOW_DATA_DIR=str(tmp_path),
+        data_dir=tmp_path,  # TASKFLOW_DATA_DIR=... as a keyword was silently ignored
         JWT_SECRET="j" * 40,
         REFRESH_SECRET="r" * 40,
-        TASKFLOW_ARGON2_MEMORY_KIB=1024,
-        TASKFLOW_ARGON2_TIME_COST=1,
+        argon2_memory_kib=1024,
+        argon2_time_cost=1,
     )
     with TaskFlow.from_settings(settings) as tf:
         result = tf.auth.signup(email="a@example.com", password="correct horse battery", name="A")

@@ -164,7 +164,7 @@ def test_sentry_starts_when_a_dsn_is_configured(tf, monkeypatch):
 def test_sentry_without_the_sdk_is_a_clear_configuration_error(tf, monkeypatch):
     monkeypatch.setattr(sentry_module, "_initialised_dsn", None)
     monkeypatch.setitem(__import__("sys").modules, "sentry_sdk", None)
-    with pytest.raises(ConfigurationError, match=r"taskflow\[sentry\]"):
+    with pytest.raises(ConfigurationError, match=r"pip install 'taskflow-embed\[sentry\]'"):
         mount_taskflow(FastAPI(), tf, WebConfig(sentry_dsn=SecretStr("https://k@s.example/1")))
 
 

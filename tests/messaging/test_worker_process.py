@@ -64,6 +64,8 @@ def test_a_worker_process_without_redis_delivers_from_the_shared_outbox(
             assert "تیم" in str(message["Subject"])
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(30) == 0, log.read_text()
+            # No TASKFLOW_APP_URL: the links cannot know the application's address.
+            assert "TASKFLOW_APP_URL is not set" in log.read_text()
         finally:
             worker.kill()
             worker.wait(10)

@@ -111,6 +111,14 @@ VARIABLE_CASES: list[tuple[str, str, str, object]] = [
         ("TASKFLOW_SMTP_TIMEOUT", "7.5", "smtp_timeout", 7.5),
         ("TASKFLOW_APP_URL", "https://tasks.example.com", "app_url", "https://tasks.example.com"),
         ("TASKFLOW_TEMPLATE_DIR", "/srv/templates", "template_dir", Path("/srv/templates")),
+        ("TASKFLOW_APP_NAME", "Acme Tasks", "app_name", "Acme Tasks"),
+        ("TASKFLOW_DEFAULT_LANGUAGE", "EN", "default_language", "en"),
+        ("TASKFLOW_INVITE_LINK_PATH", "/join", "invite_link_path", "/join"),
+        ("TASKFLOW_VERIFY_EMAIL_LINK_PATH", "/account/verify", "verify_email_link_path",
+         "/account/verify"),
+        ("TASKFLOW_RESET_PASSWORD_LINK_PATH", "/#/reset", "reset_password_link_path",
+         "/#/reset"),
+        ("TASKFLOW_TASK_LINK_PATH", "/app/t/{id}/view", "task_link_path", "/app/t/{id}/view"),
         ("TASKFLOW_MAIL_MAX_ATTEMPTS", "3", "mail_max_attempts", 3),
         ("TASKFLOW_MAIL_RETRY_BASE", "10s", "mail_retry_base", timedelta(seconds=10)),
         ("TASKFLOW_MAIL_RETRY_MAX", "30m", "mail_retry_max", timedelta(minutes=30)),
@@ -225,6 +233,103 @@ def test_another_dotenv_file_can_be_named(clean_environment: Path) -> None:
     settings = Settings(_env_file=other)
     assert settings.jwt_secret is not None
     assert settings.jwt_secret.get_secret_value() == JWT
+
+
+# --- Mistyped names ----------------------------------------------------------------------
+
+
+def test_an_unknown_taskflow_variable_is_refused_naming_the_closest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TASKFLOW_RATE_LIMT", "7/second")
+    with pytest.raises(ConfigurationError) as caught:
+        Settings()
+    message = caught.value.message
+    assert "TASKFLOW_RATE_LIMT" in message
+    assert "did you mean TASKFLOW_RATE_LIMIT?" in message
+    assert "7/second" not in message
+    assert "\n" not in message
+
+
+def test_a_taskflow_prefix_on_a_seed_name_points_to_the_seed_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TASKFLOW_DATABASE_URL", "memory://")
+    with pytest.raises(ConfigurationError, match="did you mean DATABASE_URL"):
+        Settings()
+
+
+def test_a_lower_case_unknown_variable_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("taskflow_rate_limt", "7/second")
+    with pytest.raises(ConfigurationError, match="TASKFLOW_RATE_LIMIT"):
+        Settings()
+
+
+def test_the_test_harness_variables_are_known_non_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TASKFLOW_REQUIRE_SERVICES", "1")
+    monkeypatch.setenv("TASKFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://x@h/db")
+    monkeypatch.setenv("TASKFLOW_BENCH_POSTGRES_URL", "postgresql+psycopg://x@h/db")
+    assert Settings(_env_file=None).rate_limit == "100/minute"
+
+
+def test_other_programs_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABSE_URL", "someone else's")  # the environment is everyone's
+    monkeypatch.setenv("PGHOST", "db")
+    assert Settings(_env_file=None).database_url is None
+
+
+@pytest.mark.parametrize(
+    ("line", "closest"),
+    [
+        ("DATABSE_URL=postgresql://db/x", "DATABASE_URL"),  # one edit
+        ("DATABSE_URLS=postgresql://db/x", "DATABASE_URL"),  # two edits
+        ("SMTP_HOTS=mail.example.com", "SMTP_HOST"),
+        ("TASKFLOW_RATE_LIMT=7/second", "TASKFLOW_RATE_LIMIT"),
+        ("TASKFLOW_DATA_DIRECTORY=/srv", "TASKFLOW_DATA_DIR"),
+    ],
+)
+def test_a_mistyped_dotenv_key_is_refused_naming_the_closest(
+    clean_environment: Path, line: str, closest: str
+) -> None:
+    (clean_environment / ".env").write_text(f"{line}\n", encoding="utf-8")
+    key = line.partition("=")[0]
+    with pytest.raises(ConfigurationError) as caught:
+        Settings()
+    assert caught.value.message == f"Unknown setting {key} in .env: did you mean {closest}?"
+
+
+def test_a_dotenv_key_far_from_every_setting_is_another_programs(
+    clean_environment: Path,
+) -> None:
+    (clean_environment / ".env").write_text(
+        "POSTGRES_PASSWORD=x\nNODE_ENV=production\nDATABASE_URL=memory://\n", encoding="utf-8"
+    )
+    assert Settings().uses_memory_storage
+
+
+def test_a_named_dotenv_file_is_checked_too(clean_environment: Path) -> None:
+    other = clean_environment / "prod.env"
+    other.write_text("REDIS_ULR=redis://127.0.0.1:6379/0\n", encoding="utf-8")
+    expected = r"REDIS_ULR in .*prod\.env: did you mean REDIS_URL"
+    with pytest.raises(ConfigurationError, match=expected):
+        Settings(_env_file=other)
+    Settings(_env_file=None)  # no file: nothing to check
+
+
+def test_an_unknown_keyword_is_refused_naming_the_closest() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Settings(rate_limt="7/second", _env_file=None)
+    assert caught.value.message == (
+        "Settings() got an unknown setting 'rate_limt': did you mean 'rate_limit'?"
+    )
+
+
+def test_keywords_may_be_field_names_or_the_seed_names() -> None:
+    settings = Settings(DATABASE_URL="memory://", rate_limit="7/second", _env_file=None)
+    assert settings.uses_memory_storage
+    assert settings.rate_limit == "7/second"
 
 
 def test_env_example_lists_every_variable_at_its_default() -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from taskflow.errors import ConfigurationError
 from taskflow.ports.notifications import Mailer
+from taskflow.version import pip_install
 
 if TYPE_CHECKING:
     from taskflow.settings import Settings
@@ -25,7 +26,7 @@ def build_mailer(settings: Settings) -> Mailer:
     except ModuleNotFoundError as error:
         raise ConfigurationError(
             f"SMTP_HOST is set, which needs the optional dependency {error.name!r}: "
-            "install it with: pip install 'taskflow[smtp]'"
+            f"install it with: {pip_install('smtp')}"
         ) from None
     password = settings.smtp_password
     return SmtpMailer(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from taskflow.errors import ConfigurationError
 from taskflow.ports.messaging import Queue
+from taskflow.version import pip_install
 
 if TYPE_CHECKING:
     from taskflow.settings import Settings
@@ -23,7 +24,7 @@ def build_queue(settings: Settings, **options: Any) -> Queue:
     except ModuleNotFoundError as error:
         raise ConfigurationError(
             f"REDIS_URL is set, which needs the optional dependency {error.name!r}: "
-            "install it with: pip install 'taskflow[redis]'"
+            f"install it with: {pip_install('redis')}"
         ) from None
     return RedisStreamQueue.from_url(settings.redis_url.get_secret_value(), **options)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from taskflow.errors import ConfigurationError, StorageUnavailable
+from taskflow.errors import ConfigurationError
 from taskflow.ports.services import EventPublisher
 from taskflow.ports.storage import Storage
+from taskflow.version import pip_install
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -74,10 +75,16 @@ def build_sql_storage(settings: Settings, publisher: EventPublisher | None = Non
         missing = error.name or ""
         if missing.partition(".")[0] == "taskflow":
             raise  # a bug inside taskflow, not a missing extra
+        what = (
+            "The embedded default (a SQLite file in TASKFLOW_DATA_DIR, used when "
+            "DATABASE_URL is unset)"
+            if settings.database_url is None
+            else "DATABASE_URL names a SQL database, which"
+        )
         raise ConfigurationError(
-            f"DATABASE_URL names a SQL database, which needs the optional dependency "
-            f"{missing!r}: install it with: pip install 'taskflow[sqlalchemy]' (plus "
-            "'taskflow[postgres]' or 'taskflow[mysql]' for those servers)."
+            f"{what} needs the optional dependency {missing!r}: install it with: "
+            f"{pip_install('sqlalchemy')} (or [postgres], [mysql] for those servers); "
+            "DATABASE_URL=memory:// runs on the core alone, in memory."
         ) from None
     if settings.database_url is None:  # the embedded default: a SQLite file in data_dir
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -98,10 +105,12 @@ def upgrade_sql_storage(storage: SqlStorage) -> None:
     ``taskflow db upgrade`` does). ``StorageUnavailable`` if a server cannot be reached."""
     from sqlalchemy import exc  # noqa: PLC0415 - installed with the SQL storage
 
+    from taskflow.adapters.sqlalchemy.errors import connect_failure  # noqa: PLC0415
+
     try:
         storage.upgrade()
     except exc.OperationalError as error:
-        raise StorageUnavailable("Cannot reach the database; nothing was migrated.") from error
+        raise connect_failure(error, "Nothing was migrated.") from error
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -121,7 +130,7 @@ def _with_redis_denylist(settings: Settings, storage: Storage) -> Storage:
         storage.close()
         raise ConfigurationError(
             f"REDIS_URL is set, which needs the optional dependency {error.name!r}: "
-            "install it with: pip install 'taskflow[redis]'"
+            f"install it with: {pip_install('redis')}"
         ) from None
     redis_store = RedisDenylistTokenStore.from_url(
         storage.token_store, settings.redis_url.get_secret_value()

@@ -41,7 +41,7 @@ from typing import TextIO
 from attrs import frozen
 
 from taskflow.errors import ConfigurationError, TaskflowError
-from taskflow.version import __version__
+from taskflow.version import __version__, pip_install
 
 __all__ = ["COMMANDS", "Command", "Configure", "Handler", "build_parser", "main"]
 
@@ -62,8 +62,8 @@ class Command:
 
     ``configure`` receives the subcommand's parser, imports the command's module, adds its
     arguments and sets ``handler`` with ``parser.set_defaults(handler=...)``.
-    ``extra`` names the optional dependency group it needs (``pip install taskflow[extra]``),
-    or ``None`` when the core is enough.
+    ``extra`` names the optional dependency group it needs
+    (``pip install 'taskflow-embed[extra]'``), or ``None`` when the core is enough.
     """
 
     name: str
@@ -191,7 +191,7 @@ def _configure(command: Command, parser: argparse.ArgumentParser) -> None:
             raise
         raise ConfigurationError(
             f"'taskflow {command.name}' needs the optional dependency {missing!r}: "
-            f"install it with: pip install 'taskflow[{command.extra}]'"
+            f"install it with: {pip_install(command.extra)}"
         ) from None
 
 

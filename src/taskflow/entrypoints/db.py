@@ -15,9 +15,10 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 
 from taskflow.adapters.sqlalchemy import SqlStorage
+from taskflow.adapters.sqlalchemy.errors import connect_failure
 from taskflow.adapters.sqlalchemy.migrate import current_revision, head_revision, upgrade
 from taskflow.bootstrap import build_sql_storage
-from taskflow.errors import ConfigurationError, StorageUnavailable
+from taskflow.errors import ConfigurationError
 
 __all__ = ["configure_db_command", "run_db_current", "run_db_upgrade"]
 
@@ -51,7 +52,7 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
             upgrade(engine, args.revision)
             print(f"{label}: at {current_revision(engine)} ({engine.dialect.name})")
     except exc.OperationalError as error:
-        raise StorageUnavailable("Cannot reach the database; nothing was migrated.") from error
+        raise connect_failure(error, "Nothing was migrated.") from error
     finally:
         storage.close()
     return 0
@@ -66,7 +67,7 @@ def run_db_current(_args: argparse.Namespace) -> int:
             state = "up to date" if revision == head else f"behind: head is {head}"
             print(f"{label}: {revision or 'empty (no taskflow tables)'} ({state})")
     except exc.OperationalError as error:
-        raise StorageUnavailable("Cannot reach the database.") from error
+        raise connect_failure(error) from error
     finally:
         storage.close()
     return 0

@@ -11,7 +11,8 @@ the in-process queue. On start it applies the database migrations (what
 ``taskflow db upgrade`` does; ``--skip-migrations`` when your deployment runs them
 itself) and starts the worker in a thread (``--no-worker`` when ``taskflow worker`` runs
 separately, e.g. with ``REDIS_URL``). ``DATABASE_URL``, ``REDIS_URL``, ``SMTP_*`` switch to
-PostgreSQL or MariaDB, Redis and a real mail server.
+PostgreSQL or MariaDB, Redis and a real mail server. With ``TASKFLOW_APP_URL`` unset, the
+links in the mails its worker sends use the address it serves (``http://HOST:PORT``).
 
 Servers: uvicorn for FastAPI (an ASGI server). For Flask, waitress: a production-quality,
 pure-Python, multi-threaded WSGI server that runs everywhere Python does (Windows
@@ -22,21 +23,25 @@ built-in server is for development only.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from taskflow.bootstrap import TaskFlow, build_worker
 from taskflow.errors import ConfigurationError
+from taskflow.version import pip_install
 
 if TYPE_CHECKING:
     from taskflow.messaging.worker import Worker
     from taskflow.settings import Settings
 
-__all__ = ["configure_serve_command", "run_serve_command"]
+__all__ = ["configure_serve_command", "run_serve_command", "with_served_app_url"]
 
 logger = logging.getLogger("taskflow.serve")
 
 APPS = ("fastapi", "flask")
+_SERVER_MODULES: Final = {"fastapi": ("fastapi", "uvicorn"), "flask": ("flask", "waitress")}
+_ANY_ADDRESS: Final = {"0.0.0.0", "::", ""}  # noqa: S104 - compared, not bound
 
 # The FastAPI server's service threads default to the database's pool size
 # (``TASKFLOW_DB_POOL_SIZE``, 5). More threads than pooled connections cost more than
@@ -91,11 +96,14 @@ def run_serve_command(args: argparse.Namespace) -> int:
         raise ConfigurationError("--port must be between 1 and 65535.")
     if args.threads is not None and args.threads < 1:
         raise ConfigurationError("--threads must be at least 1.")
+    _require_server(args.app)  # before any migration: say what to install first
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if settings.app_url is None and not args.no_worker:
+        settings = with_served_app_url(settings, args.host, args.port)
     # The migrations run on the storage the server then uses (one set of engines).
     with TaskFlow.from_settings(settings, migrate=not args.skip_migrations) as tf:
         worker = None if args.no_worker else _start_worker(tf, settings)
@@ -122,6 +130,36 @@ def run_serve_command(args: argparse.Namespace) -> int:
                 worker.stop(timeout=10)
                 worker.queue.close()
     return 0
+
+
+def _require_server(app: str) -> None:
+    """``ConfigurationError`` naming the ``pip install`` when ``app``'s framework or
+    server is not installed (it used to surface as "unexpected ModuleNotFoundError")."""
+    for module in _SERVER_MODULES[app]:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError:
+            other = "flask" if app == "fastapi" else "fastapi"
+            raise ConfigurationError(
+                f"'taskflow serve --app {app}' needs {module!r}, which is not installed: "
+                f"{pip_install(app)} (or {pip_install(other)} and --app {other})"
+            ) from None
+
+
+def with_served_app_url(settings: Settings, host: str, port: int) -> Settings:
+    """``settings`` whose mail links point at ``http://host:port``: the server the worker
+    of this process runs beside (``localhost`` for an address that listens everywhere,
+    which names no host a reader could open: set ``TASKFLOW_APP_URL`` for that)."""
+    if host in _ANY_ADDRESS:
+        logger.warning(
+            "TASKFLOW_APP_URL is not set: the links in mails use http://localhost:%d; set "
+            "it to the address your users open.",
+            port,
+        )
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    return settings.model_copy(update={"app_url": f"http://{host}:{port}"})
 
 
 def _start_worker(tf: TaskFlow, settings: Settings) -> Worker:
@@ -174,7 +212,7 @@ def _serve_flask(tf: TaskFlow, settings: Settings, host: str, port: int, threads
         import waitress  # noqa: PLC0415
     except ModuleNotFoundError:
         raise ConfigurationError(
-            "'taskflow serve --app flask' needs waitress: pip install 'taskflow[flask]'"
+            f"'taskflow serve --app flask' needs waitress: {pip_install('flask')}"
         ) from None
 
     from taskflow.adapters.flask import create_app  # noqa: PLC0415

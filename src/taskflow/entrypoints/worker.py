@@ -48,6 +48,12 @@ def run_worker_command(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.app_url is None:
+        logger.warning(
+            "TASKFLOW_APP_URL is not set: the links in the mails this worker sends point at "
+            "%s. Set it to the address of the application your users open.",
+            settings.resolved_app_url(),
+        )
     options: dict[str, Any] = {"max_attempts": args.max_attempts}
     if settings.redis_url is not None:
         options["visibility_timeout"] = args.visibility_timeout

@@ -3,12 +3,45 @@ composition root, or by hand)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Final
+from uuid import UUID
 
-from attrs import frozen
+from attrs import field, frozen
+from attrs.validators import in_
 
-__all__ = ["NotificationConfig"]
+from taskflow.domain.notifications import DEFAULT_LANGUAGE, LANGUAGES, NotificationPreferences
+
+__all__ = ["DEFAULT_LINK_PATHS", "NotificationConfig", "check_link_path"]
+
+DEFAULT_LINK_PATHS: Final = {
+    "invite": "/invites/accept",
+    "verify_email": "/verify-email",
+    "reset_password": "/reset-password",
+    "task": "/tasks/{id}",
+}
+"""The pages of the web client the links in mails open (``?token=`` is appended to the
+first three; ``{id}`` is the task's id)."""
+
+_PATH: Final = re.compile(r"^/[^\s?{}]*$")
+
+
+def check_link_path(path: str, *, with_id: bool = False) -> str:
+    """``path`` if it can be a link's path: starts with ``/``, no space, no ``?`` (the
+    token is appended as ``?token=``); with ``with_id``, exactly one ``{id}``. Raises
+    ``ValueError`` otherwise."""
+    bare = path.replace("{id}", "", 1) if with_id else path
+    if with_id and "{id}" not in path:
+        raise ValueError(f"{path!r} must contain {{id}}, e.g. /tasks/{{id}}")
+    if not _PATH.match(bare):
+        raise ValueError(f"{path!r} is not a path: write e.g. /invites/accept (no ?, no spaces)")
+    return path
+
+
+def _link_path(_instance: object, attribute: object, value: str) -> None:
+    check_link_path(value, with_id=getattr(attribute, "name", "") == "task_path")
 
 
 @frozen
@@ -26,6 +59,12 @@ class NotificationConfig:
     - ``claim_timeout``: how long a worker holds a delivery it is sending; after that a
       crashed worker's deliveries are taken by another. Must exceed the slowest send.
     - ``batch_size``: deliveries claimed per ``deliver_due`` pass.
+    - ``app_name``: the product's name in every template (``{{ app_name }}``).
+    - ``default_language``: the language of a user who chose none (at sign-up or in
+      their preferences), and of an invitee without an account: ``fa`` or ``en``.
+    - ``invite_path``, ``verify_email_path``, ``reset_password_path``: the pages the
+      links with a token open (``{app_url}{path}?token=...``); ``task_path``: a task's
+      page, with ``{id}``.
     """
 
     mail_from: str = "TaskFlow <no-reply@localhost>"
@@ -38,3 +77,23 @@ class NotificationConfig:
     email_rate_window: timedelta = timedelta(hours=1)
     claim_timeout: timedelta = timedelta(minutes=5)
     batch_size: int = 50
+    app_name: str = "TaskFlow"
+    default_language: str = field(default=DEFAULT_LANGUAGE, validator=in_(LANGUAGES))
+    invite_path: str = field(default=DEFAULT_LINK_PATHS["invite"], validator=_link_path)
+    verify_email_path: str = field(default=DEFAULT_LINK_PATHS["verify_email"], validator=_link_path)
+    reset_password_path: str = field(
+        default=DEFAULT_LINK_PATHS["reset_password"], validator=_link_path
+    )
+    task_path: str = field(default=DEFAULT_LINK_PATHS["task"], validator=_link_path)
+
+    def link(self, path: str) -> str:
+        """``app_url`` + ``path`` (``path`` starts with ``/``)."""
+        return f"{self.app_url.rstrip('/')}{path}"
+
+    def task_link(self, task_id: UUID) -> str:
+        return self.link(self.task_path.replace("{id}", str(task_id)))
+
+    def default_preferences(self, user_id: UUID) -> NotificationPreferences:
+        """The preferences of a user who stored none: every mail, no quiet hours, UTC,
+        and ``default_language``."""
+        return NotificationPreferences(user_id=user_id, language=self.default_language)

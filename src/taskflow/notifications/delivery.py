@@ -184,7 +184,7 @@ class DeliveryRunner:
             for delivery in claimed:
                 prefs = (
                     preferences.get(delivery.user_id) if delivery.user_id is not None else None
-                ) or NotificationPreferences(user_id=delivery.user_id or claim_id)
+                ) or self._config.default_preferences(delivery.user_id or claim_id)
                 hold_until, reason = self._hold(uow, delivery, prefs, window_sends, now)
                 if hold_until is not None:
                     deferred = attrs.evolve(

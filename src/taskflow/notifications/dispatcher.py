@@ -12,14 +12,9 @@ from __future__ import annotations
 import logging
 
 from taskflow.domain.models import Event
-from taskflow.domain.notifications import (
-    Channel,
-    Delivery,
-    DeliveryStatus,
-    Notification,
-    NotificationPreferences,
-)
+from taskflow.domain.notifications import Channel, Delivery, DeliveryStatus, Notification
 from taskflow.ids import new_id
+from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.routing import Planned, plan_notifications
 from taskflow.notifications.templates import TemplateError, TemplateRenderer
 from taskflow.ports.services import Clock
@@ -32,12 +27,16 @@ logger = logging.getLogger(__name__)
 
 class NotificationDispatcher:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, renderer: TemplateRenderer, app_url: str
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        renderer: TemplateRenderer,
+        config: NotificationConfig,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._renderer = renderer
-        self._app_url = app_url
+        self._config = config
 
     def handle_event(self, event: Event) -> None:
         """Write the event's deliveries and in-app notifications (once; see the module)."""
@@ -45,14 +44,14 @@ class NotificationDispatcher:
             if uow.deliveries.for_event(event.id):
                 logger.debug("event %s (%s) was handled already", event.id, event.name)
                 return
-            plans = plan_notifications(event, uow, self._app_url)
+            plans = plan_notifications(event, uow, self._config)
             user_ids = [plan.user_id for plan in plans if plan.user_id is not None]
             preferences = uow.preferences.get_many(user_ids)
             now = self._clock.now()
             for plan in plans:
                 prefs = (
                     preferences.get(plan.user_id) if plan.user_id is not None else None
-                ) or NotificationPreferences(user_id=plan.user_id or new_id())
+                ) or self._config.default_preferences(plan.user_id or new_id())
                 for channel in plan.channels:
                     if channel is Channel.EMAIL and (
                         plan.email is None or not prefs.wants_email(plan.type)

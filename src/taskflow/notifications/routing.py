@@ -15,6 +15,10 @@ user.verify_email      user.verify_email      email            that user (with t
 user.password_reset    user.password_reset    email            that user (with the link)
 =====================  =====================  ===============  ==========================
 
+The links open the web client's pages: ``NotificationConfig``'s ``app_url`` followed by
+``task_path`` (``/tasks/{id}``), ``invite_path`` (``/invites/accept?token=``),
+``verify_email_path`` or ``reset_password_path`` (settings ``TASKFLOW_*_LINK_PATH``).
+
 Any other event (``task.created``...) notifies nobody. Routing reads the current rows
 (task title, names) inside the caller's unit of work; a task deleted in the meantime, or
 a user who no longer exists, gets nothing; nor does anyone no longer in the task's team.
@@ -40,6 +44,7 @@ from taskflow.events import (
     USER_SIGNUP,
     USER_VERIFY_EMAIL,
 )
+from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.secret_links import SEALED_TOKEN, stored_link
 from taskflow.ports.unit_of_work import UnitOfWork
 
@@ -83,13 +88,16 @@ class Planned:
     context: dict[str, Any]
 
 
-def plan_notifications(event: Event, uow: UnitOfWork, app_url: str) -> Sequence[Planned]:
-    """The recipients of ``event`` (empty for an event nobody is told about)."""
+def plan_notifications(
+    event: Event, uow: UnitOfWork, config: NotificationConfig
+) -> Sequence[Planned]:
+    """The recipients of ``event`` (empty for an event nobody is told about); the links
+    are built as ``config`` says."""
     route = _ROUTE_OF_EVENT.get(event.name)
     if route is None:
         return ()
     planner = _PLANNERS[route.type]
-    return planner(route, event.payload, uow, app_url.rstrip("/"))
+    return planner(route, event.payload, uow, config)
 
 
 def _uuid(value: object) -> UUID | None:
@@ -110,17 +118,13 @@ def _for_user(route: Route, user: User, context: dict[str, Any]) -> Planned:
     )
 
 
-def _task_link(app_url: str, task: Task) -> str:
-    return f"{app_url}/tasks/{task.id}"
-
-
-def _task_context(app_url: str, task: Task) -> dict[str, Any]:
+def _task_context(config: NotificationConfig, task: Task) -> dict[str, Any]:
     return {
         "title": task.title,
         "task_id": str(task.id),
         "team_id": str(task.team_id),
         "due_date": task.due_date.isoformat() if task.due_date else None,
-        "link": _task_link(app_url, task),
+        "link": config.task_link(task.id),
     }
 
 
@@ -130,7 +134,7 @@ def _name_of(uow: UnitOfWork, user_id: UUID | None) -> str:
 
 
 def _assigned(
-    route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, config: NotificationConfig
 ) -> Sequence[Planned]:
     assignee_id, assigned_by = _uuid(payload.get("assignee_id")), _uuid(payload.get("assigned_by"))
     task_id = _uuid(payload.get("task_id"))
@@ -139,12 +143,12 @@ def _assigned(
     task, assignee = uow.tasks.get(task_id), uow.users.get(assignee_id)
     if task is None or assignee is None or not _in_team(uow, task, assignee_id):
         return ()
-    context = {**_task_context(app_url, task), "assigned_by": _name_of(uow, assigned_by)}
+    context = {**_task_context(config, task), "assigned_by": _name_of(uow, assigned_by)}
     return (_for_user(route, assignee, context),)
 
 
 def _completed(
-    route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, config: NotificationConfig
 ) -> Sequence[Planned]:
     creator_id, completer_id = _uuid(payload.get("created_by")), _uuid(payload.get("completed_by"))
     task_id = _uuid(payload.get("task_id"))
@@ -153,7 +157,7 @@ def _completed(
     task, creator = uow.tasks.get(task_id), uow.users.get(creator_id)
     if task is None or creator is None or not _in_team(uow, task, creator_id):
         return ()
-    context = {**_task_context(app_url, task), "user": _name_of(uow, completer_id)}
+    context = {**_task_context(config, task), "user": _name_of(uow, completer_id)}
     return (_for_user(route, creator, context),)
 
 
@@ -165,7 +169,7 @@ def _in_team(uow: UnitOfWork, task: Task, user_id: UUID) -> bool:
 
 
 def _due_soon(
-    route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, config: NotificationConfig
 ) -> Sequence[Planned]:
     task_id, assignee_id = _uuid(payload.get("task_id")), _uuid(payload.get("assignee_id"))
     if task_id is None or assignee_id is None:
@@ -173,7 +177,7 @@ def _due_soon(
     task, assignee = uow.tasks.get(task_id), uow.users.get(assignee_id)
     if task is None or assignee is None or not _in_team(uow, task, assignee_id):
         return ()
-    context = _task_context(app_url, task)
+    context = _task_context(config, task)
     # Changed since the job announced it (done, moved, given to someone else): the
     # announcement no longer holds; the job announces a new due date by itself.
     still_due = task.status is not TaskStatus.DONE and task.assignee_id == assignee_id
@@ -183,7 +187,7 @@ def _due_soon(
 
 
 def _invited(
-    route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, config: NotificationConfig
 ) -> Sequence[Planned]:
     email = str(payload.get("email") or "").strip().lower()
     sealed_token = str(payload.get(SEALED_TOKEN) or "")
@@ -193,7 +197,7 @@ def _invited(
         "team": str(payload.get("team_name") or ""),
         "role": str(payload.get("role") or "member"),
         "invited_by": _name_of(uow, _uuid(payload.get("invited_by"))),
-        **stored_link(f"{app_url}/invites/accept", sealed_token),
+        **stored_link(config.link(config.invite_path), sealed_token),
     }
     user = uow.users.get_by_email(email)
     if user is not None:  # an existing user reads it in their language
@@ -210,23 +214,26 @@ def _invited(
     )
 
 
-def _user_mail(path: str | None) -> Callable[..., Sequence[Planned]]:
-    """A mail to the user of ``payload["user_id"]``, with a link to ``path`` carrying the
-    payload's token (or to the application's home page when ``path`` is None)."""
+def _user_mail(
+    path_of: Callable[[NotificationConfig], str] | None,
+) -> Callable[..., Sequence[Planned]]:
+    """A mail to the user of ``payload["user_id"]``, with a link to the configured path
+    ``path_of`` picks, carrying the payload's token (or to the application's home page
+    when ``path_of`` is None)."""
 
     def plan(
-        route: Route, payload: dict[str, Any], uow: UnitOfWork, app_url: str
+        route: Route, payload: dict[str, Any], uow: UnitOfWork, config: NotificationConfig
     ) -> Sequence[Planned]:
         user_id = _uuid(payload.get("user_id"))
         user = uow.users.get(user_id) if user_id is not None else None
         if user is None:
             return ()
-        if path is None:
-            return (_for_user(route, user, {"link": f"{app_url}/"}),)
+        if path_of is None:
+            return (_for_user(route, user, {"link": config.link("/")}),)
         sealed_token = str(payload.get(SEALED_TOKEN) or "")
         if not sealed_token:
             return ()
-        context = stored_link(f"{app_url}{path}", sealed_token)
+        context = stored_link(config.link(path_of(config)), sealed_token)
         # The address the token was sent for, which may differ from the stored one only
         # in a race with an email change; the payload's is the one being verified.
         planned = _for_user(route, user, context)
@@ -244,6 +251,6 @@ _PLANNERS: Final[dict[NotificationType, Callable[..., Sequence[Planned]]]] = {
     NotificationType.TASK_DUE_SOON: _due_soon,
     NotificationType.INVITE_CREATED: _invited,
     NotificationType.USER_WELCOME: _user_mail(None),
-    NotificationType.USER_VERIFY_EMAIL: _user_mail("/verify-email"),
-    NotificationType.USER_PASSWORD_RESET: _user_mail("/reset-password"),
+    NotificationType.USER_VERIFY_EMAIL: _user_mail(lambda config: config.verify_email_path),
+    NotificationType.USER_PASSWORD_RESET: _user_mail(lambda config: config.reset_password_path),
 }

@@ -149,8 +149,12 @@ class NotificationService:
         self._cursors = cursors
         self.config = config or NotificationConfig()
         self.mailer = mailer
-        self.renderer = renderer or TemplateRenderer(self.config.template_dir)
-        self._dispatcher = NotificationDispatcher(uow, clock, self.renderer, self.config.app_url)
+        self.renderer = renderer or TemplateRenderer(
+            self.config.template_dir,
+            app_name=self.config.app_name,
+            default_language=self.config.default_language,
+        )
+        self._dispatcher = NotificationDispatcher(uow, clock, self.renderer, self.config)
         self._due_soon = DueSoonJob(uow, clock)
         self._runner = (
             DeliveryRunner(uow, clock, self.renderer, self.config, mailer, sealer=sealer, rng=rng)
@@ -225,13 +229,13 @@ class NotificationService:
     def get_preferences(self, actor_id: UUID) -> NotificationPreferences:
         with self._uow(read_only=True) as uow:
             stored = uow.preferences.get(actor_id)
-        return stored or NotificationPreferences(user_id=actor_id)
+        return stored or self.config.default_preferences(actor_id)
 
     def update_preferences(self, actor_id: UUID, **changes: Any) -> NotificationPreferences:
         data = validate(_PreferencesInput, **changes)
         given = data.model_fields_set
         with self._uow() as uow:
-            current = uow.preferences.get(actor_id) or NotificationPreferences(user_id=actor_id)
+            current = uow.preferences.get(actor_id) or self.config.default_preferences(actor_id)
             updates: dict[str, Any] = {"updated_at": self._clock.now()}
             if data.email is not None:
                 off = set(current.email_off)

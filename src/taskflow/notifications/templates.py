@@ -8,15 +8,20 @@ language and, inside it, one folder per notification type::
     fa/task.assigned/body.txt           the plain-text part
     fa/task.assigned/body.html          the HTML part (extends fa/layout.html)
 
-A folder given as ``template_dir`` is searched first (a Jinja2 ``ChoiceLoader``): put a
-file at the same relative path there to override any shipped one. HTML templates are
-autoescaped (a task title ``<script>`` arrives as text); ``.txt`` templates are not, as
-plain text needs no escaping. An unknown variable is an error, not an empty string.
+A folder given as ``template_dir`` is searched first: put a file at the same relative
+path there to override a shipped one for that language (``en/task.assigned/subject.txt``),
+or at the path without the language folder to override it for every language
+(``task.assigned/subject.txt``, ``layout.html``). For ``{lang}/{path}`` the search order
+is: ``template_dir/{lang}/{path}``, ``template_dir/{path}``, the shipped
+``{lang}/{path}``. HTML templates are autoescaped (a task title ``<script>`` arrives as
+text); ``.txt`` templates are not, as plain text needs no escaping. An unknown variable is
+an error, not an empty string. Every template gets ``app_name`` (``TASKFLOW_APP_NAME``)
+and ``language``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +44,41 @@ class RenderedMail:
     html: str
 
 
-class TemplateRenderer:
-    """Renders subject, plain text and HTML of a notification type in a language."""
+class _OverrideLoader(jinja2.BaseLoader):
+    """``template_dir``: ``{lang}/{path}`` there, else ``{path}`` there (an override for
+    every language)."""
 
-    def __init__(self, template_dir: Path | str | None = None) -> None:
+    def __init__(self, template_dir: Path | str) -> None:
+        self._files = jinja2.FileSystemLoader(str(template_dir))
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        try:
+            return self._files.get_source(environment, template)
+        except jinja2.TemplateNotFound:
+            language, _, rest = template.partition("/")
+            if language not in LANGUAGES or not rest:
+                raise
+            return self._files.get_source(environment, rest)
+
+
+class TemplateRenderer:
+    """Renders subject, plain text and HTML of a notification type in a language.
+    ``app_name`` is the product's name the templates show; a language the templates do
+    not have falls back to ``default_language``."""
+
+    def __init__(
+        self,
+        template_dir: Path | str | None = None,
+        *,
+        app_name: str = "TaskFlow",
+        default_language: str = DEFAULT_LANGUAGE,
+    ) -> None:
+        self._default_language = default_language
         loaders: list[jinja2.BaseLoader] = []
         if template_dir is not None:
-            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+            loaders.append(_OverrideLoader(template_dir))
         loaders.append(jinja2.PackageLoader("taskflow.notifications", "templates"))
         self._env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
@@ -59,6 +92,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self._env.globals["app_name"] = app_name
 
     def subject(
         self, notification_type: NotificationType, language: str, context: Mapping[str, Any]
@@ -85,7 +119,7 @@ class TemplateRenderer:
         part: str,
         context: Mapping[str, Any],
     ) -> str:
-        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        language = language if language in LANGUAGES else self._default_language
         name = f"{language}/{notification_type.value}/{part}"
         try:
             return self._env.get_template(name).render({**context, "language": language})

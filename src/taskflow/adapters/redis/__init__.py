@@ -1,5 +1,5 @@
 """Redis adapters: the Streams queue and the access-token denylist (``pip install
-'taskflow[redis]'``)."""
+'taskflow-embed[redis]'``)."""
 
 from taskflow.adapters.redis.queue import RedisStreamQueue
 from taskflow.adapters.redis.token_store import RedisDenylistTokenStore

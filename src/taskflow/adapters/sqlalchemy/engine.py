@@ -9,6 +9,10 @@
   COMMITTED, like PostgreSQL; PostgreSQL sessions run in UTC (timestamps come back in UTC
   with no conversion in Python).
 
+URLs: ``postgres://`` and ``postgresql://`` mean psycopg 3 (``postgresql+psycopg://``, the
+[postgres] extra), ``mysql://`` means PyMySQL; a SQLite file's missing folder is created.
+A missing driver names the ``pip install`` to run.
+
 Stale connections: SQLAlchemy's ``pool_pre_ping`` would cost one extra round trip on
 EVERY unit of work (measured: about 1 ms of a 2 ms list call, see docs/benchmarks.md).
 Instead, a connection that sat idle in the pool for more than ``PING_AFTER_IDLE_SECONDS``
@@ -24,16 +28,18 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from taskflow.errors import ConfigurationError
+from taskflow.version import pip_install
 
-__all__ = ["DIRECT_LANE_OPTION", "READ_ONLY_OPTION", "create_engine"]
+__all__ = ["DIRECT_LANE_OPTION", "READ_ONLY_OPTION", "create_engine", "with_supported_driver"]
 
 DIRECT_LANE_OPTION: Final = "taskflow_direct_lane"
 """Execution option that turns the direct lane (``direct.py``) off for an engine when
@@ -58,16 +64,21 @@ def create_engine(url: str, *, direct_lane: bool = True, **options: Any) -> Engi
         execution_options[DIRECT_LANE_OPTION] = False
         options["execution_options"] = execution_options
     try:
-        parsed = make_url(url)
+        parsed = with_supported_driver(make_url(url))
     except ArgumentError:
         raise ConfigurationError("The database URL is not a valid SQLAlchemy URL.") from None
     backend = parsed.get_backend_name()
+    if backend not in _EXTRA_OF_BACKEND:
+        raise ConfigurationError(
+            f"The database URL names {backend!r}, which taskflow does not support: use "
+            "sqlite:///path/file.sqlite3, postgresql+psycopg://... or mysql+pymysql://..."
+        )
     # A driver error's text would otherwise list the bound values (password and token
     # hashes, emails...) and reach the log with the traceback of an unexpected error.
     options.setdefault("hide_parameters", True)
     try:
         if backend == "sqlite":
-            return _sqlite_engine(url, options)
+            return _sqlite_engine(parsed, options)
         if backend in ("mysql", "mariadb"):
             options.setdefault("isolation_level", "READ COMMITTED")
             if "charset" not in parsed.query:
@@ -77,14 +88,49 @@ def create_engine(url: str, *, direct_lane: bool = True, **options: Any) -> Engi
         if backend == "postgresql":
             _utc_sessions(engine)
         return engine
-    except (ArgumentError, ModuleNotFoundError) as error:
+    except ModuleNotFoundError as error:
+        install = pip_install(_EXTRA_OF_BACKEND[backend])
+        ours = _DRIVER_OF_SCHEME.get(backend)
+        if ours is not None and parsed.drivername != ours:
+            install = f"install it, or use {ours}:// ({install})"
         raise ConfigurationError(
-            f"Cannot use the {backend} database URL: {type(error).__name__} "
-            "(is the driver installed? pip install 'taskflow[postgres]' or 'taskflow[mysql]')."
+            f"The {backend} database URL needs the driver {error.name!r}, which is not "
+            f"installed: {install}"
+        ) from None
+    except ArgumentError as error:
+        raise ConfigurationError(
+            f"Cannot use the {backend} database URL ({parsed.drivername}): "
+            f"{type(error).__name__}. taskflow's drivers: postgresql+psycopg, mysql+pymysql, "
+            "sqlite."
         ) from None
 
 
-def _sqlite_engine(url: str, options: dict[str, Any]) -> Engine:
+_EXTRA_OF_BACKEND: Final = {
+    "sqlite": "sqlalchemy",
+    "postgresql": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+}
+# The drivers taskflow installs ([postgres], [mysql]) for a URL that names none, or the
+# scheme many hosts hand out: "postgres://" (Heroku, Render, Fly...).
+_DRIVER_OF_SCHEME: Final = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+
+
+def with_supported_driver(url: URL) -> URL:
+    """``url`` with the driver taskflow installs when it names none: ``postgres://`` and
+    ``postgresql://`` become ``postgresql+psycopg://`` (psycopg 3, the [postgres] extra;
+    SQLAlchemy's default would be psycopg2), ``mysql://`` ``mysql+pymysql://``."""
+    driver = _DRIVER_OF_SCHEME.get(url.drivername)
+    return url.set(drivername=driver) if driver is not None else url
+
+
+def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
+    _create_sqlite_folder(url)
     engine = sa.create_engine(url, **options)
 
     @sa.event.listens_for(engine, "connect")
@@ -107,6 +153,15 @@ def _sqlite_engine(url: str, options: dict[str, Any]) -> Engine:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_sqlite_folder(url: URL) -> None:
+    """SQLite creates a missing database file but not its folder ("unable to open
+    database file"): create the folder, like the embedded default's data folder."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return  # in memory, or a URI filename (uri=true) that says what it wants
+    Path(database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _ping_idle_connections(engine: Engine) -> None:

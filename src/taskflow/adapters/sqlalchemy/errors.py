@@ -3,11 +3,16 @@
 Nothing from SQLAlchemy or a driver leaves the adapter: a unique-key violation becomes
 the taskflow error the port documents (``EmailAlreadyExists``...), a lost or refused
 connection becomes ``StorageUnavailable`` (the transaction was rolled back by the
-server, so nothing was half-written). Messages never carry SQL or URLs.
+server, so nothing was half-written). Messages never carry SQL, a URL or a password.
+
+At start-up (``connect_failure``), a connection that cannot be opened says why: no such
+database, authentication failed, server unreachable, host unknown, SQLite file that
+cannot be opened.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
@@ -15,9 +20,9 @@ from typing import Final, Literal
 
 from sqlalchemy import exc
 
-from taskflow.errors import Conflict, StorageUnavailable, TaskflowError
+from taskflow.errors import ConfigurationError, Conflict, StorageUnavailable, TaskflowError
 
-__all__ = ["UniqueKeyTaken", "is_unique_violation", "storage_errors"]
+__all__ = ["UniqueKeyTaken", "connect_failure", "is_unique_violation", "storage_errors"]
 
 
 class UniqueKeyTaken(Exception):
@@ -101,3 +106,70 @@ def storage_errors(
     place where a SQLAlchemy error becomes a taskflow error. ``unique`` gives the error
     a unique-key violation becomes instead (``EmailAlreadyExists``...)."""
     return _PLAIN if unique is None else _StorageErrors(unique)
+
+
+# What the drivers say when a connection cannot be opened (psycopg 3 gives no SQLSTATE
+# before the session exists: its message is all there is; PyMySQL gives MySQL's codes).
+_MYSQL_ACCESS_DENIED: Final = frozenset({1044, 1045})
+_MYSQL_UNKNOWN_DATABASE: Final = 1049
+_MYSQL_CANNOT_CONNECT: Final = frozenset({2003, 2005})
+_NO_DATABASE: Final = re.compile(r'database "([^"]+)" does not exist|Unknown database \'([^\']+)\'')
+_AUTHENTICATION: Final = re.compile(
+    r"password authentication failed|role \"[^\"]+\" does not exist|no password supplied"
+)
+_SERVER_AT: Final = re.compile(
+    r'server at "([^"]+)"(?:[^,]*), port (\d+)|server on \'([^\']+)\'|server on socket'
+)
+_UNKNOWN_HOST: Final = re.compile(
+    r"failed to resolve host '([^']+)'|Name or service not known|nodename nor servname"
+)
+
+
+def connect_failure(error: exc.DBAPIError, then: str = "") -> TaskflowError:
+    """What is really wrong when a database connection cannot be opened, in one line
+    (``then``, e.g. "Nothing was migrated.", is appended): ``ConfigurationError`` for a
+    database that does not exist or refused credentials, ``StorageUnavailable`` for a
+    server that cannot be reached. Never the URL nor the password."""
+    original = error.orig
+    text = str(original)
+    arguments = getattr(original, "args", ())
+    code = arguments[0] if arguments else None
+    tail = f" {then}" if then else ""
+    missing = _NO_DATABASE.search(text)
+    if missing or code == _MYSQL_UNKNOWN_DATABASE:
+        name = next((group for group in missing.groups() if group), "") if missing else ""
+        return ConfigurationError(
+            f"The database {name!r} does not exist on the server: create it "
+            f"(CREATE DATABASE {name}) or correct the name in the database URL.{tail}"
+        )
+    if code in _MYSQL_ACCESS_DENIED or _AUTHENTICATION.search(text):
+        return ConfigurationError(
+            "The database server refused the login (authentication failed): check the "
+            f"user name and password in the database URL.{tail}"
+        )
+    if unknown_host := _UNKNOWN_HOST.search(text):
+        host = f" {unknown_host.group(1)!r}" if unknown_host.group(1) else ""
+        return StorageUnavailable(
+            f"Cannot reach the database server: the host name{host} is unknown (check the "
+            f"host in the database URL).{tail}"
+        )
+    if code in _MYSQL_CANNOT_CONNECT or "Connection refused" in text or "timeout" in text:
+        return StorageUnavailable(
+            f"Cannot reach the database server{_where(text)}: is it running, and are the "
+            f"host and port in the database URL right?{tail}"
+        )
+    if "unable to open database file" in text:
+        return ConfigurationError(
+            "Cannot open the SQLite database file: check that its folder can be written "
+            f"by this user.{tail}"
+        )
+    return StorageUnavailable(f"Cannot reach the database ({type(original).__name__}).{tail}")
+
+
+def _where(text: str) -> str:
+    server = _SERVER_AT.search(text)
+    if server is None:
+        return ""
+    if server.group(1):
+        return f" at {server.group(1)}:{server.group(2)}"
+    return f" at {server.group(3)}" if server.group(3) else ""

@@ -118,6 +118,12 @@ class SignupIn(_In):
     email: str
     password: str
     name: str
+    language: Literal["fa", "en"] | None = Field(
+        default=None,
+        description="The user's language for mails and notifications. Omitted: the "
+        "request's Accept-Language if it names fa or en, else the server's default "
+        "(TASKFLOW_DEFAULT_LANGUAGE).",
+    )
 
 
 class LoginIn(_In):

@@ -1,4 +1,4 @@
-"""Error reporting to Sentry when ``SENTRY_DSN`` is set (``pip install 'taskflow[sentry]'``).
+"""Error reporting to Sentry when ``SENTRY_DSN`` is set (``pip install 'taskflow-embed[sentry]'``).
 
 Unexpected errors are logged at ERROR level by the error mapping; Sentry's logging
 integration turns those records into events, so nothing else needs wiring. No request
@@ -10,6 +10,7 @@ tokens under innocent names), and taskflow's own secret key names are scrubbed.
 from __future__ import annotations
 
 from taskflow.errors import ConfigurationError
+from taskflow.version import pip_install
 
 __all__ = ["SECRET_KEYS", "init_sentry"]
 
@@ -41,7 +42,7 @@ def init_sentry(dsn: str) -> None:
         import sentry_sdk  # noqa: PLC0415 - an optional extra
     except ImportError:
         raise ConfigurationError(
-            "SENTRY_DSN is set but sentry-sdk is not installed: pip install 'taskflow[sentry]'"
+            f"SENTRY_DSN is set but sentry-sdk is not installed: {pip_install('sentry')}"
         ) from None
     from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber  # noqa: PLC0415
 

@@ -52,9 +52,11 @@ class AuthService:
 
     # --- accounts ---------------------------------------------------------------------
 
-    def signup(self, *, email: str, password: str, name: str) -> AuthResult:
+    def signup(
+        self, *, email: str, password: str, name: str, language: str | None = None
+    ) -> AuthResult:
         """See ``AccountService.signup``."""
-        return self.accounts.signup(email=email, password=password, name=name)
+        return self.accounts.signup(email=email, password=password, name=name, language=language)
 
     def login(self, *, email: str, password: str) -> AuthResult:
         """See ``AccountService.login``."""

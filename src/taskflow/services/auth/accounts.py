@@ -4,7 +4,10 @@ password change.
 - Sign-up validates and normalises the email (lower-cased), trims the name (1-100
   characters, Unicode kept exactly) and takes a password of 8-128 characters. An email
   already used, in any letter case, is ``EmailAlreadyExists``. A sign-up is a login: it
-  answers an ``AuthResult`` and emits ``user.signup``.
+  answers an ``AuthResult`` and emits ``user.signup``. ``language`` (``fa`` or ``en``;
+  another is ``InvalidInput``) is stored as the user's notification language, in the
+  same transaction; without it the user reads the configured default
+  (``TASKFLOW_DEFAULT_LANGUAGE``) until they choose one in their preferences.
 - Login answers the same ``InvalidCredentials`` for an unknown email and a wrong
   password, and does the same work for both: the same statements, and an unknown email
   is checked against a dummy hash (made once, with the configured hasher). The lockout
@@ -21,7 +24,7 @@ from __future__ import annotations
 import secrets
 import threading
 from datetime import timedelta
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 from uuid import UUID
 
 import attrs
@@ -29,6 +32,7 @@ from pydantic import StringConstraints
 
 from taskflow.config import AuthConfig
 from taskflow.domain.models import LoginFailures, User
+from taskflow.domain.notifications import NotificationPreferences
 from taskflow.errors import EmailAlreadyExists, InvalidCredentials, UserNotFound
 from taskflow.events import USER_SIGNUP, make_event
 from taskflow.ids import new_id
@@ -56,6 +60,7 @@ class _SignupInput(InputModel):
     email: Email
     password: Password
     name: PersonName
+    language: Literal["fa", "en"] | None = None
 
 
 class _LoginInput(InputModel):
@@ -95,9 +100,13 @@ class AccountService:
         self._dummy_hash: str | None = None
         self._dummy_hash_lock = threading.Lock()
 
-    def signup(self, *, email: str, password: str, name: str) -> AuthResult:
-        """Create an account and log it in. Emits ``user.signup`` ``{user_id, email}``."""
-        data = validate(_SignupInput, email=email, password=password, name=name)
+    def signup(
+        self, *, email: str, password: str, name: str, language: str | None = None
+    ) -> AuthResult:
+        """Create an account and log it in. Emits ``user.signup`` ``{user_id, email}``.
+        ``language``: the user's language (``fa`` or ``en``), for their mails and in-app
+        notifications; None: the configured default."""
+        data = validate(_SignupInput, email=email, password=password, name=name, language=language)
         with self._uow(read_only=True) as uow:
             # Cheap early answer before the costly hash; `users.add` still guards a race.
             if uow.users.get_by_email(data.email) is not None:
@@ -115,6 +124,10 @@ class AccountService:
         )
         with self._uow() as uow:
             uow.users.add(user)
+            if data.language is not None:  # one home: the notification preferences
+                uow.preferences.put(
+                    NotificationPreferences(user_id=user.id, language=data.language, updated_at=now)
+                )
             uow.emit(make_event(USER_SIGNUP, {"user_id": str(user.id), "email": user.email}, now))
             profile = profile_in(uow, user)
             uow.commit()

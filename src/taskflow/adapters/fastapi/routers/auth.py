@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from taskflow.adapters.fastapi.dependencies import (
@@ -23,6 +23,7 @@ from taskflow.adapters.fastapi.dependencies import (
 )
 from taskflow.adapters.fastapi.responses import JSONBytesResponse
 from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.web.languages import preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
     EmailIn,
@@ -67,9 +68,17 @@ _strict = [Depends(auth_rate_limit)]
     dependencies=_strict,
     responses=error_responses(400, 409, 413),
 )
-def signup(body: SignupIn, tf: TaskFlowDep) -> SignupOut:
-    """Create an account; answers with a first access token and refresh token."""
-    return signup_out(tf.auth.signup(email=body.email, password=body.password, name=body.name))
+def signup(
+    body: SignupIn,
+    tf: TaskFlowDep,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> SignupOut:
+    """Create an account; answers with a first access token and refresh token. The
+    user's language is ``language``, else the request's ``Accept-Language``."""
+    language = body.language or preferred_language(accept_language)
+    return signup_out(
+        tf.auth.signup(email=body.email, password=body.password, name=body.name, language=language)
+    )
 
 
 @_limited.post("/auth/login", dependencies=_strict, responses=error_responses(400, 401, 413, 423))

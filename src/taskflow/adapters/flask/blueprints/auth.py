@@ -3,7 +3,7 @@ password reset and change, and the invite endpoints the seed puts under /auth.""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 
 from taskflow.adapters.flask.edge import taskflow_blueprint
 from taskflow.adapters.flask.helpers import (
@@ -16,6 +16,7 @@ from taskflow.adapters.flask.helpers import (
     reply,
     strict_rate_limit,
 )
+from taskflow.adapters.web.languages import ACCEPT_LANGUAGE, preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
     EmailIn,
@@ -48,7 +49,10 @@ blueprint.before_request(rate_limit)
 @strict_rate_limit
 def signup() -> Response:
     body = parse_body(SignupIn)
-    result = get_taskflow().auth.signup(email=body.email, password=body.password, name=body.name)
+    language = body.language or preferred_language(request.headers.get(ACCEPT_LANGUAGE))
+    result = get_taskflow().auth.signup(
+        email=body.email, password=body.password, name=body.name, language=language
+    )
     return reply(signup_out(result), 201)
 
 
