@@ -1,5 +1,6 @@
 """Migration 0002 builds exactly the notification tables of ``metadata`` (on every SQL
-backend the ``sql_storage`` fixture reaches), and its downgrade removes only them."""
+backend the ``sql_storage`` fixture reaches), and its downgrade removes only them. (Below
+revision 0004 the tables have the unprefixed names of the releases before it.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 
-from taskflow.adapters.sqlalchemy import SqlStorage
+from taskflow.adapters.sqlalchemy import SqlStorage, tables
 from taskflow.adapters.sqlalchemy.migrate import (
     alembic_config,
     current_revision,
@@ -23,6 +24,7 @@ NOTIFICATION_TABLES = {
     "notification_preferences",
     "due_soon_reminders",
 }
+PREFIXED_NOTIFICATION_TABLES = {tables.DEFAULT.name(name) for name in NOTIFICATION_TABLES}
 
 
 def _tables(engine: sa.Engine) -> set[str]:
@@ -37,7 +39,7 @@ def test_upgrade_builds_the_schema_of_metadata_and_downgrade_removes_only_0002(
         engine = storage.databases.auth
         storage.upgrade()
         assert current_revision(engine) == head_revision()
-        assert _tables(engine) >= NOTIFICATION_TABLES
+        assert _tables(engine) >= PREFIXED_NOTIFICATION_TABLES
         assert schema_differences(engine) == []
 
         with engine.begin() as connection:
@@ -57,5 +59,5 @@ def test_upgrade_builds_the_schema_of_metadata_and_downgrade_removes_only_0002(
 
 def test_every_sql_backend_migrated_to_head_matches_metadata(sql_storage: SqlStorage) -> None:
     for engine in sql_storage.databases.engines():
-        assert _tables(engine) >= NOTIFICATION_TABLES
+        assert _tables(engine) >= PREFIXED_NOTIFICATION_TABLES
         assert schema_differences(engine) == []
