@@ -42,6 +42,7 @@ from taskflow.errors import ConfigurationError
 
 __all__ = [
     "AUTH",
+    "DEFAULT",
     "DEFAULT_TABLE_PREFIX",
     "MAX_IDENTIFIER_LENGTH",
     "NAMING_CONVENTION",
@@ -194,18 +195,27 @@ def check_table_prefix(prefix: str) -> str:
     digits and ``_``, starting with a letter (the same name, unquoted, on every backend),
     and short enough for every table, constraint and index name it makes to fit in
     ``MAX_IDENTIFIER_LENGTH``. Raises ``ConfigurationError`` otherwise."""
+    _check_prefix_characters(prefix)
+    _check_name_lengths(_build(prefix, None))
+    return prefix
+
+
+def _check_prefix_characters(prefix: str) -> None:
     if not _PREFIX.fullmatch(prefix):
         raise ConfigurationError(
             f"TASKFLOW_TABLE_PREFIX={prefix!r} is not a safe table name prefix: use lower-case "
             "letters, digits and _, starting with a letter (e.g. taskflow_), or leave it empty."
         )
-    longest = max(_identifiers(prefix), key=len)
+
+
+def _check_name_lengths(tables: TableSet) -> None:
+    prefix = tables.prefix
+    longest = max(_identifiers(tables), key=len)
     if len(longest) > MAX_IDENTIFIER_LENGTH:
         raise ConfigurationError(
             f"TASKFLOW_TABLE_PREFIX={prefix!r} is too long: it makes the name {longest!r} "
             f"({len(longest)} characters; the limit is {MAX_IDENTIFIER_LENGTH})."
         )
-    return prefix
 
 
 def check_schema_name(schema: str | None) -> str | None:
@@ -221,11 +231,10 @@ def check_schema_name(schema: str | None) -> str | None:
     return schema
 
 
-def _identifiers(prefix: str) -> list[str]:
-    """Every table, constraint and index name of the tables with ``prefix``."""
-    built = _build(prefix, None)
+def _identifiers(tables: TableSet) -> list[str]:
+    """Every table, constraint and index name of ``tables``."""
     names: list[str] = []
-    for table in built.metadata.tables.values():
+    for table in tables.metadata.tables.values():
         names.append(table.name)
         names += [str(c.name) for c in table.constraints if c.name is not None]
         names += [str(i.name) for i in table.indexes if i.name is not None]
@@ -267,9 +276,11 @@ def table_set(prefix: str = DEFAULT_TABLE_PREFIX, schema: str | None = None) -> 
     """taskflow's tables named ``prefix`` + name, in ``schema`` (None: the connection's
     default), built once per (prefix, schema). ``ConfigurationError`` for a prefix or a
     schema name that is not safe (``check_table_prefix``, ``check_schema_name``)."""
-    check_table_prefix(prefix)
+    _check_prefix_characters(prefix)
     check_schema_name(schema)
-    return _build(prefix, schema)
+    tables = _build(prefix, schema)
+    _check_name_lengths(tables)
+    return tables
 
 
 def _build(prefix: str, schema: str | None) -> TableSet:
@@ -626,6 +637,7 @@ def _build(prefix: str, schema: str | None) -> TableSet:
 # --- the default prefix, at module level ----------------------------------------------
 
 DEFAULT: Final = table_set()
+"""The tables with the default prefix, ``taskflow_``, in the connection's default schema."""
 metadata: Final = DEFAULT.metadata
 """Every taskflow table, with the default prefix."""
 users: Final = DEFAULT.users

@@ -1,5 +1,8 @@
 """initial schema: auth and task tables, outbox
 
+The tables get the prefix of the storage being migrated (``taskflow_users``...): see
+``migrations/naming.py`` (databases made before the prefix existed are renamed by 0004).
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
