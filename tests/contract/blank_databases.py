@@ -180,3 +180,15 @@ def read_story(storage: SqlStorage, ids: dict[str, UUID]) -> None:
     assert tf.tasks.get(ids["owner"], ids["task"]).title == "Ship it"
     comments = tf.comments.list(ids["owner"], ids["task"]).items
     assert [c.id for c in comments] == [ids["comment"]]
+
+
+def inline_unique_names_only(differences: list[object]) -> bool:
+    """True if every difference is a unique constraint renamed in place: what SQLite
+    keeps from before revision 0004 (the names inside a table's definition)."""
+    for difference in differences:
+        kind, constraint = difference  # type: ignore[misc]
+        if kind not in ("add_constraint", "remove_constraint"):
+            return False
+        if not isinstance(constraint, sa.UniqueConstraint):
+            return False
+    return True

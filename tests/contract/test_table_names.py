@@ -18,6 +18,7 @@ from blank_databases import (
     fresh_name,
     host_columns,
     host_rows,
+    inline_unique_names_only,
     read_story,
     write_story,
 )
@@ -59,18 +60,6 @@ def _names(url: str, schema: str | None = None) -> set[str]:
         return set(sa.inspect(engine).get_table_names(schema=schema))
     finally:
         engine.dispose()
-
-
-def _inline_unique_names_only(differences: list[object]) -> bool:
-    """True if every difference is a unique constraint renamed in place: what SQLite
-    keeps from before revision 0004 (the names inside a table's definition)."""
-    for difference in differences:
-        kind, constraint = difference  # type: ignore[misc]
-        if kind not in ("add_constraint", "remove_constraint"):
-            return False
-        if not isinstance(constraint, sa.UniqueConstraint):
-            return False
-    return True
 
 
 # --- beside the application's tables ---------------------------------------------------
@@ -223,7 +212,7 @@ def test_0004_renames_the_tables_of_an_older_release_keeping_their_rows(
         assert not set(tables.TABLE_NAMES) & present
         differences = schema_differences(engine)
         if engine.dialect.name == "sqlite":
-            assert _inline_unique_names_only(differences), differences
+            assert inline_unique_names_only(differences), differences
         else:
             assert differences == []
         read_story(new, ids)
