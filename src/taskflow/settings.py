@@ -82,6 +82,8 @@ _RATE_LIMIT = re.compile(
     r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE
 )
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$", re.IGNORECASE)
+_TABLE_PREFIX = re.compile(r"(?:[a-z][a-z0-9_]*)?")
+_SCHEMA_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
 def parse_duration(value: object) -> object:
@@ -139,6 +141,14 @@ class Settings(BaseSettings):
     sql_direct_lane: Literal["on", "off"] = "on"
     """``off``: every SQL statement runs through SQLAlchemy's ``Connection.execute``
     instead of the direct lane (docs/storage.md)."""
+    table_prefix: str = "taskflow_"
+    """Starts the name of every taskflow table (``taskflow_users``...), so that they never
+    meet the application's own tables: lower-case letters, digits and ``_``, starting
+    with a letter; short enough that every name fits in 63 characters (docs/storage.md).
+    Empty (from Python only: an empty variable means "not set"): the bare names."""
+    db_schema: str | None = None
+    """PostgreSQL: the schema taskflow's tables live in, created by ``taskflow db
+    upgrade`` if missing (unset: the connection's default, usually ``public``)."""
 
     # --- Tokens ----------------------------------------------------------------------
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
@@ -287,6 +297,18 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("table_prefix", "db_schema")
+    @classmethod
+    def _check_identifier(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Unquoted, the same name on every backend (PostgreSQL folds to lower case).
+        pattern = _TABLE_PREFIX if info.field_name == "table_prefix" else _SCHEMA_NAME
+        if value is not None and not pattern.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a safe name: use lower-case letters, digits and _, "
+                "starting with a letter"
+            )
+        return value
 
     @field_validator("rate_limit", "auth_rate_limit")
     @classmethod

@@ -61,20 +61,28 @@ def _hot_statements(user: User, team: Team, task: Task) -> list[tuple[str, Any, 
     shape = keyset.list_shape(one_team)
     parameters = keyset.list_parameters(one_team)
     return [
-        ("user by id", auth._USER_BY_ID, {"user_id": user.id}),
-        ("team by id", teams._TEAM_BY_ID, {"team_id": team.id}),
-        ("membership", teams._MEMBERSHIP, {"team_id": team.id, "user_id": user.id}),
+        ("user by id", auth._statements(tables.DEFAULT).user_by_id, {"user_id": user.id}),
+        ("team by id", teams._statements(tables.DEFAULT).team_by_id, {"team_id": team.id}),
         (
-            "team + membership",
-            teams._TEAM_WITH_MEMBERSHIP,
+            "membership",
+            teams._statements(tables.DEFAULT).membership,
             {"team_id": team.id, "user_id": user.id},
         ),
-        ("task by id", tasks._TASK_BY_ID, {"task_id": task.id}),
-        ("live task by id", tasks._LIVE_TASK_BY_ID, {"task_id": task.id}),
-        ("task page", keyset.list_statement(shape, row_values=True), parameters),
+        (
+            "team + membership",
+            teams._statements(tables.DEFAULT).team_with_membership,
+            {"team_id": team.id, "user_id": user.id},
+        ),
+        ("task by id", tasks._statements(tables.DEFAULT).task_by_id, {"task_id": task.id}),
+        (
+            "live task by id",
+            tasks._statements(tables.DEFAULT).live_task_by_id,
+            {"task_id": task.id},
+        ),
+        ("task page", keyset.list_statement(tables.DEFAULT, shape, row_values=True), parameters),
         (
             "task count",
-            keyset.count_statement(shape),
+            keyset.count_statement(tables.DEFAULT, shape),
             {k: v for k, v in parameters.items() if k != "limit"},
         ),
     ]
@@ -107,9 +115,13 @@ def test_the_hot_statements_take_the_lane_and_give_the_rows_core_gives(
 def test_named_rows_have_the_columns_as_attributes(sql_storage: SqlStorage) -> None:
     user, team, _task = _seed(sql_storage)
     with sql_storage.uow_factory(read_only=True) as uow:
-        row = teams._TEAM_WITH_MEMBERSHIP.execute(
-            uow.connection(tables.AUTH), {"team_id": team.id, "user_id": user.id}
-        ).first()
+        row = (
+            teams._statements(tables.DEFAULT)
+            .team_with_membership.execute(
+                uow.connection(tables.AUTH), {"team_id": team.id, "user_id": user.id}
+            )
+            .first()
+        )
     assert (row.id, row.name, row.role) == (team.id, team.name, "owner")
     assert row.membership_id is not None
 
@@ -129,7 +141,7 @@ def test_writes_on_the_lane_count_rows_and_are_rolled_back_with_their_unit(
 
 
 def _outbox_row(name: str, payload: object) -> dict[str, Any]:
-    """The parameters of ``unit_of_work._INSERT_OUTBOX`` for one new event."""
+    """The parameters of ``unit_of_work._insert_outbox(tables.DEFAULT)`` for one new event."""
     return {
         "id": new_id(),
         "name": name,
@@ -180,7 +192,11 @@ def test_a_listener_may_rewrite_the_sql_as_with_connection_execute(
     sa.event.listen(engine, "after_cursor_execute", record)
     try:
         with engine.connect() as connection:
-            row = auth._USER_BY_ID.execute(connection, {"user_id": user.id}).first()
+            row = (
+                auth._statements(tables.DEFAULT)
+                .user_by_id.execute(connection, {"user_id": user.id})
+                .first()
+            )
     finally:
         sa.event.remove(engine, "before_cursor_execute", tag)
         sa.event.remove(engine, "after_cursor_execute", record)
@@ -232,7 +248,9 @@ def test_a_statement_the_lane_cannot_take_runs_through_sqlalchemy(
     sql_storage: SqlStorage,
 ) -> None:
     user, _team, _task = _seed(sql_storage)
-    expanding = DirectStatement(auth._USERS_BY_IDS)  # IN list: rendered per execution
+    expanding = DirectStatement(
+        auth._statements(tables.DEFAULT).users_by_ids
+    )  # IN list: rendered per execution
     with sql_storage.uow_factory(read_only=True) as uow:
         result = expanding.execute(uow.connection(tables.AUTH), {"user_ids": [user.id, new_id()]})
         assert not isinstance(result, DirectResult)
@@ -264,9 +282,15 @@ def test_plans_are_per_dialect(sql_storage: SqlStorage, tmp_path: Any) -> None:
     try:
         with other.begin() as connection:
             connection.execute(tables.users.insert(), _user_row(user))
-            found = auth._USER_BY_ID.execute(connection, {"user_id": user.id}).first()
+            found = (
+                auth._statements(tables.DEFAULT)
+                .user_by_id.execute(connection, {"user_id": user.id})
+                .first()
+            )
         with sql_storage.uow_factory(read_only=True) as uow:
-            here = auth._USER_BY_ID.execute(uow.connection(tables.AUTH), {"user_id": user.id})
+            here = auth._statements(tables.DEFAULT).user_by_id.execute(
+                uow.connection(tables.AUTH), {"user_id": user.id}
+            )
             assert here.first().email == found.email == user.email
     finally:
         other.dispose()
@@ -291,10 +315,10 @@ def test_the_token_check_and_the_outbox_insert_take_the_lane(sql_storage: SqlSto
     event = _outbox_row("task.created", {"title": "طراحی", "n": 1})
     with sql_storage.uow_factory() as uow:
         connection = uow.connection(tables.AUTH)
-        result = token_store._ACCESS_CHECK.execute(connection, check)
+        result = token_store._statements(tables.DEFAULT).access_check.execute(connection, check)
         assert isinstance(result, DirectResult)
         assert result.first() is None
-        inserted = unit_of_work._INSERT_OUTBOX.execute(connection, event)
+        inserted = unit_of_work._insert_outbox(tables.DEFAULT).execute(connection, event)
         assert isinstance(inserted, DirectResult)
         assert inserted.rowcount == 1
         stored = connection.execute(
@@ -312,7 +336,7 @@ def test_several_rows_go_in_one_executemany_on_the_lane(
     with sql_storage.uow_factory() as uow:
         connection = uow.connection(tables.TASK)
         count_statements.statements.clear()
-        assert unit_of_work._INSERT_OUTBOX.execute_many(connection, events) == 3
+        assert unit_of_work._insert_outbox(tables.DEFAULT).execute_many(connection, events) == 3
         assert count_statements.count == 1
         stored = connection.execute(
             sa.select(tables.outbox.c.name, tables.outbox.c.payload).order_by(tables.outbox.c.name)
@@ -393,7 +417,8 @@ def test_sentrys_sqlalchemy_integration_records_lane_statements(sql_storage: Sql
     ]
     spans = [span for t in transactions for span in t.get("spans", [])]
     assert any(
-        span.get("op") == "db" and "FROM tasks" in span.get("description", "") for span in spans
+        span.get("op") == "db" and f"FROM {tables.tasks.name}" in span.get("description", "")
+        for span in spans
     ), spans
 
 
@@ -433,7 +458,7 @@ def test_none_goes_through_the_types_processor_as_with_sqlalchemy(sql_storage: S
     event = _outbox_row("task.none", None)
     with sql_storage.uow_factory() as uow:
         connection = uow.connection(tables.TASK)
-        result = unit_of_work._INSERT_OUTBOX.execute(connection, event)
+        result = unit_of_work._insert_outbox(tables.DEFAULT).execute(connection, event)
         assert isinstance(result, DirectResult)
         sql_nulls = connection.execute(
             sa.select(sa.func.count())
@@ -452,16 +477,20 @@ def test_connections_that_translate_schemas_or_echo_take_sqlalchemys_path(
     engine = sql_storage.databases.auth
     with engine.connect() as connection:
         translated = connection.execution_options(schema_translate_map={None: None})
-        result = auth._USER_BY_ID.execute(translated, {"user_id": user.id})
+        result = auth._statements(tables.DEFAULT).user_by_id.execute(
+            translated, {"user_id": user.id}
+        )
         assert not isinstance(result, DirectResult)
         assert result.first().id == user.id
     caplog.set_level("INFO", logger="sqlalchemy.engine")
     logged = engine.execution_options(logging_token="lane-test")
     with logged.connect() as connection:
-        result = auth._USER_BY_ID.execute(connection, {"user_id": user.id})
+        result = auth._statements(tables.DEFAULT).user_by_id.execute(
+            connection, {"user_id": user.id}
+        )
         assert not isinstance(result, DirectResult)
         assert result.first().id == user.id
-    assert any("FROM users" in record.getMessage() for record in caplog.records)
+    assert any(f"FROM {tables.users.name}" in record.getMessage() for record in caplog.records)
 
 
 def test_the_lane_keeps_no_engine_alive(tmp_path: Any) -> None:
@@ -471,7 +500,9 @@ def test_the_lane_keeps_no_engine_alive(tmp_path: Any) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'gone.db'}")
     tables.metadata.create_all(engine)
     with engine.connect() as connection:
-        result = auth._USER_BY_ID.execute(connection, {"user_id": new_id()})
+        result = auth._statements(tables.DEFAULT).user_by_id.execute(
+            connection, {"user_id": new_id()}
+        )
         assert isinstance(result, DirectResult)
     dialect = weakref.ref(engine.dialect)
     engine.dispose()
@@ -505,10 +536,14 @@ def test_errors_that_are_not_the_drivers_fire_handle_error_as_with_connection_ex
         return "RuntimeError" in errors
 
     def on_the_lane(connection: sa.Connection) -> Any:
-        return tasks._TASK_BY_ID.execute(connection, {"task_id": task.id})
+        return tasks._statements(tables.DEFAULT).task_by_id.execute(
+            connection, {"task_id": task.id}
+        )
 
     def through_connection_execute(connection: sa.Connection) -> Any:
-        return connection.execute(tasks._TASK_BY_ID.statement, {"task_id": task.id})
+        return connection.execute(
+            tasks._statements(tables.DEFAULT).task_by_id.statement, {"task_id": task.id}
+        )
 
     naive = datetime(2024, 1, 1)
     bad = Task(**{**_fields(task), "id": new_id(), "created_at": naive, "idempotency_key": None})

@@ -42,7 +42,9 @@ def _works_through_connection_execute(storage: SqlStorage) -> None:
     assert [t.title for t in tf.tasks.list_team(owner.user.id, team.id).items] == ["Renamed"]
     with storage.uow_factory(read_only=True) as uow:
         connection = uow.connection(tables.AUTH)
-        result = auth._USER_BY_ID.execute(connection, {"user_id": owner.user.id})
+        result = auth._statements(tables.DEFAULT).user_by_id.execute(
+            connection, {"user_id": owner.user.id}
+        )
         assert not isinstance(result, DirectResult)
         assert result.first().email == "fence@example.com"
 
@@ -135,7 +137,9 @@ def test_the_setting_reaches_the_engines(
     try:
         with storage.uow_factory(read_only=True) as uow:
             connection = uow.connection(tables.AUTH)
-            result = auth._USER_BY_ID.execute(connection, {"user_id": new_id()})
+            result = auth._statements(tables.DEFAULT).user_by_id.execute(
+                connection, {"user_id": new_id()}
+            )
             assert isinstance(result, DirectResult) is lane
     finally:
         storage.close()

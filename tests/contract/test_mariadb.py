@@ -40,13 +40,13 @@ def test_a_deep_keyset_page_is_a_range_scan_of_the_status_index(
         connection.execute(tables.tasks.insert(), _tasks(team, 3000, NOW))
         for _ in range(3):
             connection.execute(tables.tasks.insert(), _tasks(new_id(), 1500, NOW))
-        connection.exec_driver_sql("ANALYZE TABLE tasks")
+        connection.exec_driver_sql(f"ANALYZE TABLE {tables.tasks.name}")
     first = TaskQuery((team,), statuses=(TaskStatus.TODO,), limit=50)
     deep = attrs.evolve(first, after=(NOW + timedelta(seconds=1500), new_id()))
     with engine.connect() as connection:
         for query in (first, deep):
             (plan,) = _explain(connection, task_list_statement(query, row_values=False))
-            assert plan["key"] == "ix_tasks_team_id_status_created_at_id", plan
+            assert plan["key"] == "ix_taskflow_tasks_team_id_status_created_at_id", plan
             assert "filesort" not in (plan["Extra"] or ""), plan
         (deep_plan,) = _explain(connection, task_list_statement(deep, row_values=False))
         # The cursor bounds the scan inside the index (a range on created_at too).
@@ -67,6 +67,6 @@ def test_the_repository_sends_the_expanded_form_on_mariadb(mariadb_storage: SqlS
             uow.tasks.list(query)
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
-    (select,) = [s for s in sent if "FROM tasks" in s]
+    (select,) = [s for s in sent if f"FROM {tables.tasks.name}" in s]
     assert "(tasks.created_at, tasks.id) <" not in select
     assert "tasks.created_at <" in select

@@ -88,13 +88,13 @@ def test_a_teams_tasks_by_status_are_read_by_an_index_scan_not_a_sort(
         connection.execute(tables.tasks.insert(), _tasks(team, 6000, NOW))
         for _ in range(4):  # other teams, so the team is a small part of the table
             connection.execute(tables.tasks.insert(), _tasks(new_id(), 3000, NOW))
-        connection.exec_driver_sql("ANALYZE tasks")
+        connection.exec_driver_sql(f"ANALYZE {tables.tasks.name}")
     first = TaskQuery((team,), statuses=(TaskStatus.TODO,), limit=50)
     deep = attrs.evolve(first, after=(NOW + timedelta(seconds=3000), new_id()))
     with engine.connect() as connection:
         for query in (first, deep):
             plan = _plan(connection, task_list_statement(query))
-            assert "ix_tasks_team_id_status_created_at_id" in plan, plan
+            assert "ix_taskflow_tasks_team_id_status_created_at_id" in plan, plan
             assert "Sort" not in plan, plan
             assert "Seq Scan" not in plan, plan
 

@@ -145,7 +145,7 @@ def test_assigning_oneself_reuses_the_membership_checked_in_the_same_unit(
         before = count_statements.count
         sql_tf.tasks.create(owner, team.id, title="Mine", assignee_id=assignee)
         sent = count_statements.statements[before:]
-        return sum("FROM team_members" in statement for statement in sent)
+        return sum(f"FROM {tables.team_members.name}" in statement for statement in sent)
 
     assert membership_lookups(owner) == 0  # the actor's own, read with the team
     assert membership_lookups(other) == 1  # someone else's membership is checked

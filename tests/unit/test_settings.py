@@ -128,6 +128,8 @@ VARIABLE_CASES: list[tuple[str, str, str, object]] = [
         ("TASKFLOW_DB_POOL_SIZE", "12", "db_pool_size", 12),
         ("TASKFLOW_DB_MAX_OVERFLOW", "0", "db_max_overflow", 0),
         ("TASKFLOW_SQL_DIRECT_LANE", "off", "sql_direct_lane", "off"),
+        ("TASKFLOW_TABLE_PREFIX", "tf_", "table_prefix", "tf_"),
+        ("TASKFLOW_DB_SCHEMA", "taskflow", "db_schema", "taskflow"),
 ]  # fmt: skip
 
 
@@ -560,6 +562,12 @@ def test_a_secret_of_the_wrong_type_is_reported_without_its_value() -> None:
         ("TASKFLOW_LOG_LEVEL", "LOUD", "'DEBUG', 'INFO'"),
         ("TASKFLOW_DB_POOL_SIZE", "0", "greater than or equal to 1"),
         ("TASKFLOW_DB_MAX_OVERFLOW", "-1", "greater than or equal to 0"),
+        ("TASKFLOW_TABLE_PREFIX", "TF_", "is not a safe name"),
+        ("TASKFLOW_TABLE_PREFIX", "tf-", "is not a safe name"),
+        ("TASKFLOW_TABLE_PREFIX", "1tf_", "is not a safe name"),
+        ("TASKFLOW_TABLE_PREFIX", "tf_; drop table users", "is not a safe name"),
+        ("TASKFLOW_DB_SCHEMA", "Task Flow", "is not a safe name"),
+        ("TASKFLOW_DB_SCHEMA", "x" * 64, "is not a safe name"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(

@@ -65,7 +65,8 @@ def build_memory_storage(publisher: EventPublisher | None = None) -> Storage:
 def build_sql_storage(settings: Settings, publisher: EventPublisher | None = None) -> SqlStorage:
     """The SQL storage of ``settings``: the engines of ``DATABASE_URL`` (or the SQLite file
     in ``TASKFLOW_DATA_DIR``), ``AUTH_DATABASE_URL``, ``TASK_DATABASE_URL`` and
-    ``DATABASE_REPLICA_URL``, pooled as ``TASKFLOW_DB_POOL_SIZE`` / ``_MAX_OVERFLOW`` say.
+    ``DATABASE_REPLICA_URL``, pooled as ``TASKFLOW_DB_POOL_SIZE`` / ``_MAX_OVERFLOW`` say,
+    with the tables ``TASKFLOW_TABLE_PREFIX`` and ``TASKFLOW_DB_SCHEMA`` name.
     The caller closes it."""
     if settings.uses_memory_storage:
         raise ConfigurationError("DATABASE_URL=memory:// has no SQL database.")
@@ -97,6 +98,8 @@ def build_sql_storage(settings: Settings, publisher: EventPublisher | None = Non
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         direct_lane=settings.sql_direct_lane == "on",
+        table_prefix=settings.table_prefix,
+        schema=settings.db_schema,
     )
 
 

@@ -47,10 +47,12 @@ def _primaries() -> tuple[SqlStorage, list[tuple[str, Engine]]]:
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
     storage, primaries = _primaries()
+    tables = storage.databases.tables
     try:
         for label, engine in primaries:
-            upgrade(engine, args.revision)
-            print(f"{label}: at {current_revision(engine)} ({engine.dialect.name})")
+            upgrade(engine, args.revision, tables=tables)  # TablesInTheWay: a clear error
+            revision = current_revision(engine, tables=tables)
+            print(f"{label}: at {revision} ({engine.dialect.name})")
     except exc.OperationalError as error:
         raise connect_failure(error, "Nothing was migrated.") from error
     finally:
@@ -63,7 +65,7 @@ def run_db_current(_args: argparse.Namespace) -> int:
     head = head_revision()
     try:
         for label, engine in primaries:
-            revision = current_revision(engine)
+            revision = current_revision(engine, tables=storage.databases.tables)
             state = "up to date" if revision == head else f"behind: head is {head}"
             print(f"{label}: {revision or 'empty (no taskflow tables)'} ({state})")
     except exc.OperationalError as error:

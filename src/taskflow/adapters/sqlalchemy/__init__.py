@@ -5,11 +5,16 @@ MariaDB/MySQL (PyMySQL).
 
     storage = SqlStorage.from_urls("postgresql+psycopg://app@db/app")
     storage.upgrade()          # apply taskflow's migrations (or: taskflow db upgrade)
+
+taskflow's tables are named ``taskflow_users``, ``taskflow_tasks``...: ``table_prefix``
+changes the prefix and ``schema`` (PostgreSQL) puts them in a schema of their own
+(``TASKFLOW_TABLE_PREFIX``, ``TASKFLOW_DB_SCHEMA``; see ``tables.table_set``).
     tf = TaskFlow.from_adapters(uow_factory=storage.uow_factory,
                                 token_store=storage.token_store, ...)
 
 ``TaskFlow.from_settings`` does this from ``DATABASE_URL`` (and ``AUTH_DATABASE_URL``,
-``TASK_DATABASE_URL``, ``DATABASE_REPLICA_URL``) through
+``TASK_DATABASE_URL``, ``DATABASE_REPLICA_URL``, ``TASKFLOW_TABLE_PREFIX``,
+``TASKFLOW_DB_SCHEMA``) through
 ``taskflow.bootstrap.build_sql_storage``.
 """
 
@@ -17,14 +22,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from taskflow.adapters.sqlalchemy.engine import create_engine
-from taskflow.adapters.sqlalchemy.tables import metadata
+from taskflow.adapters.sqlalchemy.engine import check_schema_support, create_engine
+from taskflow.adapters.sqlalchemy.tables import (
+    DEFAULT_TABLE_PREFIX,
+    TableSet,
+    metadata,
+    table_set,
+)
 from taskflow.adapters.sqlalchemy.token_store import SqlTokenStore
 from taskflow.adapters.sqlalchemy.unit_of_work import (
     Databases,
     SqlAlchemyUnitOfWork,
     SqlAlchemyUnitOfWorkFactory,
 )
+from taskflow.errors import ConfigurationError
 from taskflow.ports.services import EventPublisher
 
 if TYPE_CHECKING:
@@ -36,8 +47,10 @@ __all__ = [
     "SqlAlchemyUnitOfWorkFactory",
     "SqlStorage",
     "SqlTokenStore",
+    "TableSet",
     "create_engine",
     "metadata",
+    "table_set",
 ]
 
 
@@ -47,7 +60,7 @@ class SqlStorage:
     def __init__(self, databases: Databases, publisher: EventPublisher | None = None) -> None:
         self.databases = databases
         self.uow_factory = SqlAlchemyUnitOfWorkFactory(databases, publisher)
-        self.token_store = SqlTokenStore(databases.auth)
+        self.token_store = SqlTokenStore(databases.auth, databases.tables)
 
     @classmethod
     def from_urls(
@@ -61,12 +74,19 @@ class SqlStorage:
         pool_size: int | None = None,
         max_overflow: int | None = None,
         direct_lane: bool = True,
+        table_prefix: str = DEFAULT_TABLE_PREFIX,
+        schema: str | None = None,
     ) -> SqlStorage:
         """One URL for everything, or separate auth / task databases (each defaults to
         ``database_url``), plus an optional read replica. ``pool_size`` and
         ``max_overflow`` size each server database's connection pool (SQLAlchemy's
         defaults: 5 and 10). ``direct_lane=False`` runs every statement through
-        ``Connection.execute`` (see ``direct.py`` and docs/storage.md)."""
+        ``Connection.execute`` (see ``direct.py`` and docs/storage.md).
+        ``table_prefix`` starts every table's name (``taskflow_``: ``taskflow_users``...;
+        lower-case letters, digits and ``_``, or empty); ``schema`` (PostgreSQL only)
+        is the schema the tables live in (None: the connection's default).
+        ``ConfigurationError`` for a prefix or schema that cannot be used."""
+        tables = table_set(table_prefix, schema)
 
         def engine(url: str) -> Engine:
             pool = _pool_options(url, pool_size, max_overflow)
@@ -81,14 +101,21 @@ class SqlStorage:
         replica = engine(replica_url) if replica_url else None
         if auth is not main and task is not main:
             main.dispose()  # the main URL serves neither side
-        return cls(Databases(auth=auth, task=task, replica=replica), publisher)
+        databases = Databases(auth=auth, task=task, replica=replica, tables=tables)
+        try:
+            for each in databases.engines():
+                check_schema_support(each, schema)
+        except ConfigurationError:
+            databases.dispose()
+            raise
+        return cls(databases, publisher)
 
     def upgrade(self) -> None:
         """Apply taskflow's migrations to every primary database (auth and task)."""
         from taskflow.adapters.sqlalchemy.migrate import upgrade  # noqa: PLC0415
 
         for engine in {id(e): e for e in (self.databases.auth, self.databases.task)}.values():
-            upgrade(engine)
+            upgrade(engine, tables=self.databases.tables)
 
     def close(self) -> None:
         self.databases.dispose()

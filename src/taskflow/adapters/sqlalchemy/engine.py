@@ -39,7 +39,13 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from taskflow.errors import ConfigurationError
 from taskflow.version import pip_install
 
-__all__ = ["DIRECT_LANE_OPTION", "READ_ONLY_OPTION", "create_engine", "with_supported_driver"]
+__all__ = [
+    "DIRECT_LANE_OPTION",
+    "READ_ONLY_OPTION",
+    "check_schema_support",
+    "create_engine",
+    "with_supported_driver",
+]
 
 DIRECT_LANE_OPTION: Final = "taskflow_direct_lane"
 """Execution option that turns the direct lane (``direct.py``) off for an engine when
@@ -103,6 +109,16 @@ def create_engine(url: str, *, direct_lane: bool = True, **options: Any) -> Engi
             f"{type(error).__name__}. taskflow's drivers: postgresql+psycopg, mysql+pymysql, "
             "sqlite."
         ) from None
+
+
+def check_schema_support(engine: Engine, schema: str | None) -> None:
+    """``ConfigurationError`` if a schema is asked for on a backend other than PostgreSQL
+    (on MariaDB a schema is a database: name it in the URL)."""
+    if schema is not None and engine.dialect.name != "postgresql":
+        raise ConfigurationError(
+            f"TASKFLOW_DB_SCHEMA is for PostgreSQL; this database is {engine.dialect.name} "
+            "(on MariaDB name the database in the URL; on SQLite use another file)."
+        )
 
 
 _EXTRA_OF_BACKEND: Final = {

@@ -16,8 +16,8 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
 
-from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement
+from taskflow.adapters.sqlalchemy.tables import DEFAULT, TableSet, UtcDateTime
 from taskflow.domain.models import Priority, TaskStatus
 from taskflow.domain.queries import SortValue, TaskQuery, TaskSort, TimeKey
 
@@ -34,14 +34,10 @@ __all__ = [
 
 _NO_DUE_DATE: Final = date.max  # with the "is null" key first, NULL sorts as largest
 
-_PRIORITY_RANK: Final = sa.case(
-    {p.value: p.rank for p in Priority}, value=t.tasks.c.priority, else_=-1
-)
 
-
-def _sort_keys(sort: TaskSort) -> list[ColumnElement[Any]]:
+def _sort_keys(tasks: sa.Table, sort: TaskSort) -> list[ColumnElement[Any]]:
     """The ORDER BY keys of a task list, the task id last (see ``TaskSort``)."""
-    c = t.tasks.c
+    c = tasks.c
     if sort is TaskSort.CREATED_AT:
         return [c.created_at, c.id]
     if sort is TaskSort.UPDATED_AT:
@@ -50,7 +46,8 @@ def _sort_keys(sort: TaskSort) -> list[ColumnElement[Any]]:
         no_due_date = sa.case((c.due_date.is_(None), 1), else_=0)
         due = sa.func.coalesce(c.due_date, sa.literal(_NO_DUE_DATE, sa.Date()))
         return [no_due_date, due, c.id]
-    return [_PRIORITY_RANK, c.id]
+    priority_rank = sa.case({p.value: p.rank for p in Priority}, value=c.priority, else_=-1)
+    return [priority_rank, c.id]
 
 
 def _key_values(sort: TaskSort, value: SortValue, task_id: UUID) -> list[Any]:
@@ -120,7 +117,7 @@ def list_parameters(query: TaskQuery) -> dict[str, Any]:
     return values
 
 
-def _shape_filters(shape: TaskListShape) -> list[ColumnElement[bool]]:
+def _shape_filters(tasks: sa.Table, shape: TaskListShape) -> list[ColumnElement[bool]]:
     (
         one_team,
         statuses,
@@ -134,7 +131,7 @@ def _shape_filters(shape: TaskListShape) -> list[ColumnElement[bool]]:
         title_contains,
         *_order,
     ) = shape
-    c = t.tasks.c
+    c = tasks.c
     where: list[ColumnElement[bool]] = [c.deleted_at.is_(None)]
     if one_team:
         where.append(c.team_id == sa.bindparam("team_id"))
@@ -165,16 +162,17 @@ def _shape_filters(shape: TaskListShape) -> list[ColumnElement[bool]]:
     return where
 
 
-_LIST_STATEMENTS: Final[dict[tuple[TaskListShape, bool], DirectStatement]] = {}
-_COUNT_STATEMENTS: Final[dict[TaskListShape, DirectStatement]] = {}
+_LIST_STATEMENTS: Final[dict[tuple[TableSet, TaskListShape, bool], DirectStatement]] = {}
+_COUNT_STATEMENTS: Final[dict[tuple[TableSet, TaskListShape], DirectStatement]] = {}
 
 
-def list_statement(shape: TaskListShape, *, row_values: bool) -> DirectStatement:
-    statement = _LIST_STATEMENTS.get((shape, row_values))
+def list_statement(tables: TableSet, shape: TaskListShape, *, row_values: bool) -> DirectStatement:
+    key = (tables, shape, row_values)
+    statement = _LIST_STATEMENTS.get(key)
     if statement is None:
         sort, descending, has_position = shape[-3:]
-        keys = _sort_keys(sort)
-        where = _shape_filters(shape)
+        keys = _sort_keys(tables.tasks, sort)
+        where = _shape_filters(tables.tasks, shape)
         if has_position:
             binds: list[ColumnElement[Any]] = [
                 sa.bindparam(f"after_{i}", type_=k.type) for i, k in enumerate(keys)
@@ -186,21 +184,22 @@ def list_statement(shape: TaskListShape, *, row_values: bool) -> DirectStatement
                 where.append(_beyond(keys, binds, descending=descending))
         order = [k.desc() if descending else k.asc() for k in keys]
         select = (
-            sa.select(t.tasks)
+            sa.select(tables.tasks)
             .where(*where)
             .order_by(*order)
             .limit(sa.bindparam("limit", type_=sa.Integer()))
         )
         # Task rows are read by position (``_task``): plain tuples.
-        statement = _LIST_STATEMENTS[(shape, row_values)] = DirectStatement(select, named=False)
+        statement = _LIST_STATEMENTS[key] = DirectStatement(select, named=False)
     return statement
 
 
-def count_statement(shape: TaskListShape) -> DirectStatement:
-    statement = _COUNT_STATEMENTS.get(shape)
+def count_statement(tables: TableSet, shape: TaskListShape) -> DirectStatement:
+    statement = _COUNT_STATEMENTS.get((tables, shape))
     if statement is None:
-        select = sa.select(sa.func.count()).select_from(t.tasks).where(*_shape_filters(shape))
-        statement = _COUNT_STATEMENTS[shape] = DirectStatement(select)
+        where = _shape_filters(tables.tasks, shape)
+        select = sa.select(sa.func.count()).select_from(tables.tasks).where(*where)
+        statement = _COUNT_STATEMENTS[(tables, shape)] = DirectStatement(select)
     return statement
 
 
@@ -218,20 +217,21 @@ def _beyond(
     return sa.or_(strictly, sa.and_(first == first_value, rest))
 
 
-def task_list_statement(query: TaskQuery, *, row_values: bool = True) -> sa.Select[Any]:
+def task_list_statement(
+    query: TaskQuery, *, row_values: bool = True, tables: TableSet = DEFAULT
+) -> sa.Select[Any]:
     """The one SELECT behind ``TaskRepository.list``, with ``query``'s values bound (for
     the EXPLAIN tests and the benchmark). ``row_values``: the keyset as a row-value
     comparison (PostgreSQL, SQLite: an index condition there), else in the expanded OR
     form (MariaDB)."""
-    statement = cast(
-        "sa.Select[Any]", list_statement(list_shape(query), row_values=row_values).statement
-    )
+    built = list_statement(tables, list_shape(query), row_values=row_values)
+    statement = cast("sa.Select[Any]", built.statement)
     return statement.params(list_parameters(query))
 
 
 def _position(key: TimeKey) -> ColumnElement[Any]:
     return sa.tuple_(
-        sa.bindparam(None, key.created_at, type_=t.UtcDateTime()),
+        sa.bindparam(None, key.created_at, type_=UtcDateTime()),
         sa.bindparam(None, key.id, type_=sa.Uuid()),
     )
 

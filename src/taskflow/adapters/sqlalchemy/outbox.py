@@ -15,8 +15,8 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.errors import storage_errors
+from taskflow.adapters.sqlalchemy.tables import DEFAULT, TableSet
 from taskflow.domain.models import Event
 
 __all__ = ["SqlOutboxRepository"]
@@ -27,17 +27,20 @@ def _event(row: Row[Any]) -> Event:
 
 
 class SqlOutboxRepository:
-    def __init__(self, connections: Callable[[], list[Connection]]) -> None:
+    def __init__(
+        self, connections: Callable[[], list[Connection]], tables: TableSet = DEFAULT
+    ) -> None:
         self._connections = connections  # one per distinct outbox (database)
+        self._outbox = tables.outbox
 
     def _each(self, run: Callable[[Connection], Any]) -> list[Any]:
         with storage_errors():
             return [run(connection) for connection in self._connections()]
 
     def claim_unpublished(self, limit: int) -> list[Event]:
-        c = t.outbox.c
+        c = self._outbox.c
         statement = (
-            sa.select(t.outbox)
+            sa.select(self._outbox)
             .where(c.published_at.is_(None))
             .order_by(c.occurred_at, c.id)
             .limit(limit)
@@ -56,9 +59,9 @@ class SqlOutboxRepository:
     def mark_published(self, event_ids: Sequence[UUID], now: datetime) -> None:
         if not event_ids:
             return
-        c = t.outbox.c
+        c = self._outbox.c
         statement = (
-            t.outbox.update()
+            self._outbox.update()
             .where(c.id.in_(list(event_ids)), c.published_at.is_(None))
             .values(published_at=now, attempts=c.attempts + 1)
         )
@@ -67,12 +70,14 @@ class SqlOutboxRepository:
     def count_unpublished(self) -> int:
         statement = (
             sa.select(sa.func.count())
-            .select_from(t.outbox)
-            .where(t.outbox.c.published_at.is_(None))
+            .select_from(self._outbox)
+            .where(self._outbox.c.published_at.is_(None))
         )
         return sum(self._each(lambda connection: int(connection.execute(statement).scalar_one())))
 
     def purge_published(self, before: datetime) -> int:
-        c = t.outbox.c
-        statement = t.outbox.delete().where(c.published_at.is_not(None), c.published_at < before)
+        c = self._outbox.c
+        statement = self._outbox.delete().where(
+            c.published_at.is_not(None), c.published_at < before
+        )
         return sum(self._each(lambda connection: connection.execute(statement).rowcount))

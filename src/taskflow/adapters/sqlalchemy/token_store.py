@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Final
+from functools import cache
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from attrs import frozen
 from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.sql import ColumnElement
 
-from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement
 from taskflow.adapters.sqlalchemy.engine import READ_ONLY_OPTION
 from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken, storage_errors
@@ -20,6 +22,7 @@ from taskflow.adapters.sqlalchemy.repositories.auth import (
     user_with_teams,
     user_with_teams_statement,
 )
+from taskflow.adapters.sqlalchemy.tables import DEFAULT, TableSet
 from taskflow.domain.models import Session, TeamSummary, User
 
 __all__ = ["SqlTokenStore"]
@@ -37,31 +40,43 @@ def _session(row: Row[Any]) -> Session:
     )
 
 
-_DENIED: Final = t.revoked_tokens.c
-_SESSION: Final = t.sessions.c
-_ACCESS_CONDITION: Final = sa.and_(
-    sa.exists().where(
-        _SESSION.id == sa.bindparam("session_id"),
-        _SESSION.user_id == sa.bindparam("user_id"),
-        _SESSION.revoked_at.is_(None),
-        _SESSION.expires_at > sa.bindparam("now"),
-    ),
-    ~sa.exists().where(
-        _DENIED.jti == sa.bindparam("jti"), _DENIED.expires_at > sa.bindparam("now")
-    ),
-)
-"""What ``check_access`` checks: the session lives and is the user's, and the jti is not
-denied. ONE condition for both statements below, so they cannot drift apart."""
+@frozen
+class _Statements:
+    access_condition: ColumnElement[bool]
+    """What ``check_access`` checks: the session lives and is the user's, and the jti is
+    not denied. ONE condition for both statements below, so they cannot drift apart."""
+    access_check: DirectStatement
+    """``check_access`` in one statement, built once per ``TableSet`` and run on the
+    direct lane (``direct.py``): it runs on every authenticated request.
+    ``profile_if_access`` puts the same condition on the user's profile query."""
 
-_ACCESS_CHECK: Final = DirectStatement(sa.select(sa.literal(1)).where(_ACCESS_CONDITION))
-"""``check_access`` in one statement, built once and run on the direct lane
-(``direct.py``): it runs on every authenticated request. ``profile_if_access`` puts the
-same condition on the user's profile query."""
+
+@cache
+def _statements(tables: TableSet) -> _Statements:
+    session, denied = tables.sessions.c, tables.revoked_tokens.c
+    condition = sa.and_(
+        sa.exists().where(
+            session.id == sa.bindparam("session_id"),
+            session.user_id == sa.bindparam("user_id"),
+            session.revoked_at.is_(None),
+            session.expires_at > sa.bindparam("now"),
+        ),
+        ~sa.exists().where(
+            denied.jti == sa.bindparam("jti"), denied.expires_at > sa.bindparam("now")
+        ),
+    )
+    return _Statements(
+        access_condition=condition,
+        access_check=DirectStatement(sa.select(sa.literal(1)).where(condition)),
+    )
 
 
 class SqlTokenStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, tables: TableSet = DEFAULT) -> None:
         self._engine = engine
+        self._tables = tables
+        self._sessions = tables.sessions
+        self._denied = tables.revoked_tokens
         # A single-statement read needs no BEGIN/COMMIT around it: on PostgreSQL it runs
         # in autocommit (psycopg switches that client-side, no round trip), saving two of
         # its three round trips. Elsewhere switching costs a round trip: keep BEGIN (on
@@ -80,7 +95,7 @@ class SqlTokenStore:
     def add_session(self, session: Session) -> None:
         with self._transaction() as connection:
             connection.execute(
-                t.sessions.insert().values(
+                self._sessions.insert().values(
                     id=session.id,
                     user_id=session.user_id,
                     refresh_jti=session.refresh_jti,
@@ -93,16 +108,16 @@ class SqlTokenStore:
 
     def get_session(self, session_id: UUID) -> Session | None:
         with self._transaction() as connection:
-            statement = sa.select(t.sessions).where(t.sessions.c.id == session_id)
+            statement = sa.select(self._sessions).where(self._sessions.c.id == session_id)
             row = connection.execute(statement).first()
         return _session(row) if row else None
 
     def rotate_session(
         self, session_id: UUID, expected_jti: str, new_jti: str, now: datetime
     ) -> bool:
-        c = t.sessions.c
+        c = self._sessions.c
         statement = (
-            t.sessions.update()
+            self._sessions.update()
             .where(
                 c.id == session_id,
                 c.refresh_jti == expected_jti,
@@ -115,9 +130,9 @@ class SqlTokenStore:
             return connection.execute(statement).rowcount == 1
 
     def revoke_session(self, session_id: UUID, now: datetime) -> bool:
-        c = t.sessions.c
+        c = self._sessions.c
         statement = (
-            t.sessions.update()
+            self._sessions.update()
             .where(c.id == session_id, c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
@@ -127,9 +142,9 @@ class SqlTokenStore:
     def revoke_user_sessions(
         self, user_id: UUID, now: datetime, *, keep: UUID | None = None
     ) -> int:
-        c = t.sessions.c
+        c = self._sessions.c
         statement = (
-            t.sessions.update()
+            self._sessions.update()
             .where(c.user_id == user_id, c.revoked_at.is_(None), c.expires_at > now)
             .values(revoked_at=now)
         )
@@ -139,9 +154,9 @@ class SqlTokenStore:
             return connection.execute(statement).rowcount
 
     def list_sessions(self, user_id: UUID, now: datetime) -> Sequence[Session]:
-        c = t.sessions.c
+        c = self._sessions.c
         statement = (
-            sa.select(t.sessions)
+            sa.select(self._sessions)
             .where(c.user_id == user_id, c.revoked_at.is_(None), c.expires_at > now)
             .order_by(c.created_at.desc(), c.id.desc())
         )
@@ -149,8 +164,8 @@ class SqlTokenStore:
             return [_session(row) for row in connection.execute(statement)]
 
     def deny(self, jti: str, expires_at: datetime) -> None:
-        c = t.revoked_tokens.c
-        insert = t.revoked_tokens.insert().values(jti=jti, expires_at=expires_at)
+        c = self._denied.c
+        insert = self._denied.insert().values(jti=jti, expires_at=expires_at)
         try:
             with storage_errors(unique=UniqueKeyTaken), self._engine.begin() as connection:
                 connection.execute(insert)
@@ -158,13 +173,13 @@ class SqlTokenStore:
             # Denied twice (a repeated logout): keep the later expiry.
             with self._transaction() as connection:
                 connection.execute(
-                    t.revoked_tokens.update()
+                    self._denied.update()
                     .where(c.jti == jti, c.expires_at < expires_at)
                     .values(expires_at=expires_at)
                 )
 
     def is_denied(self, jti: str, now: datetime) -> bool:
-        c = t.revoked_tokens.c
+        c = self._denied.c
         statement = sa.select(sa.literal(1)).where(c.jti == jti, c.expires_at > now)
         with self._transaction() as connection:
             return connection.execute(statement).first() is not None
@@ -172,7 +187,10 @@ class SqlTokenStore:
     def check_access(self, jti: str, session_id: UUID, user_id: UUID, now: datetime) -> bool:
         parameters = {"jti": jti, "session_id": session_id, "user_id": user_id, "now": now}
         with storage_errors(), self._reader.connect() as connection:
-            return _ACCESS_CHECK.execute(connection, parameters).first() is not None
+            return (
+                _statements(self._tables).access_check.execute(connection, parameters).first()
+                is not None
+            )
 
     def profile_if_access(
         self, jti: str, session_id: UUID, user_id: UUID, now: datetime
@@ -182,12 +200,14 @@ class SqlTokenStore:
         parameters = {"jti": jti, "session_id": session_id, "user_id": user_id, "now": now}
         with storage_errors(), self._reader.connect() as connection:
             statement = user_with_teams_statement(
-                postgresql=connection.dialect.name == "postgresql", where=_ACCESS_CONDITION
+                self._tables,
+                postgresql=connection.dialect.name == "postgresql",
+                where=_statements(self._tables).access_condition,
             )
             return user_with_teams(statement.execute(connection, parameters).all())
 
     def purge_expired(self, now: datetime) -> int:
-        denied = t.revoked_tokens.delete().where(t.revoked_tokens.c.expires_at <= now)
-        sessions = t.sessions.delete().where(t.sessions.c.expires_at <= now)
+        denied = self._denied.delete().where(self._denied.c.expires_at <= now)
+        sessions = self._sessions.delete().where(self._sessions.c.expires_at <= now)
         with self._transaction() as connection:
             return int(connection.execute(denied).rowcount + connection.execute(sessions).rowcount)

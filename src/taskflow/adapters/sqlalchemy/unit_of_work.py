@@ -25,8 +25,9 @@ Read replica: a ``read_only`` unit reads from the replica engine when one is con
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Self
 
 import sqlalchemy as sa
 from attrs import field, frozen
@@ -54,6 +55,7 @@ from taskflow.adapters.sqlalchemy.repositories import (
     SqlTeamRepository,
     SqlUserRepository,
 )
+from taskflow.adapters.sqlalchemy.tables import DEFAULT, TableSet
 from taskflow.domain.models import Event
 from taskflow.ports.services import EventPublisher
 
@@ -75,6 +77,8 @@ class Databases:
     auth: Engine
     task: Engine
     replica: Engine | None = None
+    tables: TableSet = DEFAULT
+    """taskflow's tables with this storage's prefix and schema (``tables.table_set``)."""
     _readers: dict[int, Engine] = field(init=False, factory=dict, eq=False, repr=False)
     """The read-only engine of each engine, by id (see ``reader_for``)."""
 
@@ -124,7 +128,10 @@ class Databases:
             engine.dispose()
 
 
-_INSERT_OUTBOX: Final = DirectStatement(t.outbox.insert())  # every write's: the direct lane
+@cache
+def _insert_outbox(tables: TableSet) -> DirectStatement:
+    """Every write's: built once per ``TableSet``, run on the direct lane."""
+    return DirectStatement(tables.outbox.insert())
 
 
 class ReadOnlyUnitWrite(RuntimeError):
@@ -171,20 +178,21 @@ class SqlAlchemyUnitOfWork:
         self._pending: list[Event] = []
         self._committed: list[Event] = []
         auth, task = self._source(t.AUTH), self._source(t.TASK)
-        self.users = SqlUserRepository(auth)
-        self.login_failures = SqlLoginFailureRepository(auth)
-        self.one_time_tokens = SqlOneTimeTokenRepository(auth)
-        self.teams = SqlTeamRepository(auth)
-        self.members = SqlMembershipRepository(auth)
-        self.invites = SqlInviteRepository(auth)
-        self.tasks = SqlTaskRepository(task)
-        self.comments = SqlCommentRepository(task)
-        self.activity = SqlActivityRepository(task)
-        self.outbox = SqlOutboxRepository(self._outbox_connections)
-        self.notifications = SqlNotificationRepository(auth)
-        self.deliveries = SqlDeliveryRepository(auth)
-        self.preferences = SqlPreferenceRepository(auth)
-        self.due_soon = SqlDueSoonRepository(task)
+        tables = databases.tables
+        self.users = SqlUserRepository(auth, tables)
+        self.login_failures = SqlLoginFailureRepository(auth, tables)
+        self.one_time_tokens = SqlOneTimeTokenRepository(auth, tables)
+        self.teams = SqlTeamRepository(auth, tables)
+        self.members = SqlMembershipRepository(auth, tables)
+        self.invites = SqlInviteRepository(auth, tables)
+        self.tasks = SqlTaskRepository(task, tables)
+        self.comments = SqlCommentRepository(task, tables)
+        self.activity = SqlActivityRepository(task, tables)
+        self.outbox = SqlOutboxRepository(self._outbox_connections, tables)
+        self.notifications = SqlNotificationRepository(auth, tables)
+        self.deliveries = SqlDeliveryRepository(auth, tables)
+        self.preferences = SqlPreferenceRepository(auth, tables)
+        self.due_soon = SqlDueSoonRepository(task, tables)
 
     def _source(self, side: str) -> ConnectionSource:
         return lambda: self.connection(side)
@@ -250,6 +258,7 @@ class SqlAlchemyUnitOfWork:
         self._close(commit=False)
 
     def _write_outbox(self, events: Sequence[Event]) -> None:
+        insert = _insert_outbox(self._databases.tables)
         for side in (t.AUTH, t.TASK):
             rows = [
                 {
@@ -264,9 +273,9 @@ class SqlAlchemyUnitOfWork:
                 if event_side(e) == side
             ]
             if len(rows) == 1:  # the usual case: one execute
-                _INSERT_OUTBOX.execute(self.connection(side), rows[0])
+                insert.execute(self.connection(side), rows[0])
             elif rows:
-                _INSERT_OUTBOX.execute_many(self.connection(side), rows)
+                insert.execute_many(self.connection(side), rows)
 
     def _close(self, *, commit: bool) -> None:
         """Commit (in the order opened: auth before task when a unit starts on the auth

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, Final
 from uuid import UUID
 
 import sqlalchemy as sa
+from attrs import frozen
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 
-from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement, ResultRows
 from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository, SqlRow
 from taskflow.adapters.sqlalchemy.repositories.teams import ROLES
+from taskflow.adapters.sqlalchemy.tables import TableSet
 from taskflow.domain.models import (
     LoginFailures,
     OneTimeToken,
@@ -32,25 +34,40 @@ __all__ = [
     "user_with_teams_statement",
 ]
 
-# The statements of the hottest reads, built once with named parameters and run on the
-# direct lane (``direct.py``): building and hashing a new statement per call, and
-# SQLAlchemy's per-execution machinery, each cost about as much as a small query's round
-# trip.
-_USER_BY_ID: Final = DirectStatement(
-    sa.select(t.users).where(t.users.c.id == sa.bindparam("user_id"))
-)
-_USERS_BY_IDS: Final = sa.select(t.users).where(
-    t.users.c.id.in_(sa.bindparam("user_ids", expanding=True))
-)
-_USERS_BY_ID_ARRAY: Final = DirectStatement(
-    sa.select(t.users).where(
-        t.users.c.id == sa.any_(sa.bindparam("user_ids", type_=postgresql.ARRAY(sa.Uuid())))
+
+@frozen
+class _Statements:
+    """The statements of the hottest reads, built once per ``TableSet`` with named
+    parameters and run on the direct lane (``direct.py``): building and hashing a new
+    statement per call, and SQLAlchemy's per-execution machinery, each cost about as much
+    as a small query's round trip."""
+
+    user_by_id: DirectStatement
+    users_by_ids: sa.Select[Any]
+    users_by_id_array: DirectStatement
+    """``users_by_ids`` on PostgreSQL: ``= ANY(array)`` has one parameter whatever the
+    number of ids, so it is compiled once (an expanding IN is rendered per execution)."""
+
+
+@cache
+def _statements(tables: TableSet) -> _Statements:
+    users = tables.users
+    return _Statements(
+        user_by_id=DirectStatement(sa.select(users).where(users.c.id == sa.bindparam("user_id"))),
+        users_by_ids=sa.select(users).where(
+            users.c.id.in_(sa.bindparam("user_ids", expanding=True))
+        ),
+        users_by_id_array=DirectStatement(
+            sa.select(users).where(
+                users.c.id == sa.any_(sa.bindparam("user_ids", type_=postgresql.ARRAY(sa.Uuid())))
+            )
+        ),
     )
-)
-"""``_USERS_BY_IDS`` on PostgreSQL: ``= ANY(array)`` has one parameter whatever the
-number of ids, so it is compiled once (an expanding IN is rendered per execution)."""
-_USER_WITH_TEAMS: Final[dict[tuple[bool, int | None], DirectStatement]] = {}
-"""By (is PostgreSQL, id of the extra condition): see ``user_with_teams_statement``."""
+
+
+_USER_WITH_TEAMS: Final[dict[tuple[TableSet, bool, int | None], DirectStatement]] = {}
+"""By (tables, is PostgreSQL, id of the extra condition): see
+``user_with_teams_statement``."""
 
 
 def _user(row: SqlRow) -> User:
@@ -78,7 +95,7 @@ def _user_values(user: User) -> dict[str, Any]:
 
 
 def user_with_teams_statement(
-    *, postgresql: bool, where: ColumnElement[bool] | None = None
+    tables: TableSet, *, postgresql: bool, where: ColumnElement[bool] | None = None
 ) -> DirectStatement:
     """users LEFT JOIN (memberships JOIN teams) for ``:user_id``: one row per team, or one
     row with NULL team columns for a user in no team (``user_with_teams`` reads them).
@@ -87,27 +104,27 @@ def user_with_teams_statement(
     ``teams_of_user``)."""
     # By identity: ``where`` is a module constant, kept alive by the cached statement
     # (an SQL expression's ``==`` builds SQL, so it cannot be a dict key itself).
-    key = (postgresql, None if where is None else id(where))
+    key = (tables, postgresql, None if where is None else id(where))
     statement = _USER_WITH_TEAMS.get(key)
     if statement is None:
-        members, teams = t.team_members, t.teams
+        users, members, teams = tables.users, tables.team_members, tables.teams
         name: ColumnElement[str] = teams.c.name
         if postgresql:
             name = name.collate("C")
         select = (
             sa.select(
-                t.users,
+                users,
                 teams.c.id.label("team_id"),
                 teams.c.name.label("team_name"),
                 members.c.role,
             )
             .select_from(
-                t.users.outerjoin(
+                users.outerjoin(
                     members.join(teams, teams.c.id == members.c.team_id),
-                    members.c.user_id == t.users.c.id,
+                    members.c.user_id == users.c.id,
                 )
             )
-            .where(t.users.c.id == sa.bindparam("user_id"))
+            .where(users.c.id == sa.bindparam("user_id"))
             .order_by(name, teams.c.id)
         )
         if where is not None:
@@ -129,16 +146,18 @@ def user_with_teams(rows: Sequence[SqlRow]) -> tuple[User, Sequence[TeamSummary]
 
 
 class SqlUserRepository(SqlRepository):
+    _table = "users"
+
     def add(self, user: User) -> None:
         with self._unique(EmailAlreadyExists) as savepoint:
-            savepoint.execute(t.users.insert().values(_user_values(user)))
+            savepoint.execute(self._t.insert().values(_user_values(user)))
 
     def get(self, user_id: UUID) -> User | None:
-        row = self._direct(_USER_BY_ID, {"user_id": user_id}).first()
+        row = self._direct(_statements(self._tables).user_by_id, {"user_id": user_id}).first()
         return _user(row) if row else None
 
     def get_by_email(self, email: str) -> User | None:
-        row = self._execute(sa.select(t.users).where(t.users.c.email == email)).first()
+        row = self._execute(sa.select(self._t).where(self._t.c.email == email)).first()
         return _user(row) if row else None
 
     def get_many(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
@@ -147,20 +166,22 @@ class SqlUserRepository(SqlRepository):
             return {}
         rows: ResultRows
         if self._is_postgresql():
-            rows = self._direct(_USERS_BY_ID_ARRAY, {"user_ids": list(wanted)})
+            rows = self._direct(
+                _statements(self._tables).users_by_id_array, {"user_ids": list(wanted)}
+            )
         else:
-            rows = self._execute(_USERS_BY_IDS, {"user_ids": list(wanted)})
+            rows = self._execute(_statements(self._tables).users_by_ids, {"user_ids": list(wanted)})
         return {row.id: _user(row) for row in rows}
 
     def get_with_teams(self, user_id: UUID) -> tuple[User, Sequence[TeamSummary]] | None:
-        statement = user_with_teams_statement(postgresql=self._is_postgresql())
+        statement = user_with_teams_statement(self._tables, postgresql=self._is_postgresql())
         return user_with_teams(self._direct(statement, {"user_id": user_id}).all())
 
     def update(self, user: User) -> None:
         values = _user_values(user)
         del values["id"]
         with self._unique(EmailAlreadyExists) as savepoint:
-            savepoint.execute(t.users.update().where(t.users.c.id == user.id).values(values))
+            savepoint.execute(self._t.update().where(self._t.c.id == user.id).values(values))
 
 
 def _failures(row: SqlRow) -> LoginFailures:
@@ -173,7 +194,7 @@ def _failures(row: SqlRow) -> LoginFailures:
 
 
 class SqlLoginFailureRepository(SqlRepository):
-    _t = t.login_failures
+    _table = "login_failures"
 
     def get(self, subject: str) -> LoginFailures | None:
         row = self._execute(sa.select(self._t).where(self._t.c.subject == subject)).first()
@@ -183,7 +204,7 @@ class SqlLoginFailureRepository(SqlRepository):
         # ONE statement, an upsert: the first attempt inserts, the others add one to the
         # row (unless it is locked), each waiting for the row lock of the one before. No
         # read-then-write race, and no savepoint a burst of first attempts could trip on.
-        self._execute(_count_attempt(self._connection().dialect.name, subject, now))
+        self._execute(_count_attempt(self._t, self._connection().dialect.name, subject, now))
         state = self.get(subject)
         assert state is not None  # noqa: S101 - written just above, in this transaction
         return state
@@ -207,9 +228,8 @@ class SqlLoginFailureRepository(SqlRepository):
         return self._rowcount(self._t.delete().where(self._t.c.last_failed_at < before, lock_over))
 
 
-def _count_attempt(dialect: str, subject: str, now: datetime) -> sa.Executable:
+def _count_attempt(table: sa.Table, dialect: str, subject: str, now: datetime) -> sa.Executable:
     """``INSERT (subject, 1, now)``, or on its key: one more attempt, unless locked."""
-    table = t.login_failures
     locked = sa.and_(table.c.locked_until.is_not(None), table.c.locked_until > now)
     counted = {
         "count": sa.case((locked, table.c.count), else_=table.c.count + 1),
@@ -239,7 +259,7 @@ def _one_time_token(row: SqlRow) -> OneTimeToken:
 
 
 class SqlOneTimeTokenRepository(SqlRepository):
-    _t = t.one_time_tokens
+    _table = "one_time_tokens"
 
     def add(self, token: OneTimeToken) -> None:
         self._execute(

@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.sql import Executable
 
 from taskflow.adapters.sqlalchemy.direct import DirectStatement, ResultRows
 from taskflow.adapters.sqlalchemy.errors import storage_errors
+from taskflow.adapters.sqlalchemy.tables import TableSet
 
 __all__ = ["ConnectionSource", "SqlRepository", "SqlRow"]
 
@@ -29,8 +31,16 @@ the columns as attributes)."""
 
 
 class SqlRepository:
-    def __init__(self, connection: ConnectionSource) -> None:
+    """``tables``: taskflow's tables with the prefix (and schema) of this storage; a
+    repository about one table names it in ``_table`` and finds it as ``self._t``."""
+
+    _table: str | None = None
+
+    def __init__(self, connection: ConnectionSource, tables: TableSet) -> None:
         self._connection = connection
+        self._tables = tables
+        if self._table is not None:
+            self._t: sa.Table = getattr(tables, self._table)
 
     def _execute(
         self, statement: Executable, parameters: dict[str, Any] | None = None

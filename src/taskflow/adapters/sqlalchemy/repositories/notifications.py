@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Final
 from uuid import UUID
 
@@ -18,7 +19,6 @@ from sqlalchemy.engine import Row
 from sqlalchemy.sql import ColumnElement
 
 from taskflow.adapters.sqlalchemy import keyset
-from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken
 from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository
 from taskflow.adapters.sqlalchemy.repositories.tasks import task_from_row
@@ -66,7 +66,7 @@ _INSERT_OR_NOTHING: dict[tuple[str, str], sa.Executable] = {}
 
 def _insert_or_nothing(table: sa.Table, dialect: str) -> sa.Executable:
     """``INSERT ... ON CONFLICT DO NOTHING RETURNING <first key column>``, built once."""
-    key = (table.name, dialect)
+    key = (table.fullname, dialect)  # the schema too
     statement = _INSERT_OR_NOTHING.get(key)
     if statement is None:
         first_key = next(iter(table.primary_key.columns))
@@ -96,7 +96,7 @@ def _notification(row: Row[Any]) -> Notification:
 
 
 class SqlNotificationRepository(_InsertOnce):
-    _t = t.notifications
+    _table = "notifications"
 
     def add(self, notification: Notification) -> None:
         self._rowcount(
@@ -222,17 +222,19 @@ def _delivery_values(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-_FINISH: Final = t.notification_log.update().where(
-    t.notification_log.c.id == sa.bindparam("b_id"),
-    t.notification_log.c.status == DeliveryStatus.SENDING.value,
-    t.notification_log.c.claim_id == sa.bindparam("b_claim_id"),
-)
-"""Store an attempt's outcome if the row is still ``sending`` under the caller's claim
-(one statement, cached; the SET columns are the parameters given)."""
+@cache
+def _finish(log: sa.Table) -> sa.Update:
+    """Store an attempt's outcome if the row is still ``sending`` under the caller's claim
+    (one statement per table, cached; the SET columns are the parameters given)."""
+    return log.update().where(
+        log.c.id == sa.bindparam("b_id"),
+        log.c.status == DeliveryStatus.SENDING.value,
+        log.c.claim_id == sa.bindparam("b_claim_id"),
+    )
 
 
 class SqlDeliveryRepository(_InsertOnce):
-    _t = t.notification_log
+    _table = "notification_log"
 
     def add(self, delivery: Delivery) -> bool:
         return self._insert_once(self._t, _delivery_values(delivery))
@@ -283,7 +285,7 @@ class SqlDeliveryRepository(_InsertOnce):
         values = _delivery_values(delivery)
         del values["id"]
         values.update(b_id=delivery.id, b_claim_id=claim_id)
-        return self._rowcount(_FINISH, values) == 1
+        return self._rowcount(_finish(self._t), values) == 1
 
     def update(self, delivery: Delivery) -> None:
         values = _delivery_values(delivery)
@@ -337,7 +339,7 @@ def _preferences(row: Row[Any]) -> NotificationPreferences:
 
 
 class SqlPreferenceRepository(_InsertOnce):
-    _t = t.notification_preferences
+    _table = "notification_preferences"
 
     def get(self, user_id: UUID) -> NotificationPreferences | None:
         row = self._execute(sa.select(self._t).where(self._t.c.user_id == user_id)).first()
@@ -371,9 +373,10 @@ class SqlPreferenceRepository(_InsertOnce):
 
 class SqlDueSoonRepository(_InsertOnce):
     def tasks_due_between(self, first: date, last: date) -> Sequence[Task]:
-        c = t.tasks.c
+        tasks = self._tables.tasks
+        c = tasks.c
         statement = (
-            sa.select(t.tasks)
+            sa.select(tasks)
             .where(
                 c.deleted_at.is_(None),
                 c.status != TaskStatus.DONE.value,
@@ -386,5 +389,6 @@ class SqlDueSoonRepository(_InsertOnce):
 
     def mark(self, task_id: UUID, due_date: date, now: datetime) -> bool:
         return self._insert_once(
-            t.due_soon_reminders, {"task_id": task_id, "due_date": due_date, "created_at": now}
+            self._tables.due_soon_reminders,
+            {"task_id": task_id, "due_date": due_date, "created_at": now},
         )

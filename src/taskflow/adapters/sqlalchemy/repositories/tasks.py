@@ -4,15 +4,17 @@ query is built in ``keyset.py``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, Final, TypeVar, cast
 from uuid import UUID
 
 import sqlalchemy as sa
+from attrs import frozen
 
 from taskflow.adapters.sqlalchemy import keyset
-from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement
 from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository, SqlRow
+from taskflow.adapters.sqlalchemy.tables import TableSet
 from taskflow.domain.models import (
     ActivityKind,
     Comment,
@@ -33,21 +35,38 @@ __all__ = [
 
 T = TypeVar("T")
 
-# The statements of the hottest reads and writes, built once and run on the direct lane.
-_ANY_TASK_BY_ID: Final = sa.select(t.tasks).where(t.tasks.c.id == sa.bindparam("task_id"))
-# Task rows are read by position (``task_from_row``): plain tuples, no named tuple per row.
-_TASK_BY_ID: Final = DirectStatement(_ANY_TASK_BY_ID, named=False)
-_LIVE_TASK_BY_ID: Final = DirectStatement(
-    _ANY_TASK_BY_ID.where(t.tasks.c.deleted_at.is_(None)), named=False
-)
-_INSERT_TASK: Final = DirectStatement(t.tasks.insert())
-_UPDATE_TASK: Final = DirectStatement(
-    t.tasks.update().where(
-        t.tasks.c.id == sa.bindparam("task_id"),
-        t.tasks.c.version == sa.bindparam("expected_version"),
+
+@frozen
+class _Statements:
+    """The statements of the hottest reads and writes, built once per ``TableSet`` and
+    run on the direct lane. Task rows are read by position (``task_from_row``): plain
+    tuples, no named tuple per row."""
+
+    task_by_id: DirectStatement
+    live_task_by_id: DirectStatement
+    insert_task: DirectStatement
+    update_task: DirectStatement
+    insert_activity: DirectStatement
+
+
+@cache
+def _statements(tables: TableSet) -> _Statements:
+    tasks = tables.tasks
+    any_task_by_id = sa.select(tasks).where(tasks.c.id == sa.bindparam("task_id"))
+    return _Statements(
+        task_by_id=DirectStatement(any_task_by_id, named=False),
+        live_task_by_id=DirectStatement(
+            any_task_by_id.where(tasks.c.deleted_at.is_(None)), named=False
+        ),
+        insert_task=DirectStatement(tasks.insert()),
+        update_task=DirectStatement(
+            tasks.update().where(
+                tasks.c.id == sa.bindparam("task_id"),
+                tasks.c.version == sa.bindparam("expected_version"),
+            )
+        ),
+        insert_activity=DirectStatement(tables.task_activity.insert()),
     )
-)
-_INSERT_ACTIVITY: Final = DirectStatement(t.task_activity.insert())
 
 
 def task_from_row(row: SqlRow) -> Task:
@@ -118,18 +137,20 @@ def _idempotency_key_taken() -> IdempotencyKeyTaken:
 
 
 class SqlTaskRepository(SqlRepository):
-    _t = t.tasks
+    _table = "tasks"
 
     def add(self, task: Task) -> None:
         values = _task_values(task)
+        insert = _statements(self._tables).insert_task
         if task.idempotency_key is None:
-            self._direct(_INSERT_TASK, values)  # nothing unique to collide with: no savepoint
+            self._direct(insert, values)  # nothing unique to collide with: no savepoint
             return
         with self._unique(_idempotency_key_taken) as savepoint:
-            savepoint.execute(_INSERT_TASK.statement, values)
+            savepoint.execute(insert.statement, values)
 
     def get(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:
-        statement = _TASK_BY_ID if include_deleted else _LIVE_TASK_BY_ID
+        statements = _statements(self._tables)
+        statement = statements.task_by_id if include_deleted else statements.live_task_by_id
         row = self._direct(statement, {"task_id": task_id}).first()
         return task_from_row(row) if row else None
 
@@ -146,20 +167,21 @@ class SqlTaskRepository(SqlRepository):
         values = _task_values(task)
         values["task_id"] = values.pop("id")
         values["expected_version"] = task.version - 1
-        if self._direct(_UPDATE_TASK, values).rowcount != 1:
+        if self._direct(_statements(self._tables).update_task, values).rowcount != 1:
             raise VersionConflict()
 
     def list(self, query: TaskQuery) -> Slice[Task]:
         row_values = self._connection().dialect.name not in ("mysql", "mariadb")
         shape, parameters = keyset.list_shape(query), keyset.list_parameters(query)
-        statement = keyset.list_statement(shape, row_values=row_values)
+        statement = keyset.list_statement(self._tables, shape, row_values=row_values)
         rows = [task_from_row(row) for row in self._direct(statement, parameters).all()]
         total: int | None = None
         if query.with_total:
             del parameters["limit"]
             for key in [k for k in parameters if k.startswith("after_")]:
                 del parameters[key]
-            total = int(self._direct(keyset.count_statement(shape), parameters).scalar_one())
+            count = keyset.count_statement(self._tables, shape)
+            total = int(self._direct(count, parameters).scalar_one())
         return Slice(items=rows[: query.limit], has_more=len(rows) > query.limit, total=total)
 
     def open_tasks_assigned_to(self, team_id: UUID, user_id: UUID) -> Sequence[Task]:
@@ -176,8 +198,9 @@ class SqlTaskRepository(SqlRepository):
 
     def delete_for_team(self, team_id: UUID) -> None:
         team_tasks = sa.select(self._t.c.id).where(self._t.c.team_id == team_id)
-        self._execute(t.comments.delete().where(t.comments.c.task_id.in_(team_tasks)))
-        self._execute(t.task_activity.delete().where(t.task_activity.c.task_id.in_(team_tasks)))
+        comments, activity = self._tables.comments, self._tables.task_activity
+        self._execute(comments.delete().where(comments.c.task_id.in_(team_tasks)))
+        self._execute(activity.delete().where(activity.c.task_id.in_(team_tasks)))
         self._execute(self._t.delete().where(self._t.c.team_id == team_id))
 
 
@@ -196,8 +219,6 @@ class _TaskTrail(SqlRepository):
     """Rows that follow a task (its comments, its activity), read oldest first a page at
     a time, the page starting after a ``(created_at, id)`` position."""
 
-    _t: sa.Table
-
     def _page(
         self, task_id: UUID, after: TimeKey | None, limit: int, read: Callable[[SqlRow], T]
     ) -> Slice[T]:
@@ -212,7 +233,7 @@ class _TaskTrail(SqlRepository):
 
 
 class SqlCommentRepository(_TaskTrail):
-    _t = t.comments
+    _table = "comments"
 
     def add(self, comment: Comment) -> None:
         self._execute(
@@ -258,11 +279,11 @@ def _activity(row: SqlRow) -> TaskActivity:
 
 
 class SqlActivityRepository(_TaskTrail):
-    _t = t.task_activity
+    _table = "task_activity"
 
     def add(self, activity: TaskActivity) -> None:
         self._direct(
-            _INSERT_ACTIVITY,
+            _statements(self._tables).insert_activity,
             {
                 "id": activity.id,
                 "task_id": activity.task_id,

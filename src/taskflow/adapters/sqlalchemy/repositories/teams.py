@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Final
 from uuid import UUID
 
 import sqlalchemy as sa
+from attrs import frozen
 from sqlalchemy.sql import ColumnElement
 
-from taskflow.adapters.sqlalchemy import tables as t
 from taskflow.adapters.sqlalchemy.direct import DirectStatement
 from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository, SqlRow
+from taskflow.adapters.sqlalchemy.tables import TableSet
 from taskflow.domain.models import Invite, Membership, Role, Team, TeamSummary
 from taskflow.errors import AlreadyTeamMember
 
@@ -26,35 +28,47 @@ __all__ = [
 ROLES: Final = {r.value: r for r in Role}
 """A role by its stored value (a dict lookup: cheaper than ``Role(value)`` per row)."""
 
-# Every call checks the team and the membership: these statements are built once and run
-# on the direct lane (``direct.py``).
-_TEAM_BY_ID: Final = DirectStatement(
-    sa.select(t.teams).where(t.teams.c.id == sa.bindparam("team_id"))
-)
-_MEMBERSHIP: Final = DirectStatement(
-    sa.select(t.team_members).where(
-        t.team_members.c.team_id == sa.bindparam("team_id"),
-        t.team_members.c.user_id == sa.bindparam("user_id"),
+
+@frozen
+class _Statements:
+    """Every call checks the team and the membership: these statements are built once
+    per ``TableSet`` and run on the direct lane (``direct.py``)."""
+
+    team_by_id: DirectStatement
+    membership: DirectStatement
+    team_with_membership: DirectStatement
+
+
+@cache
+def _statements(tables: TableSet) -> _Statements:
+    teams, members = tables.teams, tables.team_members
+    return _Statements(
+        team_by_id=DirectStatement(sa.select(teams).where(teams.c.id == sa.bindparam("team_id"))),
+        membership=DirectStatement(
+            sa.select(members).where(
+                members.c.team_id == sa.bindparam("team_id"),
+                members.c.user_id == sa.bindparam("user_id"),
+            )
+        ),
+        team_with_membership=DirectStatement(
+            sa.select(
+                teams,
+                members.c.id.label("membership_id"),
+                members.c.role,
+                members.c.joined_at,
+            )
+            .select_from(
+                teams.outerjoin(
+                    members,
+                    sa.and_(
+                        members.c.team_id == teams.c.id,
+                        members.c.user_id == sa.bindparam("user_id"),
+                    ),
+                )
+            )
+            .where(teams.c.id == sa.bindparam("team_id"))
+        ),
     )
-)
-_TEAM_WITH_MEMBERSHIP: Final = DirectStatement(
-    sa.select(
-        t.teams,
-        t.team_members.c.id.label("membership_id"),
-        t.team_members.c.role,
-        t.team_members.c.joined_at,
-    )
-    .select_from(
-        t.teams.outerjoin(
-            t.team_members,
-            sa.and_(
-                t.team_members.c.team_id == t.teams.c.id,
-                t.team_members.c.user_id == sa.bindparam("user_id"),
-            ),
-        )
-    )
-    .where(t.teams.c.id == sa.bindparam("team_id"))
-)
 
 
 def _team(row: SqlRow) -> Team:
@@ -62,22 +76,24 @@ def _team(row: SqlRow) -> Team:
 
 
 class SqlTeamRepository(SqlRepository):
+    _table = "teams"
+
     def add(self, team: Team) -> None:
         self._execute(
-            t.teams.insert().values(
+            self._t.insert().values(
                 id=team.id, name=team.name, owner_id=team.owner_id, created_at=team.created_at
             )
         )
 
     def get(self, team_id: UUID) -> Team | None:
-        row = self._direct(_TEAM_BY_ID, {"team_id": team_id}).first()
+        row = self._direct(_statements(self._tables).team_by_id, {"team_id": team_id}).first()
         return _team(row) if row else None
 
     def get_with_membership(
         self, team_id: UUID, user_id: UUID
     ) -> tuple[Team, Membership | None] | None:
         parameters = {"team_id": team_id, "user_id": user_id}
-        row = self._direct(_TEAM_WITH_MEMBERSHIP, parameters).first()
+        row = self._direct(_statements(self._tables).team_with_membership, parameters).first()
         if row is None:
             return None
         membership = None
@@ -93,27 +109,31 @@ class SqlTeamRepository(SqlRepository):
 
     def update(self, team: Team) -> None:
         self._execute(
-            t.teams.update()
-            .where(t.teams.c.id == team.id)
+            self._t.update()
+            .where(self._t.c.id == team.id)
             .values(name=team.name, owner_id=team.owner_id, created_at=team.created_at)
         )
 
     def rename(self, team_id: UUID, name: str) -> None:
-        self._execute(t.teams.update().where(t.teams.c.id == team_id).values(name=name))
+        self._execute(self._t.update().where(self._t.c.id == team_id).values(name=name))
 
     def set_owner(self, team_id: UUID, expected_owner_id: UUID, new_owner_id: UUID) -> bool:
         statement = (
-            t.teams.update()
-            .where(t.teams.c.id == team_id, t.teams.c.owner_id == expected_owner_id)
+            self._t.update()
+            .where(self._t.c.id == team_id, self._t.c.owner_id == expected_owner_id)
             .values(owner_id=new_owner_id)
         )
         return self._rowcount(statement) == 1
 
     def delete(self, team_id: UUID) -> None:
         # Explicit, in dependency order, rather than trusting ON DELETE CASCADE alone.
-        self._execute(t.invites.delete().where(t.invites.c.team_id == team_id))
-        self._execute(t.team_members.delete().where(t.team_members.c.team_id == team_id))
-        self._execute(t.teams.delete().where(t.teams.c.id == team_id))
+        self._execute(
+            self._tables.invites.delete().where(self._tables.invites.c.team_id == team_id)
+        )
+        self._execute(
+            self._tables.team_members.delete().where(self._tables.team_members.c.team_id == team_id)
+        )
+        self._execute(self._t.delete().where(self._t.c.id == team_id))
 
 
 def _membership(row: SqlRow) -> Membership:
@@ -127,7 +147,7 @@ def _membership(row: SqlRow) -> Membership:
 
 
 class SqlMembershipRepository(SqlRepository):
-    _t = t.team_members
+    _table = "team_members"
 
     def add(self, membership: Membership) -> None:
         with self._unique(AlreadyTeamMember) as savepoint:
@@ -142,7 +162,9 @@ class SqlMembershipRepository(SqlRepository):
             )
 
     def get(self, team_id: UUID, user_id: UUID) -> Membership | None:
-        row = self._direct(_MEMBERSHIP, {"team_id": team_id, "user_id": user_id}).first()
+        row = self._direct(
+            _statements(self._tables).membership, {"team_id": team_id, "user_id": user_id}
+        ).first()
         return _membership(row) if row else None
 
     def list_for_team(self, team_id: UUID) -> Sequence[Membership]:
@@ -154,14 +176,15 @@ class SqlMembershipRepository(SqlRepository):
         return [_membership(row) for row in self._execute(statement)]
 
     def teams_of_user(self, user_id: UUID) -> Sequence[TeamSummary]:
-        name: ColumnElement[str] = t.teams.c.name
+        teams = self._tables.teams
+        name: ColumnElement[str] = teams.c.name
         if self._is_postgresql():
             name = name.collate("C")  # code-point order, as Python and the other backends
         statement = (
-            sa.select(t.teams.c.id, t.teams.c.name, self._t.c.role)
-            .join(self._t, self._t.c.team_id == t.teams.c.id)
+            sa.select(teams.c.id, teams.c.name, self._t.c.role)
+            .join(self._t, self._t.c.team_id == teams.c.id)
             .where(self._t.c.user_id == user_id)
-            .order_by(name, t.teams.c.id)
+            .order_by(name, teams.c.id)
         )
         return [
             TeamSummary(id=row.id, name=row.name, role=Role(row.role))
@@ -210,7 +233,7 @@ def _invite(row: SqlRow) -> Invite:
 
 
 class SqlInviteRepository(SqlRepository):
-    _t = t.invites
+    _table = "invites"
 
     def _pending(self, invite_id: UUID) -> ColumnElement[bool]:
         return sa.and_(

@@ -1,5 +1,8 @@
 """initial schema: auth and task tables, outbox
 
+The tables get the prefix of the storage being migrated (``taskflow_users``...): see
+``migrations/naming.py`` (databases made before the prefix existed are renamed by 0004).
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
@@ -13,6 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
+from taskflow.adapters.sqlalchemy.migrations.naming import names
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -24,39 +29,43 @@ TIMESTAMP = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysq
 
 
 def upgrade() -> None:
+    n = names(fresh=True)  # the first revision: nothing exists yet
     op.create_table(
-        "outbox",
+        n.t("outbox"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("occurred_at", TIMESTAMP, nullable=False),
         sa.Column("published_at", TIMESTAMP, nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "outbox")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
     op.create_index(
-        op.f("ix_outbox_published_at_occurred_at"),
-        "outbox",
+        n.f("ix", "outbox", "published_at_occurred_at"),
+        n.t("outbox"),
         ["published_at", "occurred_at"],
         unique=False,
     )
 
     op.create_table(
-        "revoked_tokens",
+        n.t("revoked_tokens"),
         sa.Column("jti", sa.String(length=64), nullable=False),
         sa.Column("expires_at", TIMESTAMP, nullable=False),
-        sa.PrimaryKeyConstraint("jti", name=op.f("pk_revoked_tokens")),
+        sa.PrimaryKeyConstraint("jti", name=n.f("pk", "revoked_tokens")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
     op.create_index(
-        op.f("ix_revoked_tokens_expires_at"), "revoked_tokens", ["expires_at"], unique=False
+        n.f("ix", "revoked_tokens", "expires_at"),
+        n.t("revoked_tokens"),
+        ["expires_at"],
+        unique=False,
     )
 
     op.create_table(
-        "tasks",
+        n.t("tasks"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("team_id", sa.Uuid(), nullable=False),
         sa.Column("title", sa.String(length=255), nullable=False),
@@ -72,37 +81,39 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("deleted_at", TIMESTAMP, nullable=True),
         sa.Column("idempotency_key", sa.String(length=255), nullable=True),
-        sa.CheckConstraint("priority IN ('low', 'medium', 'high')", name=op.f("ck_tasks_priority")),
         sa.CheckConstraint(
-            "status IN ('todo', 'in_progress', 'done')", name=op.f("ck_tasks_status")
+            "priority IN ('low', 'medium', 'high')", name=n.f("ck", "tasks", "priority")
         ),
-        sa.CheckConstraint("version >= 1", name=op.f("ck_tasks_version")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tasks")),
+        sa.CheckConstraint(
+            "status IN ('todo', 'in_progress', 'done')", name=n.f("ck", "tasks", "status")
+        ),
+        sa.CheckConstraint("version >= 1", name=n.f("ck", "tasks", "version")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "tasks")),
         sa.UniqueConstraint(
             "team_id",
             "created_by",
             "idempotency_key",
-            name=op.f("uq_tasks_team_id_created_by_idempotency_key"),
+            name=n.f("uq", "tasks", "team_id_created_by_idempotency_key"),
         ),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
-    op.create_index(op.f("ix_tasks_assignee_id"), "tasks", ["assignee_id"], unique=False)
+    op.create_index(n.f("ix", "tasks", "assignee_id"), n.t("tasks"), ["assignee_id"], unique=False)
     op.create_index(
-        op.f("ix_tasks_team_id_created_at_id"),
-        "tasks",
+        n.f("ix", "tasks", "team_id_created_at_id"),
+        n.t("tasks"),
         ["team_id", "created_at", "id"],
         unique=False,
     )
     op.create_index(
-        op.f("ix_tasks_team_id_status_created_at_id"),
-        "tasks",
+        n.f("ix", "tasks", "team_id_status_created_at_id"),
+        n.t("tasks"),
         ["team_id", "status", "created_at", "id"],
         unique=False,
     )
 
     op.create_table(
-        "users",
+        n.t("users"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("email", sa.String(length=255), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
@@ -110,13 +121,13 @@ def upgrade() -> None:
         sa.Column("email_verified", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.Column("updated_at", TIMESTAMP, nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "users")),
+        sa.UniqueConstraint("email", name=n.f("uq", "users", "email")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
     op.create_table(
-        "comments",
+        n.t("comments"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("task_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -124,38 +135,41 @@ def upgrade() -> None:
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name=op.f("fk_comments_task_id_tasks"), ondelete="CASCADE"
+            ["task_id"],
+            [n.ref("tasks")],
+            name=n.fk("comments", "task_id", "tasks"),
+            ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "comments")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
     op.create_index(
-        op.f("ix_comments_task_id_created_at_id"),
-        "comments",
+        n.f("ix", "comments", "task_id_created_at_id"),
+        n.t("comments"),
         ["task_id", "created_at", "id"],
         unique=False,
     )
 
     op.create_table(
-        "login_failures",
+        n.t("login_failures"),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("last_failed_at", TIMESTAMP, nullable=False),
         sa.Column("locked_until", TIMESTAMP, nullable=True),
-        sa.CheckConstraint("count >= 0", name=op.f("ck_login_failures_count")),
+        sa.CheckConstraint("count >= 0", name=n.f("ck", "login_failures", "count")),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["users.id"],
-            name=op.f("fk_login_failures_user_id_users"),
+            [n.ref("users")],
+            name=n.fk("login_failures", "user_id", "users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_login_failures")),
+        sa.PrimaryKeyConstraint("user_id", name=n.f("pk", "login_failures")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
     op.create_table(
-        "one_time_tokens",
+        n.t("one_time_tokens"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("purpose", sa.String(length=20), nullable=False),
@@ -164,28 +178,29 @@ def upgrade() -> None:
         sa.Column("expires_at", TIMESTAMP, nullable=False),
         sa.Column("used_at", TIMESTAMP, nullable=True),
         sa.CheckConstraint(
-            "purpose IN ('verify_email', 'password_reset')", name=op.f("ck_one_time_tokens_purpose")
+            "purpose IN ('verify_email', 'password_reset')",
+            name=n.f("ck", "one_time_tokens", "purpose"),
         ),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["users.id"],
-            name=op.f("fk_one_time_tokens_user_id_users"),
+            [n.ref("users")],
+            name=n.fk("one_time_tokens", "user_id", "users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_one_time_tokens")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_one_time_tokens_token_hash")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "one_time_tokens")),
+        sa.UniqueConstraint("token_hash", name=n.f("uq", "one_time_tokens", "token_hash")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
     op.create_index(
-        op.f("ix_one_time_tokens_user_id_purpose"),
-        "one_time_tokens",
+        n.f("ix", "one_time_tokens", "user_id_purpose"),
+        n.t("one_time_tokens"),
         ["user_id", "purpose"],
         unique=False,
     )
 
     op.create_table(
-        "sessions",
+        n.t("sessions"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("refresh_jti", sa.String(length=64), nullable=False),
@@ -194,18 +209,24 @@ def upgrade() -> None:
         sa.Column("expires_at", TIMESTAMP, nullable=False),
         sa.Column("revoked_at", TIMESTAMP, nullable=True),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_sessions_user_id_users"), ondelete="CASCADE"
+            ["user_id"],
+            [n.ref("users")],
+            name=n.fk("sessions", "user_id", "users"),
+            ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "sessions")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
     op.create_index(
-        op.f("ix_sessions_user_id_created_at"), "sessions", ["user_id", "created_at"], unique=False
+        n.f("ix", "sessions", "user_id_created_at"),
+        n.t("sessions"),
+        ["user_id", "created_at"],
+        unique=False,
     )
 
     op.create_table(
-        "task_activity",
+        n.t("task_activity"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("task_id", sa.Uuid(), nullable=False),
         sa.Column("actor_id", sa.Uuid(), nullable=False),
@@ -217,40 +238,42 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "kind IN ('created', 'changed', 'assigned', 'unassigned', 'completed', "
             "'reopened', 'deleted', 'restored', 'commented')",
-            name=op.f("ck_task_activity_kind"),
+            name=n.f("ck", "task_activity", "kind"),
         ),
         sa.ForeignKeyConstraint(
             ["task_id"],
-            ["tasks.id"],
-            name=op.f("fk_task_activity_task_id_tasks"),
+            [n.ref("tasks")],
+            name=n.fk("task_activity", "task_id", "tasks"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_activity")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "task_activity")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
     op.create_index(
-        op.f("ix_task_activity_task_id_created_at_id"),
-        "task_activity",
+        n.f("ix", "task_activity", "task_id_created_at_id"),
+        n.t("task_activity"),
         ["task_id", "created_at", "id"],
         unique=False,
     )
 
     op.create_table(
-        "teams",
+        n.t("teams"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
-        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_teams_owner_id_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], [n.ref("users")], name=n.fk("teams", "owner_id", "users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "teams")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
-    op.create_index(op.f("ix_teams_owner_id"), "teams", ["owner_id"], unique=False)
+    op.create_index(n.f("ix", "teams", "owner_id"), n.t("teams"), ["owner_id"], unique=False)
 
     op.create_table(
-        "invites",
+        n.t("invites"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("team_id", sa.Uuid(), nullable=False),
         sa.Column("email", sa.String(length=255), nullable=False),
@@ -262,71 +285,88 @@ def upgrade() -> None:
         sa.Column("accepted_at", TIMESTAMP, nullable=True),
         sa.Column("accepted_by", sa.Uuid(), nullable=True),
         sa.Column("revoked_at", TIMESTAMP, nullable=True),
-        sa.CheckConstraint("role IN ('member', 'admin', 'owner')", name=op.f("ck_invites_role")),
-        sa.ForeignKeyConstraint(
-            ["accepted_by"], ["users.id"], name=op.f("fk_invites_accepted_by_users")
+        sa.CheckConstraint(
+            "role IN ('member', 'admin', 'owner')", name=n.f("ck", "invites", "role")
         ),
         sa.ForeignKeyConstraint(
-            ["created_by"], ["users.id"], name=op.f("fk_invites_created_by_users")
+            ["accepted_by"], [n.ref("users")], name=n.fk("invites", "accepted_by", "users")
         ),
         sa.ForeignKeyConstraint(
-            ["team_id"], ["teams.id"], name=op.f("fk_invites_team_id_teams"), ondelete="CASCADE"
+            ["created_by"], [n.ref("users")], name=n.fk("invites", "created_by", "users")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_invites")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_invites_token_hash")),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            [n.ref("teams")],
+            name=n.fk("invites", "team_id", "teams"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "invites")),
+        sa.UniqueConstraint("token_hash", name=n.f("uq", "invites", "token_hash")),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
-    op.create_index(op.f("ix_invites_accepted_by"), "invites", ["accepted_by"], unique=False)
-    op.create_index(op.f("ix_invites_created_by"), "invites", ["created_by"], unique=False)
     op.create_index(
-        op.f("ix_invites_team_id_created_at"), "invites", ["team_id", "created_at"], unique=False
+        n.f("ix", "invites", "accepted_by"), n.t("invites"), ["accepted_by"], unique=False
+    )
+    op.create_index(
+        n.f("ix", "invites", "created_by"), n.t("invites"), ["created_by"], unique=False
+    )
+    op.create_index(
+        n.f("ix", "invites", "team_id_created_at"),
+        n.t("invites"),
+        ["team_id", "created_at"],
+        unique=False,
     )
 
     op.create_table(
-        "team_members",
+        n.t("team_members"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("team_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("joined_at", TIMESTAMP, nullable=False),
         sa.CheckConstraint(
-            "role IN ('member', 'admin', 'owner')", name=op.f("ck_team_members_role")
+            "role IN ('member', 'admin', 'owner')", name=n.f("ck", "team_members", "role")
         ),
         sa.ForeignKeyConstraint(
             ["team_id"],
-            ["teams.id"],
-            name=op.f("fk_team_members_team_id_teams"),
+            [n.ref("teams")],
+            name=n.fk("team_members", "team_id", "teams"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["users.id"],
-            name=op.f("fk_team_members_user_id_users"),
+            [n.ref("users")],
+            name=n.fk("team_members", "user_id", "users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_team_members")),
-        sa.UniqueConstraint("team_id", "user_id", name=op.f("uq_team_members_team_id_user_id")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "team_members")),
+        sa.UniqueConstraint(
+            "team_id", "user_id", name=n.f("uq", "team_members", "team_id_user_id")
+        ),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
     )
-    op.create_index(op.f("ix_team_members_user_id"), "team_members", ["user_id"], unique=False)
+    op.create_index(
+        n.f("ix", "team_members", "user_id"), n.t("team_members"), ["user_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    n = names()
     # Children before parents; each table's indexes go with it.
     for table in (
-        "task_activity",
-        "comments",
-        "tasks",
-        "revoked_tokens",
-        "sessions",
-        "one_time_tokens",
-        "login_failures",
-        "invites",
-        "team_members",
-        "teams",
-        "users",
-        "outbox",
+        n.t("task_activity"),
+        n.t("comments"),
+        n.t("tasks"),
+        n.t("revoked_tokens"),
+        n.t("sessions"),
+        n.t("one_time_tokens"),
+        n.t("login_failures"),
+        n.t("invites"),
+        n.t("team_members"),
+        n.t("teams"),
+        n.t("users"),
+        n.t("outbox"),
     ):
         op.drop_table(table)

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
+from taskflow.adapters.sqlalchemy.migrations.naming import names
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -25,8 +27,9 @@ MYSQL: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_b
 
 
 def upgrade() -> None:
+    n = names()
     op.create_table(
-        "notifications",
+        n.t("notifications"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
@@ -38,22 +41,22 @@ def upgrade() -> None:
         sa.Column("archived_at", TIMESTAMP, nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["users.id"],
-            name=op.f("fk_notifications_user_id_users"),
+            [n.ref("users")],
+            name=n.fk("notifications", "user_id", "users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "notifications")),
         **MYSQL,
     )
     op.create_index(
-        op.f("ix_notifications_user_id_created_at_id"),
-        "notifications",
+        n.f("ix", "notifications", "user_id_created_at_id"),
+        n.t("notifications"),
         ["user_id", "created_at", "id"],
         unique=False,
     )
 
     op.create_table(
-        "notification_log",
+        n.t("notification_log"),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("recipient", sa.String(length=255), nullable=False),
@@ -73,41 +76,41 @@ def upgrade() -> None:
         sa.Column("claimed_until", TIMESTAMP, nullable=True),
         sa.CheckConstraint(
             "status IN ('pending', 'sending', 'sent', 'deferred', 'failed', 'dead')",
-            name=op.f("ck_notification_log_status"),
+            name=n.f("ck", "notification_log", "status"),
         ),
         sa.CheckConstraint(
-            "channel IN ('email', 'in_app')", name=op.f("ck_notification_log_channel")
+            "channel IN ('email', 'in_app')", name=n.f("ck", "notification_log", "channel")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_log")),
+        sa.PrimaryKeyConstraint("id", name=n.f("pk", "notification_log")),
         sa.UniqueConstraint(
             "event_id",
             "recipient",
             "channel",
-            name=op.f("uq_notification_log_event_id_recipient_channel"),
+            name=n.f("uq", "notification_log", "event_id_recipient_channel"),
         ),
         **MYSQL,
     )
     op.create_index(
-        op.f("ix_notification_log_status_next_attempt_at"),
-        "notification_log",
+        n.f("ix", "notification_log", "status_next_attempt_at"),
+        n.t("notification_log"),
         ["status", "next_attempt_at"],
         unique=False,
     )
     op.create_index(
-        op.f("ix_notification_log_recipient_channel_sent_at"),
-        "notification_log",
+        n.f("ix", "notification_log", "recipient_channel_sent_at"),
+        n.t("notification_log"),
         ["recipient", "channel", "sent_at"],
         unique=False,
     )
     op.create_index(
-        op.f("ix_notification_log_created_at_id"),
-        "notification_log",
+        n.f("ix", "notification_log", "created_at_id"),
+        n.t("notification_log"),
         ["created_at", "id"],
         unique=False,
     )
 
     op.create_table(
-        "notification_preferences",
+        n.t("notification_preferences"),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("email_off", sa.JSON(), nullable=False),
         sa.Column("quiet_hours_start", sa.Time(), nullable=True),
@@ -117,38 +120,39 @@ def upgrade() -> None:
         sa.Column("updated_at", TIMESTAMP, nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["users.id"],
-            name=op.f("fk_notification_preferences_user_id_users"),
+            [n.ref("users")],
+            name=n.fk("notification_preferences", "user_id", "users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notification_preferences")),
+        sa.PrimaryKeyConstraint("user_id", name=n.f("pk", "notification_preferences")),
         **MYSQL,
     )
 
     op.create_table(
-        "due_soon_reminders",
+        n.t("due_soon_reminders"),
         sa.Column("task_id", sa.Uuid(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["task_id"],
-            ["tasks.id"],
-            name=op.f("fk_due_soon_reminders_task_id_tasks"),
+            [n.ref("tasks")],
+            name=n.fk("due_soon_reminders", "task_id", "tasks"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("task_id", "due_date", name=op.f("pk_due_soon_reminders")),
+        sa.PrimaryKeyConstraint("task_id", "due_date", name=n.f("pk", "due_soon_reminders")),
         **MYSQL,
     )
 
-    op.create_index(op.f("ix_tasks_due_date"), "tasks", ["due_date"], unique=False)
+    op.create_index(n.f("ix", "tasks", "due_date"), n.t("tasks"), ["due_date"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_tasks_due_date"), table_name="tasks")
+    n = names()
+    op.drop_index(n.f("ix", "tasks", "due_date"), table_name=n.t("tasks"))
     for table in (
-        "due_soon_reminders",
-        "notification_preferences",
-        "notification_log",
-        "notifications",
+        n.t("due_soon_reminders"),
+        n.t("notification_preferences"),
+        n.t("notification_log"),
+        n.t("notifications"),
     ):
         op.drop_table(table)

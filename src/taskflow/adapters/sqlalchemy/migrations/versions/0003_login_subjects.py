@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
+from taskflow.adapters.sqlalchemy.migrations.naming import Names, names
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -34,42 +36,44 @@ def _subject(email: str) -> str:
     return hashlib.sha256(email.encode("utf-8")).hexdigest()
 
 
-def _create(key: sa.Column[Any], *constraints: Any) -> None:
+def _create(n: Names, key: sa.Column[Any], *constraints: Any) -> None:
     op.create_table(
-        "login_failures",
+        n.t("login_failures"),
         key,
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("last_failed_at", TIMESTAMP, nullable=False),
         sa.Column("locked_until", TIMESTAMP, nullable=True),
-        sa.CheckConstraint("count >= 0", name=op.f("ck_login_failures_count")),
+        sa.CheckConstraint("count >= 0", name=n.f("ck", "login_failures", "count")),
         *constraints,
         **MYSQL,
     )
 
 
 def upgrade() -> None:
+    n = names()
     connection = op.get_bind()
     old = sa.table(
-        "login_failures",
+        n.t("login_failures"),
         sa.column("user_id", sa.Uuid()),
         sa.column("count", sa.Integer()),
         sa.column("last_failed_at", TIMESTAMP),
         sa.column("locked_until", TIMESTAMP),
     )
-    users = sa.table("users", sa.column("id", sa.Uuid()), sa.column("email", sa.String()))
+    users = sa.table(n.t("users"), sa.column("id", sa.Uuid()), sa.column("email", sa.String()))
     kept = connection.execute(
         sa.select(users.c.email, old.c.count, old.c.last_failed_at, old.c.locked_until).join(
             users, users.c.id == old.c.user_id
         )
     ).all()
-    op.drop_table("login_failures")
+    op.drop_table(n.t("login_failures"))
     _create(
+        n,
         sa.Column("subject", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("subject", name=op.f("pk_login_failures")),
+        sa.PrimaryKeyConstraint("subject", name=n.f("pk", "login_failures")),
     )
     if kept:
         new = sa.table(
-            "login_failures",
+            n.t("login_failures"),
             sa.column("subject", sa.String()),
             sa.column("count", sa.Integer()),
             sa.column("last_failed_at", TIMESTAMP),
@@ -90,16 +94,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    n = names()
     # The counters of unknown addresses have no user to go back to: they are dropped, and
     # so are the others (a counter lives minutes; nothing is lost but a pending lock).
-    op.drop_table("login_failures")
+    op.drop_table(n.t("login_failures"))
     _create(
+        n,
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["users.id"],
-            name=op.f("fk_login_failures_user_id_users"),
+            [n.ref("users")],
+            name=n.fk("login_failures", "user_id", "users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_login_failures")),
+        sa.PrimaryKeyConstraint("user_id", name=n.f("pk", "login_failures")),
     )
