@@ -75,3 +75,26 @@ def test_close_is_idempotent() -> None:
     tf = TaskFlow.from_settings(Settings(database_url="memory://", **FAST_ARGON2))
     tf.close()
     tf.close()
+
+
+def test_a_mounted_app_follows_the_web_settings_tf_was_built_from() -> None:
+    """Mounting without a WebConfig used to ignore the settings' web options (CORS,
+    trusted proxies, rate limits, Sentry) although tf was built from those settings."""
+    from taskflow.bootstrap.web import build_web_runtime  # noqa: PLC0415
+
+    settings = Settings(
+        database_url="memory://",
+        jwt_secret=JWT,
+        refresh_secret=REFRESH,
+        cors_origins=["https://app.example.com"],
+        rate_limit="7/minute",
+        **FAST_ARGON2,
+    )
+    with TaskFlow.from_settings(settings) as tf:
+        runtime = build_web_runtime(tf)
+        assert runtime.config.cors_origins == ("https://app.example.com",)
+        assert runtime.config.rate_limit == "7/minute"
+    with TaskFlow.from_adapters(
+        uow_factory=tf.uow_factory, token_store=tf.token_store, auth_config=tf.auth_config
+    ) as built_by_hand:
+        assert build_web_runtime(built_by_hand).config.cors_origins == ()

@@ -97,6 +97,8 @@ class TaskFlow:
             mailer=mailer,
         )
         self._closers: list[Callable[[], None]] = []
+        self.settings: Settings | None = None
+        """The settings this instance was built from (``from_settings``), else None."""
 
     @classmethod
     def from_adapters(
@@ -171,6 +173,7 @@ class TaskFlow:
             keyring=keyring,
         )
         taskflow._closers.append(storage.close)
+        taskflow.settings = settings
         return taskflow
 
     def close(self) -> None:

@@ -21,8 +21,12 @@ logger = logging.getLogger("taskflow.http")
 
 
 def build_web_runtime(tf: TaskFlow, config: WebConfig | None = None) -> WebRuntime:
-    """The runtime of one mounted app (build it once, at start-up)."""
-    config = config or WebConfig()
+    """The runtime of one mounted app (build it once, at start-up). Without ``config``,
+    the web settings of the ``Settings`` ``tf`` was built from (CORS origins, trusted
+    proxies, rate limits and their Redis, Sentry), or the defaults for a ``tf`` built
+    from adapters."""
+    if config is None:
+        config = WebConfig.from_settings(tf.settings) if tf.settings is not None else WebConfig()
     redis_url = config.redis_url.get_secret_value() if config.redis_url else None
     storage_url = config.rate_limit_storage_url.get_secret_value()
     # One breaker for the edge's uses of Redis (the rate limits, GET /ready), so an
