@@ -106,14 +106,10 @@ def build_sql_storage(settings: Settings, publisher: EventPublisher | None = Non
 def upgrade_sql_storage(storage: SqlStorage) -> None:
     """Apply taskflow's migrations to every primary database of ``storage`` (what
     ``taskflow db upgrade`` does). ``StorageUnavailable`` if a server cannot be reached."""
-    from sqlalchemy import exc  # noqa: PLC0415 - installed with the SQL storage
+    from taskflow.adapters.sqlalchemy.errors import connection_failures  # noqa: PLC0415
 
-    from taskflow.adapters.sqlalchemy.errors import connect_failure  # noqa: PLC0415
-
-    try:
+    with connection_failures("Nothing was migrated."):
         storage.upgrade()
-    except exc.OperationalError as error:
-        raise connect_failure(error, "Nothing was migrated.") from error
 
 
 def _secret(value: SecretStr | None) -> str | None:

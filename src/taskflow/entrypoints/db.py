@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import exc
-from sqlalchemy.engine import Engine
-
 from taskflow.adapters.sqlalchemy import SqlStorage
-from taskflow.adapters.sqlalchemy.errors import connect_failure
+from taskflow.adapters.sqlalchemy.errors import connection_failures
 from taskflow.adapters.sqlalchemy.migrate import current_revision, head_revision, upgrade
 from taskflow.bootstrap import build_sql_storage
 from taskflow.errors import ConfigurationError
@@ -32,44 +29,38 @@ def configure_db_command(parser: argparse.ArgumentParser) -> None:
     current.set_defaults(handler=run_db_current)
 
 
-def _primaries() -> tuple[SqlStorage, list[tuple[str, Engine]]]:
+def _storage() -> SqlStorage:
     from taskflow.settings import Settings  # noqa: PLC0415 - read only when run
 
     settings = Settings()
     if settings.uses_memory_storage:
         raise ConfigurationError("DATABASE_URL=memory:// has no schema to migrate.")
-    storage = build_sql_storage(settings)
-    databases = storage.databases
-    if not databases.separate:
-        return storage, [("database", databases.auth)]
-    return storage, [("auth database", databases.auth), ("task database", databases.task)]
+    return build_sql_storage(settings)
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
-    storage, primaries = _primaries()
+    storage = _storage()
     tables = storage.databases.tables
     try:
-        for label, engine in primaries:
-            upgrade(engine, args.revision, tables=tables)  # TablesInTheWay: a clear error
-            revision = current_revision(engine, tables=tables)
-            print(f"{label}: at {revision} ({engine.dialect.name})")
-    except exc.OperationalError as error:
-        raise connect_failure(error, "Nothing was migrated.") from error
+        with connection_failures("Nothing was migrated."):
+            for label, engine in storage.primaries():
+                upgrade(engine, args.revision, tables=tables)  # TablesInTheWay: clear error
+                revision = current_revision(engine, tables=tables)
+                print(f"{label}: at {revision} ({engine.dialect.name})")
     finally:
         storage.close()
     return 0
 
 
 def run_db_current(_args: argparse.Namespace) -> int:
-    storage, primaries = _primaries()
+    storage = _storage()
     head = head_revision()
     try:
-        for label, engine in primaries:
-            revision = current_revision(engine, tables=storage.databases.tables)
-            state = "up to date" if revision == head else f"behind: head is {head}"
-            print(f"{label}: {revision or 'empty (no taskflow tables)'} ({state})")
-    except exc.OperationalError as error:
-        raise connect_failure(error) from error
+        with connection_failures():
+            for label, engine in storage.primaries():
+                revision = current_revision(engine, tables=storage.databases.tables)
+                state = "up to date" if revision == head else f"behind: head is {head}"
+                print(f"{label}: {revision or 'empty (no taskflow tables)'} ({state})")
     finally:
         storage.close()
     return 0

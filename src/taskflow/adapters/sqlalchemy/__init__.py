@@ -62,6 +62,13 @@ class SqlStorage:
         self.uow_factory = SqlAlchemyUnitOfWorkFactory(databases, publisher)
         self.token_store = SqlTokenStore(databases.auth, databases.tables)
 
+    def primaries(self) -> list[tuple[str, Engine]]:
+        """The databases that are migrated, each with a label for people: one, or the auth
+        and the task database when they are separate (a replica follows its primary)."""
+        if not self.databases.separate:
+            return [("database", self.databases.auth)]
+        return [("auth database", self.databases.auth), ("task database", self.databases.task)]
+
     @classmethod
     def from_urls(
         cls,

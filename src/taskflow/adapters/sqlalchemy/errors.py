@@ -13,8 +13,8 @@ cannot be opened.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Final, Literal
 
@@ -22,7 +22,13 @@ from sqlalchemy import exc
 
 from taskflow.errors import ConfigurationError, Conflict, StorageUnavailable, TaskflowError
 
-__all__ = ["UniqueKeyTaken", "connect_failure", "is_unique_violation", "storage_errors"]
+__all__ = [
+    "UniqueKeyTaken",
+    "connect_failure",
+    "connection_failures",
+    "is_unique_violation",
+    "storage_errors",
+]
 
 
 class UniqueKeyTaken(Exception):
@@ -123,6 +129,16 @@ _SERVER_AT: Final = re.compile(
 _UNKNOWN_HOST: Final = re.compile(
     r"failed to resolve host '([^']+)'|Name or service not known|nodename nor servname"
 )
+
+
+@contextmanager
+def connection_failures(then: str = "") -> Iterator[None]:
+    """Around work that opens connections (a command, a migration): an
+    ``OperationalError`` becomes ``connect_failure``'s clear error."""
+    try:
+        yield
+    except exc.OperationalError as error:
+        raise connect_failure(error, then) from error
 
 
 def connect_failure(error: exc.DBAPIError, then: str = "") -> TaskflowError:
