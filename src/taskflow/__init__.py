@@ -27,6 +27,7 @@ from taskflow.domain.notifications import (
     NotificationPreferences,
     NotificationType,
 )
+from taskflow.domain.host_users import HostUser, HostUserId
 from taskflow.domain.queries import TaskSort
 from taskflow.errors import (
     AccountLocked,
@@ -38,6 +39,7 @@ from taskflow.errors import (
     DeliveryNotFound,
     EmailAlreadyExists,
     Gone,
+    HostUserAlreadyLinked,
     IdempotencyKeyTaken,
     InvalidCredentials,
     InvalidInput,
@@ -71,6 +73,7 @@ from taskflow.errors import (
     VersionConflict,
 )
 from taskflow.pagination import Page
+from taskflow.ports.identity import UserDirectory
 from taskflow.services.read_models import (
     AuthResult,
     CommentView,
@@ -100,6 +103,9 @@ __all__ = [
     "EmailAlreadyExists",
     "Event",
     "Gone",
+    "HostUser",
+    "HostUserAlreadyLinked",
+    "HostUserId",
     "IdempotencyKeyTaken",
     "InvalidCredentials",
     "InvalidInput",
@@ -147,6 +153,7 @@ __all__ = [
     "TokenRevoked",
     "TransientMailError",
     "UserNotFound",
+    "UserDirectory",
     "UserProfile",
     "UserRef",
     "VerificationTokenInvalid",

@@ -66,6 +66,7 @@ __all__ = [
     "EmailAlreadyExists",
     "FieldError",
     "Gone",
+    "HostUserAlreadyLinked",
     "IdempotencyKeyTaken",
     "InvalidCredentials",
     "InvalidInput",
@@ -251,6 +252,13 @@ class Conflict(TaskflowError):
 class EmailAlreadyExists(Conflict):
     code = "email_taken"
     default_message = "An account with this email already exists."
+
+
+class HostUserAlreadyLinked(Conflict):
+    """Another taskflow user is already linked to this host user id (identity mode)."""
+
+    code = "host_user_linked"
+    default_message = "This host user is already linked to a taskflow user."
 
 
 class AlreadyTeamMember(Conflict):

@@ -25,6 +25,7 @@ from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.service import NotificationService
 from taskflow.pagination import CursorCodec
+from taskflow.ports.identity import UserDirectory
 from taskflow.ports.notifications import Mailer
 from taskflow.ports.services import (
     Clock,
@@ -39,6 +40,7 @@ from taskflow.security.passwords import Argon2PasswordHasher
 from taskflow.security.sealing import AesGcmSealer
 from taskflow.services.auth import AuthService
 from taskflow.services.comments import CommentService
+from taskflow.services.identities import IdentityService
 from taskflow.services.invites import InviteService
 from taskflow.services.tasks import TaskService
 from taskflow.services.teams import TeamService
@@ -51,7 +53,7 @@ __all__ = ["TaskFlow"]
 
 class TaskFlow:
     """taskflow, assembled: ``tf.auth``, ``tf.teams``, ``tf.invites``, ``tf.tasks``,
-    ``tf.comments``, ``tf.notifications``, and ``tf.events`` where code in the same
+    ``tf.comments``, ``tf.notifications``, ``tf.identities`` (identity mode), and ``tf.events`` where code in the same
     process receives this instance's committed events (``tf.events.connect(name,
     receiver)``, ``@tf.events.receiver(name)``, ``tf.events.disconnect(name, receiver)``).
     Build it once at start-up and share it; it is thread-safe."""
@@ -69,6 +71,7 @@ class TaskFlow:
         keyring: Keyring,
         notification_config: NotificationConfig | None = None,
         mailer: Mailer | None = None,
+        directory: UserDirectory | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.token_store = token_store
@@ -87,6 +90,7 @@ class TaskFlow:
         self.invites = InviteService(uow_factory, clock, invite_config, sealer)
         self.tasks = TaskService(uow_factory, clock, cursors)
         self.comments = CommentService(uow_factory, clock, cursors)
+        self.identities = IdentityService(uow_factory, clock, directory)
         self.mailer = mailer
         self.notifications = NotificationService(
             uow_factory,
@@ -115,6 +119,7 @@ class TaskFlow:
         notification_config: NotificationConfig | None = None,
         mailer: Mailer | None = None,
         keyring: Keyring | None = None,
+        directory: UserDirectory | None = None,
     ) -> TaskFlow:
         """Build from adapters you made. Defaults: the system clock, a publisher of its own
         (``BlinkerEventPublisher``), and argon2id with ``password_hashing`` (OWASP's
@@ -127,7 +132,10 @@ class TaskFlow:
         give every process that shares the storage the same keyring.
 
         ``publisher`` becomes ``tf.events``: give the SAME one to your storage (the unit of
-        work publishes each committed event on it), or receivers never hear anything."""
+        work publishes each committed event on it), or receivers never hear anything.
+
+        ``directory``: your users (identity mode, ``docs/embedding.md``): your app
+        authenticates, ``tf.identities`` links your user ids to taskflow users."""
         return cls(
             uow_factory=uow_factory,
             token_store=token_store,
@@ -142,10 +150,17 @@ class TaskFlow:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, migrate: bool = False) -> TaskFlow:
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        migrate: bool = False,
+        directory: UserDirectory | None = None,
+    ) -> TaskFlow:
         """Build from ``Settings`` (read from the environment and ``.env`` if not given).
         ``migrate``: first bring the SQL database(s) to the latest schema (what
-        ``taskflow db upgrade`` does; SQLite files always are).
+        ``taskflow db upgrade`` does; SQLite files always are). ``directory``: your users,
+        for identity mode (see ``from_adapters``).
 
         Raises ``ConfigurationError`` for bad or incomplete settings. Call ``close()`` (or
         use ``with``) at shutdown to release the database connections."""
@@ -171,6 +186,7 @@ class TaskFlow:
             notification_config=notification_config,
             mailer=mailer,
             keyring=keyring,
+            directory=directory,
         )
         taskflow._closers.append(storage.close)
         taskflow.settings = settings

@@ -86,6 +86,15 @@ class User:
     email_verified: bool
     created_at: datetime
     updated_at: datetime
+    external_id: str | None = None
+    """The host application's id of this user (identity mode), as text; None for an
+    account of taskflow's own."""
+
+    @property
+    def is_hosted(self) -> bool:
+        """Whether the host application authenticates this user (identity mode): such a
+        user has no password of taskflow's and cannot log in to taskflow itself."""
+        return self.external_id is not None
 
 
 @frozen

@@ -48,12 +48,17 @@ __all__ = [
 
 class UserRepository(Protocol):
     def add(self, user: User) -> None:
-        """Insert. Raises ``EmailAlreadyExists`` if the (normalised) email is taken."""
+        """Insert. Raises ``EmailAlreadyExists`` if the (normalised) email is taken,
+        ``HostUserAlreadyLinked`` if its ``external_id`` is."""
 
     def get(self, user_id: UUID) -> User | None: ...
 
     def get_by_email(self, email: str) -> User | None:
         """``email`` is already normalised (lower-cased)."""
+
+    def get_by_external_id(self, external_id: str) -> User | None:
+        """The user linked to this host user id (identity mode), if any. ``add`` and
+        ``update`` raise ``HostUserAlreadyLinked`` when another user has the id."""
 
     def get_many(self, user_ids: Collection[UUID]) -> dict[UUID, User]:
         """Every user among ``user_ids`` in ONE query (no N+1); unknown ids are absent."""

@@ -80,12 +80,15 @@ class AuthResult:
 
 @frozen
 class Principal:
-    """Who a valid access token speaks for."""
+    """Who a request speaks for: the user of a valid access token (with its session,
+    token id and expiry), or, in identity mode, a user the host application
+    authenticated (``host_user_id`` set; no session or token of taskflow's: None)."""
 
     user_id: UUID
-    session_id: UUID
-    jti: str
-    expires_at: datetime
+    session_id: UUID | None
+    jti: str | None
+    expires_at: datetime | None
+    host_user_id: str | None = None
 
 
 @frozen

@@ -302,7 +302,11 @@ def _build(prefix: str, schema: str | None) -> TableSet:
         sa.Column("email_verified", sa.Boolean(), nullable=False, server_default=sa.false()),
         _ts("created_at"),
         _ts("updated_at"),
+        # The host application's id of a user it authenticates (identity mode). A unique
+        # index rather than a constraint: SQLite adds it without rebuilding the table.
+        sa.Column("external_id", sa.String(255), nullable=True),
         sa.UniqueConstraint("email"),
+        sa.Index(None, "external_id", unique=True),
         schema=schema,
         info={"database": AUTH},
         **_MYSQL_OPTIONS,

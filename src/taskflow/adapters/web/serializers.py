@@ -74,7 +74,7 @@ def login_out(result: AuthResult) -> LoginOut:
     )
 
 
-def session_out(session: SessionInfo, current_session_id: UUID) -> SessionOut:
+def session_out(session: SessionInfo, current_session_id: UUID | None) -> SessionOut:
     return SessionOut(
         id=session.id,
         created_at=session.created_at,

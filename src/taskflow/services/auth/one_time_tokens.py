@@ -85,7 +85,7 @@ class OneTimeTokenService:
         token = secrets.token_urlsafe(_ONE_TIME_TOKEN_BYTES)  # made either way: same work
         with self._uow() as uow:
             user = uow.users.get_by_email(data.email)
-            if user is None:
+            if user is None or user.is_hosted:  # the host owns a linked user's password
                 return
             self._add(uow, user, OneTimeTokenPurpose.PASSWORD_RESET, token, now)
             payload = self._token_payload(user, token, USER_PASSWORD_RESET)

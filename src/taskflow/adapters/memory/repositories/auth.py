@@ -17,7 +17,7 @@ from taskflow.domain.models import (
     TeamSummary,
     User,
 )
-from taskflow.errors import EmailAlreadyExists
+from taskflow.errors import EmailAlreadyExists, HostUserAlreadyLinked
 
 __all__ = [
     "InMemoryLoginFailureRepository",
@@ -28,9 +28,19 @@ __all__ = [
 
 class InMemoryUserRepository(InMemoryRepository):
     def add(self, user: User) -> None:
-        if any(u.email == user.email for u in self._store.users.values()):
-            raise EmailAlreadyExists()
+        self._check_unique(user)
         self._store.users[user.id] = user
+
+    def _check_unique(self, user: User) -> None:
+        others = [u for u in self._store.users.values() if u.id != user.id]
+        if user.external_id is not None and any(u.external_id == user.external_id for u in others):
+            raise HostUserAlreadyLinked()
+        if any(u.email == user.email for u in others):
+            raise EmailAlreadyExists()
+
+    def get_by_external_id(self, external_id: str) -> User | None:
+        users = self._store.users.values()
+        return next((u for u in users if u.external_id == external_id), None)
 
     def get(self, user_id: UUID) -> User | None:
         return self._store.users.get(user_id)
@@ -48,8 +58,7 @@ class InMemoryUserRepository(InMemoryRepository):
         return user, InMemoryMembershipRepository(self._store).teams_of_user(user_id)
 
     def update(self, user: User) -> None:
-        if any(u.email == user.email and u.id != user.id for u in self._store.users.values()):
-            raise EmailAlreadyExists()
+        self._check_unique(user)
         self._store.users[user.id] = user
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any, Final
@@ -24,7 +25,7 @@ from taskflow.domain.models import (
     TeamSummary,
     User,
 )
-from taskflow.errors import EmailAlreadyExists
+from taskflow.errors import EmailAlreadyExists, HostUserAlreadyLinked
 
 __all__ = [
     "SqlLoginFailureRepository",
@@ -79,6 +80,7 @@ def _user(row: SqlRow) -> User:
         email_verified=row.email_verified,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        external_id=row.external_id,
     )
 
 
@@ -91,6 +93,7 @@ def _user_values(user: User) -> dict[str, Any]:
         "email_verified": user.email_verified,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
+        "external_id": user.external_id,
     }
 
 
@@ -149,8 +152,26 @@ class SqlUserRepository(SqlRepository):
     _table = "users"
 
     def add(self, user: User) -> None:
-        with self._unique(EmailAlreadyExists) as savepoint:
-            savepoint.execute(self._t.insert().values(_user_values(user)))
+        with self._taken(user):
+            with self._unique(EmailAlreadyExists) as savepoint:
+                savepoint.execute(self._t.insert().values(_user_values(user)))
+
+    @contextmanager
+    def _taken(self, user: User) -> Iterator[None]:
+        """Tell which unique key a write of ``user`` ran into: the email or the host id."""
+        try:
+            yield
+        except EmailAlreadyExists:
+            if user.external_id is not None:
+                holder = self.get_by_external_id(user.external_id)
+                if holder is not None and holder.id != user.id:
+                    raise HostUserAlreadyLinked() from None
+            raise
+
+    def get_by_external_id(self, external_id: str) -> User | None:
+        statement = sa.select(self._t).where(self._t.c.external_id == external_id)
+        row = self._execute(statement).first()
+        return _user(row) if row else None
 
     def get(self, user_id: UUID) -> User | None:
         row = self._direct(_statements(self._tables).user_by_id, {"user_id": user_id}).first()
@@ -180,8 +201,9 @@ class SqlUserRepository(SqlRepository):
     def update(self, user: User) -> None:
         values = _user_values(user)
         del values["id"]
-        with self._unique(EmailAlreadyExists) as savepoint:
-            savepoint.execute(self._t.update().where(self._t.c.id == user.id).values(values))
+        with self._taken(user):
+            with self._unique(EmailAlreadyExists) as savepoint:
+                savepoint.execute(self._t.update().where(self._t.c.id == user.id).values(values))
 
 
 def _failures(row: SqlRow) -> LoginFailures:
