@@ -11,6 +11,7 @@ tree. The stored domain objects (``Task``, ``User``...) stay inside; import them
 """
 
 from taskflow.bootstrap import TaskFlow
+from taskflow.domain.host_users import HostUser, HostUserId
 from taskflow.domain.models import (
     Event,
     Priority,
@@ -27,7 +28,6 @@ from taskflow.domain.notifications import (
     NotificationPreferences,
     NotificationType,
 )
-from taskflow.domain.host_users import HostUser, HostUserId
 from taskflow.domain.queries import TaskSort
 from taskflow.errors import (
     AccountLocked,

@@ -53,9 +53,10 @@ __all__ = ["TaskFlow"]
 
 class TaskFlow:
     """taskflow, assembled: ``tf.auth``, ``tf.teams``, ``tf.invites``, ``tf.tasks``,
-    ``tf.comments``, ``tf.notifications``, ``tf.identities`` (identity mode), and ``tf.events`` where code in the same
-    process receives this instance's committed events (``tf.events.connect(name,
-    receiver)``, ``@tf.events.receiver(name)``, ``tf.events.disconnect(name, receiver)``).
+    ``tf.comments``, ``tf.notifications``, ``tf.identities`` (identity mode), and
+    ``tf.events`` where code in the same process receives this instance's committed
+    events (``tf.events.connect(name, receiver)``, ``@tf.events.receiver(name)``,
+    ``tf.events.disconnect(name, receiver)``).
     Build it once at start-up and share it; it is thread-safe."""
 
     def __init__(
@@ -147,6 +148,7 @@ class TaskFlow:
             keyring=keyring or Keyring([SecretStr(secrets.token_urlsafe(32))]),
             notification_config=notification_config,
             mailer=mailer,
+            directory=directory,
         )
 
     @classmethod

@@ -35,7 +35,7 @@ from taskflow.validation import normalize_email
 
 __all__ = ["NO_PASSWORD", "IdentityService"]
 
-NO_PASSWORD: Final = "!host"
+NO_PASSWORD: Final = "!host"  # noqa: S105 - not a password: a hash nothing matches
 """The password hash of a linked user: no password ever verifies against it."""
 
 _NAME_MAX: Final = 100

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 
 from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY, THREADS_STATE_KEY
 from taskflow.adapters.fastapi.errors import (
@@ -25,7 +26,7 @@ from taskflow.adapters.fastapi.errors import (
 )
 from taskflow.adapters.fastapi.middleware import TaskflowEdgeMiddleware
 from taskflow.adapters.fastapi.openapi import documented_with_400, joined_with_taskflow
-from taskflow.adapters.fastapi.routers import AREAS, ops
+from taskflow.adapters.fastapi.routers import AREAS, auth, ops
 from taskflow.adapters.web.config import WebConfig
 from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.bootstrap import TaskFlow
@@ -53,6 +54,7 @@ def mount_taskflow(
     prefix: str = "",
     threads: int | None = None,
     app_wide: bool = False,
+    identity: Callable[[Request], Any] | None = None,
 ) -> WebRuntime:
     """Serve taskflow's REST API from ``app`` (under ``prefix``). ``areas`` picks among
     ``auth``, ``teams``, ``tasks``, ``comments``, ``notifications`` (default: all).
@@ -68,7 +70,13 @@ def mount_taskflow(
 
     ``threads``: how many threads run the service calls of taskflow's async endpoints
     and of ``run_service`` (default 40, anyio's default for the sync ones, which FastAPI
-    runs in anyio's pool)."""
+    runs in anyio's pool).
+
+    ``identity``: identity mode (``docs/embedding.md``). Your app authenticates; this
+    function of the request (plain or ``async``) answers your user id of the caller (an
+    int, a string or a UUID), or None (401). ``tf`` must have your ``UserDirectory``.
+    The ``auth`` area then serves only ``/auth/me`` and the invite endpoints: sign-up,
+    login, tokens, sessions and passwords are your app's."""
     if threads is not None and threads < 1:
         raise ConfigurationError("The thread pool needs at least 1 thread.")
     selected = list(AREAS) if areas is None else list(areas)
@@ -76,11 +84,14 @@ def mount_taskflow(
     if unknown:
         raise ConfigurationError(f"Unknown taskflow areas: {', '.join(unknown)}.")
     runtime = build_web_runtime(tf, config)
+    if identity is not None:
+        runtime.use_identity(identity)
     setattr(app.state, RUNTIME_STATE_KEY, runtime)
     # Idle workers are joined when the interpreter exits (concurrent.futures does it).
     service_threads = ThreadPoolExecutor(threads or 40, thread_name_prefix="taskflow-service")
     setattr(app.state, THREADS_STATE_KEY, service_threads)
-    routers: list[APIRouter] = [ops.router, *(AREAS[area] for area in selected)]
+    areas_served = dict(AREAS, auth=auth.identity_router) if identity is not None else AREAS
+    routers: list[APIRouter] = [ops.router, *(areas_served[area] for area in selected)]
     for router in routers:
         # Scoped: the app's own document generation does not see taskflow's routes (a
         # model name both define would rename the app's schemas); they are added to it.
@@ -91,7 +102,9 @@ def mount_taskflow(
         app.openapi = documented_with_400(app)  # type: ignore[method-assign]
     else:
         install_taskflow_error_handler(app)
-        app.openapi = joined_with_taskflow(app, routers, prefix)  # type: ignore[method-assign]
+        app.openapi = joined_with_taskflow(  # type: ignore[method-assign]
+            app, routers, prefix, hosted=identity is not None
+        )
     return runtime
 
 

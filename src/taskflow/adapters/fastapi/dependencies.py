@@ -31,6 +31,7 @@ from starlette.requests import HTTPConnection
 from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.adapters.web.schemas import ErrorOut
 from taskflow.bootstrap import TaskFlow
+from taskflow.domain.host_users import HostUserId
 from taskflow.domain.models import Role
 from taskflow.errors import AuthenticationFailed, ConfigurationError, PermissionDenied
 from taskflow.services.read_models import Principal
@@ -39,6 +40,7 @@ __all__ = [
     "CurrentPrincipal",
     "TaskFlowDep",
     "auth_rate_limit",
+    "awaited_host_user",
     "bearer_credentials",
     "bearer_scheme",
     "bearer_token",
@@ -47,6 +49,7 @@ __all__ = [
     "get_runtime",
     "get_taskflow",
     "in_service_thread",
+    "principal_of",
     "rate_limit",
     "require_team_role",
     "run_service",
@@ -139,12 +142,44 @@ async def bearer_credentials(
     return credentials
 
 
+async def awaited_host_user(request: Request) -> HostUserId | None:
+    """Identity mode with an ``async`` resolver: its answer, awaited on the event loop.
+    None otherwise (a plain resolver runs with ``current_principal``, in its thread)."""
+    identity = get_runtime(request).identity
+    if identity is None or not identity.is_async:
+        return None
+    host_user_id: HostUserId | None = await identity.resolve(request)
+    return host_user_id
+
+
+def principal_of(
+    request: Request, token: str | None, awaited_host_user_id: HostUserId | None
+) -> Principal:
+    """The caller, in a service thread: in identity mode the host user the resolver
+    names (linked on first sight), else the user of a valid, unexpired, not revoked
+    access token; 401 without one."""
+    runtime = get_runtime(request)
+    identity = runtime.identity
+    if identity is not None:
+        host_user_id = awaited_host_user_id if identity.is_async else identity.resolve(request)
+        if host_user_id is None:
+            raise AuthenticationFailed()
+        return runtime.tf.identities.principal_for(host_user_id)
+    if token is None:
+        raise AuthenticationFailed()
+    return runtime.tf.auth.validate_token(token)
+
+
 def current_principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    awaited_host_user_id: Annotated[HostUserId | None, Depends(awaited_host_user)],
 ) -> Principal:
-    """The authenticated caller (a valid, unexpired, not revoked access token) or 401."""
-    return get_runtime(request).tf.auth.validate_token(credentials.credentials)
+    """The authenticated caller or 401: the user of a valid, unexpired, not revoked
+    access token, or in identity mode (``mount_taskflow(identity=...)``) the host user
+    the host's resolver names."""
+    token = credentials.credentials if credentials is not None else None
+    return principal_of(request, token, awaited_host_user_id)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

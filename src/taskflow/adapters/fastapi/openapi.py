@@ -44,17 +44,22 @@ def documented_with_400(app: FastAPI) -> OpenAPIGenerator:
 
 
 def joined_with_taskflow(
-    app: FastAPI, routers: Sequence[APIRouter], prefix: str
+    app: FastAPI, routers: Sequence[APIRouter], prefix: str, *, hosted: bool = False
 ) -> OpenAPIGenerator:
     """The app's own ``openapi()`` (taskflow's routes are hidden from it), with taskflow's
-    operations (``routers`` under ``prefix``) added to its result."""
+    operations (``routers`` under ``prefix``) added to its result. ``hosted`` (identity
+    mode): the app authenticates taskflow's requests, so taskflow's operations declare
+    no bearer token of their own."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = generate()
-        _add(schema, _without_422(_taskflow_document(app, routers, prefix)))
+        ours = _without_422(_taskflow_document(app, routers, prefix))
+        if hosted:
+            _without_bearer(ours)
+        _add(schema, ours)
         app.openapi_schema = schema
         return schema
 
@@ -95,6 +100,12 @@ def _without_422(schema: dict[str, Any]) -> dict[str, Any]:
     for unused in _VALIDATION_SCHEMAS:
         schemas.pop(unused, None)
     return schema
+
+
+def _without_bearer(ours: dict[str, Any]) -> None:
+    for operation in _operations(ours):
+        operation.pop("security", None)
+    ours.get("components", {}).pop("securitySchemes", None)
 
 
 def _add(schema: dict[str, Any], ours: dict[str, Any]) -> None:

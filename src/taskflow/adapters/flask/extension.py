@@ -10,12 +10,13 @@ serve several apps (the application-factory pattern).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Blueprint, Flask
 from werkzeug.exceptions import HTTPException
 
-from taskflow.adapters.flask.blueprints import AREAS, ops
+from taskflow.adapters.flask.blueprints import AREAS, auth, ops
 from taskflow.adapters.flask.edge import (
     finish_response,
     on_http_error,
@@ -49,11 +50,20 @@ class TaskFlowExtension:
         areas: Iterable[str] | None = None,
         url_prefix: str = "",
         app_wide: bool = False,
+        identity: Callable[[], Any] | None = None,
     ) -> None:
         if app is not None:
             if tf is None:
                 raise ConfigurationError("TaskFlowExtension(app, tf): tf is required.")
-            self.init_app(app, tf, config, areas=areas, url_prefix=url_prefix, app_wide=app_wide)
+            self.init_app(
+                app,
+                tf,
+                config,
+                areas=areas,
+                url_prefix=url_prefix,
+                app_wide=app_wide,
+                identity=identity,
+            )
 
     def init_app(
         self,
@@ -64,22 +74,35 @@ class TaskFlowExtension:
         areas: Iterable[str] | None = None,
         url_prefix: str = "",
         app_wide: bool = False,
+        identity: Callable[[], Any] | None = None,
     ) -> WebRuntime:
         """Register taskflow's blueprints on ``app``. ``app_wide=True``: the edge and the
         error body apply to every request of the app (its own views and unmatched URLs
         too), and taskflow's body limit becomes the app's ``MAX_CONTENT_LENGTH`` when it
         has none. Otherwise the app is changed in one way only: a ``TaskflowError`` that
         escapes one of its own views (``current_principal()`` without a token, say)
-        answers taskflow's error body, unless the app handles ``TaskflowError`` itself."""
+        answers taskflow's error body, unless the app handles ``TaskflowError`` itself.
+
+        ``identity``: identity mode (``docs/embedding.md``). Your app authenticates; this
+        function of no argument (it reads ``flask.request``, ``flask.session`` or
+        Flask-Login's ``current_user``) answers your user id of the caller (an int, a
+        string or a UUID), or None (401). ``tf`` must have your ``UserDirectory``. The
+        ``auth`` area then serves only ``/auth/me`` and the invite endpoints."""
         selected = list(AREAS) if areas is None else list(areas)
         unknown = sorted(set(selected) - set(AREAS))
         if unknown:
             raise ConfigurationError(f"Unknown taskflow areas: {', '.join(unknown)}.")
         runtime = build_web_runtime(tf, config)
+        if identity is not None:
+            runtime.use_identity(identity)
+            if runtime.identity is not None and runtime.identity.is_async:
+                raise ConfigurationError("identity= must be a plain function on Flask.")
         app.extensions[EXTENSION_KEY] = runtime
         app.register_blueprint(ops.blueprint, url_prefix=url_prefix or None)
         for area in selected:
             blueprint: Blueprint = AREAS[area]
+            if area == "auth" and identity is not None:
+                blueprint = auth.identity_blueprint
             app.register_blueprint(blueprint, url_prefix=url_prefix or None)
         if app_wide:
             if app.config.get("MAX_CONTENT_LENGTH") is None:  # keep the app's own limit

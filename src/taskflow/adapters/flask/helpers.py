@@ -70,10 +70,19 @@ def bearer_token() -> str:
 
 
 def current_principal() -> Principal:
-    """The authenticated caller (validated once per request) or 401."""
+    """The authenticated caller (found once per request) or 401: the user of a valid,
+    unexpired, not revoked access token, or in identity mode
+    (``TaskFlowExtension(identity=...)``) the host user the host's resolver names."""
     principal: Principal | None = g.get("_taskflow_principal")
     if principal is None:
-        principal = get_taskflow().auth.validate_token(bearer_token())
+        runtime = get_runtime()
+        if runtime.identity is not None:
+            host_user_id = runtime.identity.resolve()
+            if host_user_id is None:
+                raise AuthenticationFailed()
+            principal = runtime.tf.identities.principal_for(host_user_id)
+        else:
+            principal = runtime.tf.auth.validate_token(bearer_token())
         g._taskflow_principal = principal
     return principal
 

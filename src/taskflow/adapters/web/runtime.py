@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from attrs import define, field
 
 from taskflow.adapters.circuit_breaker import CircuitBreaker
 from taskflow.adapters.web.client_ip import client_ip, is_trusted
 from taskflow.adapters.web.config import WebConfig
 from taskflow.adapters.web.health import ReadyStatus, readiness
+from taskflow.adapters.web.identity import HostResolver
 from taskflow.adapters.web.ratelimit import RateLimiter
 from taskflow.bootstrap import TaskFlow
+from taskflow.errors import ConfigurationError
 
 __all__ = ["WebRuntime"]
 
@@ -17,13 +22,16 @@ __all__ = ["WebRuntime"]
 @define
 class WebRuntime:
     """The taskflow services (``tf``), the web configuration, the rate limiter and the
-    state of Redis (``redis_breaker``: is it down?) of one mounted app. Built once at
+    state of Redis (``redis_breaker``: is it down?) of one mounted app, and in identity
+    mode the host's resolver of the caller (``identity``). Built once at
     start-up by ``taskflow.bootstrap.web.build_web_runtime``."""
 
     tf: TaskFlow
     config: WebConfig
     limiter: RateLimiter = field(repr=False)
     redis_breaker: CircuitBreaker = field(repr=False)
+    identity: HostResolver | None = field(default=None, repr=False)
+    """Identity mode: the host's resolver of the caller (None: taskflow's own tokens)."""
 
     def readiness(self) -> tuple[ReadyStatus, dict[str, str]]:
         """``GET /ready``: the overall status and each dependency's state."""
@@ -42,3 +50,15 @@ class WebRuntime:
         if forwarded_proto and is_trusted(peer, self.config.trusted_proxies):
             return forwarded_proto.rsplit(",", 1)[-1].strip().lower() == "https"
         return scheme == "https"
+
+    def use_identity(self, resolve: Callable[..., Any]) -> None:
+        """Identity mode: the host authenticates, ``resolve`` names the caller (the
+        integrations call it when mounted with ``identity=``)."""
+        if not self.tf.identities.enabled:
+            raise ConfigurationError(
+                "identity= needs a user directory: build taskflow with "
+                "TaskFlow.from_settings(..., directory=YourDirectory())."
+            )
+        if not callable(resolve):
+            raise ConfigurationError("identity= must be a function that names the caller.")
+        self.identity = HostResolver.of(resolve)

@@ -13,12 +13,14 @@ from taskflow.adapters.fastapi.dependencies import (
     CurrentPrincipal,
     TaskFlowDep,
     auth_rate_limit,
+    awaited_host_user,
     bearer_credentials,
     bearer_scheme,
     bearer_token,
     error_responses,
     get_runtime,
     in_service_thread,
+    principal_of,
     rate_limit,
 )
 from taskflow.adapters.fastapi.responses import JSONBytesResponse
@@ -52,8 +54,9 @@ from taskflow.adapters.web.serializers import (
     user_with_teams_out,
 )
 from taskflow.bootstrap import TaskFlow
+from taskflow.domain.host_users import HostUserId
 
-__all__ = ["router"]
+__all__ = ["HOSTED_PATHS", "identity_router", "router"]
 
 router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
 """The auth area: ``/auth/me`` itself, and every other route through ``_limited``."""
@@ -122,8 +125,18 @@ async def me(request: Request) -> Response:
     # requirement is declared as bearer_scheme would declare it. The token check and
     # the read go in ONE hop to the service threads.
     await rate_limit(request)
+    runtime = get_runtime(request)
+    if runtime.identity is not None:
+        host_user_id = await awaited_host_user(request)
+        return await in_service_thread(request, _hosted_me, request, host_user_id)
     token = bearer_token(request)
-    return await in_service_thread(request, _me, get_runtime(request).tf, token)
+    return await in_service_thread(request, _me, runtime.tf, token)
+
+
+def _hosted_me(request: Request, awaited_host_user_id: HostUserId | None) -> Response:
+    principal = principal_of(request, None, awaited_host_user_id)
+    profile = get_runtime(request).tf.auth.me(principal.user_id)
+    return JSONBytesResponse(user_with_teams_out(profile).model_dump_json().encode())
 
 
 def _me(tf: TaskFlow, token: str) -> Response:
@@ -236,3 +249,12 @@ def change_password(body: PasswordChangeIn, principal: CurrentPrincipal, tf: Tas
 
 
 router.include_router(_limited)
+
+HOSTED_PATHS = frozenset({"/auth/me", "/auth/invite", "/auth/invite/accept"})
+"""The auth area's routes in identity mode: the host owns accounts, logins and sessions."""
+
+identity_router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
+"""The auth area in identity mode: ``/auth/me`` and the invite endpoints."""
+identity_router.routes.extend(
+    route for route in router.routes if getattr(route, "path", None) in HOSTED_PATHS
+)

@@ -9,6 +9,7 @@ from taskflow.adapters.flask.edge import taskflow_blueprint
 from taskflow.adapters.flask.helpers import (
     bearer_token,
     current_principal,
+    get_runtime,
     get_taskflow,
     parse_body,
     path_uuid,
@@ -39,7 +40,7 @@ from taskflow.adapters.web.serializers import (
     user_with_teams_out,
 )
 
-__all__ = ["blueprint"]
+__all__ = ["HOSTED_ENDPOINTS", "blueprint", "identity_blueprint"]
 
 blueprint = taskflow_blueprint("taskflow_auth", __name__)
 blueprint.before_request(rate_limit)
@@ -79,8 +80,12 @@ def logout() -> Response:
 
 @blueprint.get("/auth/me")
 def me() -> Response:
-    # The token check and the profile together: one statement on SQL storage.
-    _principal, profile = get_taskflow().auth.me_for_token(bearer_token())
+    tf = get_taskflow()
+    if get_runtime().identity is not None:
+        profile = tf.auth.me(current_principal().user_id)
+    else:
+        # The token check and the profile together: one statement on SQL storage.
+        _principal, profile = tf.auth.me_for_token(bearer_token())
     return reply(user_with_teams_out(profile))
 
 
@@ -166,3 +171,18 @@ def change_password() -> Response:
         session_id=principal.session_id,
     )
     return reply(None, 204)
+
+
+HOSTED_ENDPOINTS = ("me", "create_invite", "accept_invite")
+"""The auth area's views in identity mode: the host owns accounts, logins and sessions."""
+
+identity_blueprint = taskflow_blueprint("taskflow_auth", __name__)
+"""The auth area in identity mode (the same name as ``blueprint``, so ``url_for`` is the
+same): ``/auth/me`` and the invite endpoints."""
+identity_blueprint.before_request(rate_limit)
+for _rule, _view, _methods in (
+    ("/auth/me", me, ["GET"]),
+    ("/auth/invite", create_invite, ["POST"]),
+    ("/auth/invite/accept", accept_invite, ["POST"]),
+):
+    identity_blueprint.add_url_rule(_rule, view_func=_view, methods=_methods)

@@ -152,9 +152,8 @@ class SqlUserRepository(SqlRepository):
     _table = "users"
 
     def add(self, user: User) -> None:
-        with self._taken(user):
-            with self._unique(EmailAlreadyExists) as savepoint:
-                savepoint.execute(self._t.insert().values(_user_values(user)))
+        with self._taken(user), self._unique(EmailAlreadyExists) as savepoint:
+            savepoint.execute(self._t.insert().values(_user_values(user)))
 
     @contextmanager
     def _taken(self, user: User) -> Iterator[None]:
@@ -201,9 +200,8 @@ class SqlUserRepository(SqlRepository):
     def update(self, user: User) -> None:
         values = _user_values(user)
         del values["id"]
-        with self._taken(user):
-            with self._unique(EmailAlreadyExists) as savepoint:
-                savepoint.execute(self._t.update().where(self._t.c.id == user.id).values(values))
+        with self._taken(user), self._unique(EmailAlreadyExists) as savepoint:
+            savepoint.execute(self._t.update().where(self._t.c.id == user.id).values(values))
 
 
 def _failures(row: SqlRow) -> LoginFailures:

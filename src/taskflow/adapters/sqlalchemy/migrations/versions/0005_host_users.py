@@ -28,9 +28,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     n = names()
     op.add_column(n.t("users"), sa.Column("external_id", sa.String(255), nullable=True))
-    op.create_index(
-        n.f("ix", "users", "external_id"), n.t("users"), ["external_id"], unique=True
-    )
+    op.create_index(n.f("ix", "users", "external_id"), n.t("users"), ["external_id"], unique=True)
 
 
 def downgrade() -> None:
