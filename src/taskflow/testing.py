@@ -17,6 +17,8 @@ the package on purpose.
   the notification dispatch and the delivery of the mails due; answers a ``Drained``
   with the events handled, the mails sent (``SentMail``) and the in-app notifications.
 - ``one_time_token(tf, event)``: the token an invite, verification or reset mail carries.
+- ``InMemoryUserDirectory``: the host's users for identity mode
+  (``make_test_taskflow(directory=...)``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from taskflow.adapters.memory import (
     InMemoryUnitOfWorkFactory,
     RecordingEventPublisher,
 )
+from taskflow.adapters.memory.directory import InMemoryUserDirectory
 from taskflow.adapters.memory.mailer import RecordingMailer
 from taskflow.adapters.memory.queue import InProcessQueue
 from taskflow.bootstrap import Storage, TaskFlow, build_memory_storage, upgrade_sql_storage
@@ -49,6 +52,7 @@ from taskflow.domain.notifications import Channel, Notification, NotificationTyp
 from taskflow.errors import ConfigurationError
 from taskflow.messaging.relay import OutboxRelay
 from taskflow.notifications.config import NotificationConfig
+from taskflow.ports.identity import UserDirectory
 from taskflow.ports.notifications import Mailer
 
 __all__ = [
@@ -59,6 +63,7 @@ __all__ = [
     "InMemoryStore",
     "InMemoryTokenStore",
     "InMemoryUnitOfWorkFactory",
+    "InMemoryUserDirectory",
     "RecordingEventPublisher",
     "RecordingMailer",
     "SentMail",
@@ -113,6 +118,7 @@ def make_test_taskflow(
     mailer: Mailer | None = None,
     notification_config: NotificationConfig | None = None,
     database_url: str | None = None,
+    directory: UserDirectory | None = None,
 ) -> TaskFlow:
     """A ``TaskFlow`` with a fake clock, a recording publisher, a recording mailer and
     fast password hashing, on in-memory storage, or on the SQL database of
@@ -120,7 +126,8 @@ def make_test_taskflow(
     ``with`` releases it). Reach the fakes as ``tf.clock``, ``tf.publisher`` and
     ``tf.mailer``. The publisher sends every committed event to the receivers connected
     with ``tf.events`` (``@tf.events.receiver(name)``, lambdas included), as in
-    production, and records it (``tf.publisher.named(name)``)."""
+    production, and records it (``tf.publisher.named(name)``). ``directory``: the host's
+    users for identity mode (``InMemoryUserDirectory`` in tests)."""
     publisher = publisher or RecordingEventPublisher()
     storage = (
         build_memory_storage(publisher)
@@ -137,6 +144,7 @@ def make_test_taskflow(
         password_hashing=FAST_PASSWORD_HASHING,
         mailer=mailer or RecordingMailer(),
         notification_config=notification_config,
+        directory=directory,
     )
     taskflow._closers.append(storage.close)  # as from_settings does: tf.close() releases it
     return taskflow

@@ -24,7 +24,13 @@ from builders import (
 from ports_under_test import StorageUnderTest
 from taskflow.domain.models import Role, Team, User
 from taskflow.domain.queries import TaskQuery, TaskSort, TimeKey
-from taskflow.errors import AlreadyTeamMember, Conflict, EmailAlreadyExists, VersionConflict
+from taskflow.errors import (
+    AlreadyTeamMember,
+    Conflict,
+    EmailAlreadyExists,
+    HostUserAlreadyLinked,
+    VersionConflict,
+)
 from taskflow.ids import new_id
 from taskflow.ports.unit_of_work import UnitOfWork
 
@@ -88,6 +94,29 @@ def test_changing_ones_email_to_a_taken_one_is_refused(storage: StorageUnderTest
         uow.commit()
     with storage.uow_factory(read_only=True) as uow:
         assert uow.users.get(ali.id) == attrs.evolve(ali, name="Ali")
+
+
+def test_a_host_user_id_links_one_user_and_many_users_have_none(
+    storage: StorageUnderTest,
+) -> None:
+    bob = attrs.evolve(a_user("bob@example.com"), external_id="7")
+    with storage.uow_factory() as uow:
+        uow.users.add(bob)
+        uow.users.add(a_user("sara@example.com"))  # no host id: NULLs never collide
+        uow.users.add(a_user("ali@example.com"))
+        with pytest.raises(HostUserAlreadyLinked):
+            uow.users.add(attrs.evolve(a_user("eve@example.com"), external_id="7"))
+        # Both keys taken: the host id is named (the caller cannot link it again).
+        with pytest.raises(HostUserAlreadyLinked):
+            uow.users.add(attrs.evolve(a_user("bob@example.com"), external_id="7"))
+        with pytest.raises(EmailAlreadyExists):
+            uow.users.add(attrs.evolve(a_user("bob@example.com"), external_id="8"))
+        uow.commit()
+    with storage.uow_factory(read_only=True) as uow:
+        assert uow.users.get_by_external_id("7") == bob
+        assert uow.users.get(bob.id) == bob
+        assert uow.users.get_by_external_id("8") is None
+        assert uow.users.get_by_external_id("07") is None  # text: compared exactly
 
 
 def test_a_second_membership_of_the_same_user_is_a_typed_conflict(

@@ -56,12 +56,19 @@ from taskflow.adapters.web.serializers import (
 from taskflow.bootstrap import TaskFlow
 from taskflow.domain.host_users import HostUserId
 
-__all__ = ["HOSTED_PATHS", "identity_router", "router"]
+__all__ = ["identity_router", "router"]
 
 router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
-"""The auth area: ``/auth/me`` itself, and every other route through ``_limited``."""
+"""The auth area: ``/auth/me``, the account routes and the invite routes."""
+identity_router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
+"""The auth area in identity mode (the host owns accounts, logins and sessions):
+``/auth/me`` and the invite routes."""
+_me_alone = APIRouter(route_class=TaskflowRoute)
+"""``/auth/me`` alone: it applies the general rate limit itself."""
 _limited = APIRouter(dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
-"""The routes with the general rate limit as a dependency (included at the end)."""
+"""The account routes, with the general rate limit as a dependency."""
+_invites = APIRouter(dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
+"""The invite routes, with the general rate limit as a dependency."""
 _strict = [Depends(auth_rate_limit)]
 
 
@@ -110,7 +117,7 @@ def logout(
     tf.auth.logout(credentials.credentials)
 
 
-@router.get(
+@_me_alone.get(
     "/auth/me",
     response_model=UserWithTeamsOut,
     response_class=JSONBytesResponse,
@@ -147,7 +154,7 @@ def _me(tf: TaskFlow, token: str) -> Response:
     return JSONBytesResponse(user_with_teams_out(profile).model_dump_json().encode())
 
 
-@_limited.post(
+@_invites.post(
     "/auth/invite", status_code=201, responses=error_responses(400, 401, 403, 404, 409, 413)
 )
 def create_invite(body: InviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> InviteOut:
@@ -156,7 +163,7 @@ def create_invite(body: InviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) 
     return invite_out(invite)
 
 
-@_limited.post("/auth/invite/accept", responses=error_responses(400, 401, 403, 404, 409, 410, 413))
+@_invites.post("/auth/invite/accept", responses=error_responses(400, 401, 403, 404, 409, 410, 413))
 def accept_invite(body: AcceptInviteIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> TeamOut:
     """Join the team of an invite sent to the caller's email address."""
     return TeamOut.of(tf.invites.accept(principal.user_id, token=body.token))
@@ -248,13 +255,9 @@ def change_password(body: PasswordChangeIn, principal: CurrentPrincipal, tf: Tas
     )
 
 
-router.include_router(_limited)
-
-HOSTED_PATHS = frozenset({"/auth/me", "/auth/invite", "/auth/invite/accept"})
-"""The auth area's routes in identity mode: the host owns accounts, logins and sessions."""
-
-identity_router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
-"""The auth area in identity mode: ``/auth/me`` and the invite endpoints."""
-identity_router.routes.extend(
-    route for route in router.routes if getattr(route, "path", None) in HOSTED_PATHS
-)
+for _area, _parts in (
+    (router, (_me_alone, _limited, _invites)),
+    (identity_router, (_me_alone, _invites)),
+):
+    for _part in _parts:
+        _area.include_router(_part)
