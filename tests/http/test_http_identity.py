@@ -19,7 +19,7 @@ from taskflow import ConfigurationError, TaskFlow
 from taskflow.adapters.fastapi import mount_taskflow
 from taskflow.adapters.flask import TaskFlowExtension
 from taskflow.adapters.web import WebConfig
-from taskflow.testing import InMemoryUserDirectory, drain, make_test_taskflow, one_time_token
+from taskflow.testing import InMemoryUserDirectory, drain, make_test_taskflow
 
 CONFIG = WebConfig(rate_limit=None, auth_rate_limit=None)
 USER_HEADER = "X-Host-User"
@@ -168,7 +168,7 @@ def test_the_openapi_document_has_no_account_routes_and_no_bearer() -> None:
 
 def test_identity_mode_needs_a_directory() -> None:
     with pytest.raises(ConfigurationError, match="directory"):
-        mount_taskflow(FastAPI(), make_test_taskflow(), identity=lambda request: 1)
+        mount_taskflow(FastAPI(), make_test_taskflow(), identity=lambda _request: 1)
     with pytest.raises(ConfigurationError, match="directory"):
         TaskFlowExtension(Flask("host"), make_test_taskflow(), identity=lambda: 1)
 

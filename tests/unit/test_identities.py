@@ -67,7 +67,8 @@ def test_a_host_user_is_linked_once_with_the_directory_s_data(hosted: TaskFlow) 
     assert hosted.identities.user_id_for("7") == bob  # stored as text: the same user
     user = _stored(hosted, bob)
     assert (user.email, user.name, user.external_id) == ("bob@example.com", "Bob", "7")
-    assert user.email_verified and user.is_hosted
+    assert user.email_verified
+    assert user.is_hosted
     assert hosted.identities.host_user_id_of(bob) == "7"
     assert hosted.notifications.get_preferences(bob).language == "en"
 
@@ -81,8 +82,10 @@ def test_string_and_uuid_ids_and_a_missing_name(hosted: TaskFlow) -> None:
     # A language taskflow does not speak: the configured default.
     assert hosted.notifications.get_preferences(carol).language == "fa"
     principal = hosted.identities.principal_for(HOST_UUID)
-    assert principal.user_id == carol and principal.host_user_id == str(HOST_UUID)
-    assert principal.session_id is None and principal.jti is None
+    assert principal.user_id == carol
+    assert principal.host_user_id == str(HOST_UUID)
+    assert principal.session_id is None
+    assert principal.jti is None
 
 
 @pytest.mark.parametrize("bad", [True, 1.5, "", "x" * 256, None, b"7"])
@@ -158,7 +161,7 @@ def test_concurrent_first_requests_link_one_user(hosted: TaskFlow, directory) ->
         barrier.wait()
         try:
             results.append(hosted.identities.user_id_for(42))
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=first_request) for _ in range(4)]
