@@ -29,6 +29,7 @@ The tree::
     │   └── DeliveryNotFound           404 delivery_not_found
     ├── Conflict                       409 conflict
     │   ├── EmailAlreadyExists         409 email_taken
+    │   ├── HostUserAlreadyLinked      409 host_user_linked
     │   ├── AlreadyTeamMember          409 already_member
     │   ├── VersionConflict            409 version_conflict
     │   ├── IdempotencyKeyTaken        409 idempotency_key_taken
