@@ -21,13 +21,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from taskflow import TaskFlow, TaskflowError
-from taskflow.adapters.fastapi import mount_taskflow, run_service
 
 from acme import pages
 from acme.accounts import authenticate
 from acme.config import AcmeConfig
 from acme.models import Database, Project, User
+from taskflow import TaskFlow, TaskflowError
+from taskflow.adapters.fastapi import mount_taskflow, run_service
 
 SESSION_COOKIE = "acme_session"
 SESSION_USER = "user_id"
@@ -113,7 +113,7 @@ def create_app(
         )
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+    async def invalid_request(_request: Request, error: RequestValidationError) -> Response:
         fields = {".".join(map(str, e["loc"])): e["msg"] for e in error.errors()}
         return JSONResponse(
             {"message": "Some fields are not right.", "status": 422, "fields": fields},
@@ -135,7 +135,7 @@ def create_app(
         return HTMLResponse(pages.home_page(user, list(projects)))
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_form(next: str = "/") -> HTMLResponse:  # noqa: A002 - the query's name
+    def login_form(next: str = "/") -> HTMLResponse:
         return HTMLResponse(pages.login_page(next_path=_local(next)))
 
     @app.post("/login")
@@ -210,5 +210,3 @@ def _add_taskflow(app: FastAPI, tf: TaskFlow) -> None:
         except TaskflowError as error:
             return HTMLResponse(pages.invite_page(token, error.message), status_code=error.status)
         return RedirectResponse("/", status_code=303)
-
-

@@ -3,9 +3,8 @@ a user's email, name and language the first time the user calls it."""
 
 from __future__ import annotations
 
-from taskflow import HostUser, HostUserId
-
 from acme.models import Database, User
+from taskflow import HostUser, HostUserId
 
 
 class AcmeUserDirectory:

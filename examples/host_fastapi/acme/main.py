@@ -14,14 +14,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from taskflow import TaskFlow
-from taskflow.bootstrap import build_worker
-from taskflow.settings import Settings
 
 from acme.app import create_app
 from acme.config import AcmeConfig
 from acme.directory import AcmeUserDirectory
 from acme.models import Database
+from taskflow import TaskFlow
+from taskflow.bootstrap import build_worker
+from taskflow.settings import Settings
 
 
 def create_production_app() -> FastAPI:

@@ -33,8 +33,7 @@ def home_page(user: User, projects: list[Project]) -> str:
     items = "".join(f"<li>{escape(project.name)}</li>" for project in projects)
     return page(
         f"Hello, {user.name}",
-        f"<ul>{items}</ul>"
-        '<form method="post" action="/logout"><button>Log out</button></form>',
+        f'<ul>{items}</ul><form method="post" action="/logout"><button>Log out</button></form>',
     )
 
 

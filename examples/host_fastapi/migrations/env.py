@@ -11,9 +11,9 @@ from logging.config import fileConfig
 
 import sqlalchemy as sa
 from alembic import context
-from taskflow.adapters.sqlalchemy.alembic import exclude_taskflow_tables
 
 from acme.models import Base
+from taskflow.adapters.sqlalchemy.alembic import exclude_taskflow_tables
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
