@@ -22,7 +22,7 @@ import pytest
 from alembic import command
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hosts import (
+from host_apps import (
     EXAMPLES,
     TASKFLOW_TABLES,
     autogenerate_diff,

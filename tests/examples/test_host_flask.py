@@ -22,7 +22,7 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
-from hosts import (
+from host_apps import (
     EXAMPLES,
     TASKFLOW_TABLES,
     autogenerate_diff,
