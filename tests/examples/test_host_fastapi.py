@@ -106,6 +106,8 @@ ACME_EXCHANGES: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/api/nowhere", {}),  # under taskflow's prefix, yet nobody's: Acme's 404
     ("POST", "/api/auth/login", {"json": {}}),  # taskflow's own login is off: Acme's 404
     ("POST", "/api/auth/signup", {"json": {}}),
+    ("POST", "/profile", {"data": {"language": "en"}}),
+    ("POST", "/profile", {"data": {"language": "de"}}),  # Acme's 422
     ("POST", "/logout", {}),
     ("GET", "/", {}),
 ]
@@ -130,7 +132,7 @@ def test_acme_answers_the_same_bytes_with_taskflow_mounted(
     replies = exchanges(before)
     assert [status for _method, _path, status, _headers, _body in replies] == [
         200, 200, 401, 401, 401, 303, 200, 200, 200, 404, 422, 422, 422, 404, 404, 404,
-        404, 404, 303, 200,
+        404, 404, 303, 422, 303, 200,
     ]  # fmt: skip
 
     assert exchanges(after) == replies
@@ -195,6 +197,12 @@ def test_the_whole_story_for_acme_s_users(acme_db: Database, tf: TaskFlow) -> No
     ]
     [comment_seen] = alice.get(f"/api/tasks/{task_id}/comments").json()["items"]
     assert comment_seen["content"] == "Draft by Friday"
+
+    # Bob switches Acme to English: Acme tells taskflow (tf.identities.refresh).
+    assert bob.post("/profile", data={"language": "en"}).status_code == 200
+    alice.post(f"/api/teams/{team_id}/tasks", json={"title": "Proofread", "assignee_id": bob_id})
+    [english] = drain(tf).mails_to("bob@example.com", type="task.assigned")
+    assert (english.language, english.subject) == ("en", "Task Proofread was assigned to you")
 
     # Nobody logged in: taskflow's 401; after Acme's logout, too.
     refused = stranger.get("/api/teams")

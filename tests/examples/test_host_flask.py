@@ -108,6 +108,8 @@ GREENHOUSE_EXCHANGES: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/api/nowhere", {}),  # under taskflow's prefix, yet nobody's: Greenhouse's 404
     ("POST", "/api/auth/login", {"json": {}}),  # taskflow's own login is off
     ("POST", "/api/auth/signup", {"json": {}}),
+    ("POST", "/settings", {"data": {"locale": "en"}}),
+    ("POST", "/settings", {"data": {"locale": "de"}}),  # Greenhouse's 422
     ("POST", "/logout", {}),
     ("GET", "/", {}),
 ]
@@ -129,7 +131,7 @@ def test_greenhouse_answers_the_same_bytes_with_taskflow_registered(
     before = exchanges(greenhouse(greenhouse_db))
     assert [status for _method, _path, status, _headers, _body in before] == [
         200, 200, 401, 401, 401, 303, 200, 200, 200, 404, 422, 400, 415, 404, 404, 405,
-        404, 404, 404, 303, 200,
+        404, 404, 404, 303, 422, 303, 200,
     ]  # fmt: skip
 
     assert exchanges(greenhouse(greenhouse_db, tf)) == before
@@ -186,6 +188,12 @@ def test_the_whole_story_for_greenhouse_s_users(greenhouse_db: Database, tf: Tas
     assert [n["type"] for n in alice_inbox] == ["task.completed"]
     [comment_seen] = alice.get(f"/api/tasks/{task_id}/comments").get_json()["items"]
     assert comment_seen["content"] == "Bigger pot?"
+
+    # Bob switches Greenhouse to English: it tells taskflow (tf.identities.refresh).
+    assert bob.post("/settings", data={"locale": "en"}).status_code == 303
+    alice.post(f"/api/teams/{team_id}/tasks", json={"title": "Prune", "assignee_id": bob_id})
+    [english] = drain(tf).mails_to("bob@example.com", type="task.assigned")
+    assert (english.language, english.subject) == ("en", "Task Prune was assigned to you")
 
     # Nobody logged in: taskflow's 401; after Greenhouse's logout, too.
     refused = stranger.get("/api/teams")

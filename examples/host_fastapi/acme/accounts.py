@@ -59,3 +59,9 @@ def authenticate(db: Database, email: str, password: str) -> User | None:
         verify_password(password, _UNKNOWN)
         return None
     return user if verify_password(password, user.password_hash) else None
+
+
+def set_language(db: Database, user_id: int, language: str) -> None:
+    with db.session() as session:
+        session.execute(sa.update(User).where(User.id == user_id).values(language=language))
+        session.commit()

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from acme import pages
-from acme.accounts import authenticate
+from acme.accounts import authenticate, set_language
 from acme.config import AcmeConfig
 from acme.models import Database, Project, User
 from taskflow import TaskFlow, TaskflowError
@@ -151,6 +151,17 @@ def create_app(
         request.session.clear()
         request.session[SESSION_USER] = user.id
         return RedirectResponse(next_path, status_code=303)
+
+    @app.post("/profile")
+    async def update_profile(request: Request) -> Response:
+        language = (await form_fields(request)).get("language", "")
+        if language not in pages.LANGUAGES:
+            raise HTTPException(422, "Choose en or fa.")
+        user: User = await run_in_threadpool(current_user, request)
+        await run_in_threadpool(set_language, db, user.id, language)
+        if tf is not None:  # taskflow keeps a copy of the name, email and language
+            await run_in_threadpool(tf.identities.refresh, user.id)
+        return RedirectResponse("/", status_code=303)
 
     @app.post("/logout")
     def logout(request: Request) -> RedirectResponse:

@@ -29,11 +29,21 @@ def login_page(error: str | None = None, next_path: str = "/") -> str:
     )
 
 
+LANGUAGES = {"en": "English", "fa": "فارسی"}
+
+
 def home_page(user: User, projects: list[Project]) -> str:
     items = "".join(f"<li>{escape(project.name)}</li>" for project in projects)
+    options = "".join(
+        f'<option value="{code}"{" selected" if code == user.language else ""}>{name}</option>'
+        for code, name in LANGUAGES.items()
+    )
     return page(
         f"Hello, {user.name}",
-        f'<ul>{items}</ul><form method="post" action="/logout"><button>Log out</button></form>',
+        f"<ul>{items}</ul>"
+        f'<form method="post" action="/profile"><select name="language">{options}</select>'
+        "<button>Save</button></form>"
+        '<form method="post" action="/logout"><button>Log out</button></form>',
     )
 
 

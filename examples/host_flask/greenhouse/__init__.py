@@ -19,13 +19,14 @@ from flask import Flask, g, jsonify, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, Unauthorized
 
-from greenhouse.accounts import add_user, authenticate
+from greenhouse.accounts import add_user, authenticate, set_locale
 from greenhouse.models import Database, Plant, User
 from taskflow import TaskFlow, TaskflowError
 from taskflow.adapters.flask import TaskFlowExtension
 
 __all__ = ["create_app", "logged_in_user_id"]
 
+LOCALES = {"en": "English", "fa": "فارسی"}
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -115,7 +116,18 @@ def create_app(config: Mapping[str, Any], db: Database, tf: TaskFlow | None = No
             plants = db_session.scalars(
                 sa.select(Plant).where(Plant.keeper_id == g.user.id).order_by(Plant.id)
             ).all()
-        return render_template("home.html", user=g.user, plants=plants)
+        return render_template("home.html", user=g.user, plants=plants, locales=LOCALES)
+
+    @app.post("/settings")
+    @login_required
+    def update_settings() -> ResponseReturnValue:
+        locale = request.form.get("locale", "")
+        if locale not in LOCALES:
+            raise InvalidFields({"locale": "en or fa"})
+        set_locale(db, g.user.id, locale)
+        if tf is not None:  # taskflow keeps a copy of the name, email and language
+            tf.identities.refresh(g.user.id)
+        return redirect("/", code=303)
 
     @app.get("/login")
     def login_form() -> ResponseReturnValue:

@@ -36,3 +36,9 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
         check_password_hash(_UNKNOWN, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def set_locale(db: Database, user_id: int, locale: str) -> None:
+    with db.session() as session:
+        session.execute(sa.update(User).where(User.id == user_id).values(locale=locale))
+        session.commit()
