@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from host_readmes import run_readme, user_emails, wait_for_mail
 
+pytestmark = [pytest.mark.sqlite, pytest.mark.slow]
+
 
 def test_the_fastapi_host_runs_as_its_readme_says(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
