@@ -67,13 +67,14 @@ def _plant_fields(body: Any) -> tuple[str, int]:
         raise InvalidFields({"body": "a JSON object is expected"})
     name, days = body.get("name"), body.get("water_every_days", 7)
     problems = {}
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 80:
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= 80:
         problems["name"] = "1 to 80 characters"
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
         problems["water_every_days"] = "a whole number of days, 1 to 365"
     if problems:
         raise InvalidFields(problems)
-    return name.strip(), days
+    return name, days
 
 
 def _plant_out(plant: Plant) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def create_production_app() -> Flask:
         }
     except KeyError as missing:
         raise SystemExit(f"Greenhouse needs the environment variable {missing}.") from None
-    db = Database(config["DATABASE_URL"])
+    db = Database(os.environ["DATABASE_URL"])
     atexit.register(db.close)  # atexit runs in reverse: the worker stops first
     settings = Settings()
     tf = TaskFlow.from_settings(settings, directory=GreenhouseUserDirectory(db))
