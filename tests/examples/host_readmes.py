@@ -53,7 +53,9 @@ def run_readme(example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         and key not in {"DATABASE_URL", "JWT_SECRET", "REFRESH_SECRET", "SMTP_HOST"}
     }
     environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment['PATH']}"
-    environment["PYTHONPATH"] = os.pathsep.join([str(folder), str(SRC)])
+    # taskflow as if installed (this checkout's); the example's own package is found
+    # from its folder, as the README's commands find it there.
+    environment["PYTHONPATH"] = str(SRC)
     result = subprocess.run(
         ["bash", "-euc", f"{script}\nenv"],  # noqa: S607 - bash from PATH, as a reader would
         cwd=folder,
