@@ -41,8 +41,14 @@ __all__ = [
     "taskflow_tables_only",
 ]
 
-IncludeName = Callable[[str | None, str, Mapping[str, Any]], bool]
-"""Alembic's ``include_name(name, type_, parent_names)`` hook."""
+IncludeName = Callable[[str | None, Any, Any], bool]
+"""Alembic's ``include_name(name, type_, parent_names)`` hook: ``type_`` is ``"schema"``,
+``"table"``, ``"column"``...; ``parent_names`` maps ``"schema_name"``, ``"table_name"``...
+to names. ``Any`` for those two: Alembic types them as a ``Literal`` and a
+``MutableMapping`` of ``Literal`` keys, which no ``Mapping[str, ...]`` matches (a
+mapping's key type is invariant), so a stricter type here made a type-checked ``env.py``
+fail on ``context.configure(include_name=exclude_taskflow_tables())``, and refused a hook
+typed as Alembic types it."""
 
 _UTC_DATETIME_IMPORT: Final = "from taskflow.adapters.sqlalchemy.tables import UtcDateTime"
 
