@@ -10,7 +10,8 @@
   the invite marked used in one unit of work, and the single conditional
   ``InviteRepository.accept`` decides which of two concurrent accepts wins.
 - Invites to an email without an account stay pending until that person signs up and
-  accepts. ``list_mine`` lists the invites waiting for the caller's address. Re-sending makes a new token and expiry; the old token stops working.
+  accepts. ``list_mine`` lists the invites waiting for the caller's address. Re-sending
+  makes a new token and expiry; the old token stops working.
 """
 
 from __future__ import annotations

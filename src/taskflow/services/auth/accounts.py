@@ -367,7 +367,7 @@ class AccountService:
         """Schedule the erasure of the account, proven by its password; answers when it
         will happen (``AuthConfig.deletion_grace`` from now). Every session ends; a login
         before then cancels it. Emits ``user.deletion_requested`` ``{user_id, email,
-        due_at}`` (a mail saying so).
+        due_at, erase_on}`` (a mail saying so).
 
         ``OwnerMustTransfer`` (409, ``.teams``) while the user owns a team: they transfer
         it or delete it first. A wrong password is ``InvalidCredentials``, counted as a
@@ -384,7 +384,12 @@ class AccountService:
                 raise UserNotFound()
             _refuse_owner(uow, user.id)  # again, in the unit that schedules it
             uow.users.set_deletion_due(user.id, due_at, now)
-            payload = {"user_id": str(user.id), "email": user.email, "due_at": due_at.isoformat()}
+            payload = {
+                "user_id": str(user.id),
+                "email": user.email,
+                "due_at": due_at.isoformat(),
+                "erase_on": due_at.strftime("%Y-%m-%d %H:%M"),
+            }
             uow.emit(make_event(USER_DELETION_REQUESTED, payload, now))
             uow.commit()
         self._sessions.end_user_sessions(user.id, now)
