@@ -214,6 +214,9 @@ def _invited(
     sealed_token = str(payload.get(SEALED_TOKEN) or "")
     if not email or not sealed_token:
         return ()
+    invite_id = _uuid(payload.get("invite_id"))
+    if invite_id is not None and uow.invites.get(invite_id) is None:
+        return ()  # gone since (its team deleted, or its invitee's account erased)
     context = {
         "team": str(payload.get("team_name") or ""),
         "role": str(payload.get("role") or "member"),

@@ -70,6 +70,17 @@ class UserRepository(Protocol):
     def set_name(self, user_id: UUID, name: str, now: datetime) -> None:
         """Set only the name (so a concurrent email change is never overwritten)."""
 
+    def set_password_hash(
+        self, user_id: UUID, password_hash: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        """Set only the password hash, if the stored one is still ``expected`` (None: any)
+        and the user is not erased, in ONE conditional update; returns whether it did.
+        (A whole-row ``update`` from a stale read could undo a concurrent email change,
+        or write personal data back over an erased account.)"""
+
+    def mark_verified(self, user_id: UUID, email: str, now: datetime) -> None:
+        """Mark the email verified if it is still ``email`` (what was proven)."""
+
     def change_email(
         self, user_id: UUID, new_email: str, now: datetime, *, expected: str | None
     ) -> bool:

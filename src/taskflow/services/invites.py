@@ -171,7 +171,7 @@ class InviteService:
                 )
             )
             if not user.email_verified:
-                uow.users.update(attrs.evolve(user, email_verified=True, updated_at=now))
+                uow.users.mark_verified(user.id, user.email, now)
             uow.commit()
         return TeamSummary(id=team.id, name=team.name, role=invite.role)
 

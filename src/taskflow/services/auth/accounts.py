@@ -220,18 +220,28 @@ class AccountService:
             if current.is_erased:
                 raise InvalidCredentials()
             uow.login_failures.clear(subject)
-            if new_hash is not None:
-                current = attrs.evolve(current, password_hash=new_hash, updated_at=now)
-                uow.users.update(current)
-            if current.deletion_due_at is not None and uow.users.set_deletion_due(
-                current.id, None, now
+            if current.deletion_due_at is not None:
+                current = self._cancel_deletion(uow, current, now)
+            if new_hash is not None and not uow.users.set_password_hash(
+                current.id, new_hash, now, expected=current.password_hash
             ):
-                # A login within the grace period is the user changing their mind.
-                current = attrs.evolve(current, deletion_due_at=None, updated_at=now)
-                uow.emit(make_event(USER_DELETION_CANCELLED, {"user_id": str(current.id)}, now))
+                raise InvalidCredentials()  # the password changed (or it was erased) meanwhile
             profile = profile_in(uow, current)
             uow.commit()
         return self._sessions.start(profile, now)
+
+    @staticmethod
+    def _cancel_deletion(uow: UnitOfWork, user: User, now: datetime) -> User:
+        """A login within the grace period is the user changing their mind. The
+        conditional update waits for an erasure of the same row that started first; the
+        row read again then tells which won (an erased account is refused)."""
+        cancelled = uow.users.set_deletion_due(user.id, None, now)
+        current = uow.users.get(user.id)
+        if current is None or current.is_erased:
+            raise InvalidCredentials()
+        if cancelled:
+            uow.emit(make_event(USER_DELETION_CANCELLED, {"user_id": str(user.id)}, now))
+        return current
 
     def me(self, user_id: UUID) -> UserProfile:
         """The user's profile with their teams. ``UserNotFound`` if there is no such user."""
@@ -278,10 +288,9 @@ class AccountService:
         new_hash = self._hasher.hash(data.new_password)
         now = self._clock.now()
         with self._uow() as uow:
-            current = uow.users.get(user.id)
-            if current is None or current.password_hash != user.password_hash:
+            # Conditional: a password changed meanwhile was not the one proven.
+            if not uow.users.set_password_hash(user.id, new_hash, now, expected=user.password_hash):
                 raise InvalidCredentials("The current password is incorrect.")
-            uow.users.update(attrs.evolve(current, password_hash=new_hash, updated_at=now))
             uow.commit()
         self._sessions.end_user_sessions(user.id, now, keep=data.session_id)
 

@@ -30,7 +30,7 @@ from uuid import UUID
 from pydantic import StringConstraints
 
 from taskflow.config import AuthConfig
-from taskflow.domain.models import EmailChange
+from taskflow.domain.models import EmailChange, OneTimeTokenPurpose
 from taskflow.errors import EmailAlreadyExists, InvalidInput, VerificationTokenInvalid
 from taskflow.events import (
     USER_EMAIL_CHANGE_REQUESTED,
@@ -152,6 +152,8 @@ class EmailChangeService:
                 change.user_id, change.new_email, now, expected=change.old_email
             ):
                 raise VerificationTokenInvalid()
+            # Links sent to verify the old address must not verify the new one.
+            uow.one_time_tokens.invalidate(change.user_id, OneTimeTokenPurpose.VERIFY_EMAIL, now)
             payload = {
                 "user_id": str(change.user_id),
                 "email": change.old_email,

@@ -17,8 +17,6 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID
 
-import attrs
-
 from taskflow.config import AuthConfig
 from taskflow.domain.models import OneTimeToken, OneTimeTokenPurpose, User
 from taskflow.errors import UserNotFound, VerificationTokenInvalid
@@ -103,7 +101,8 @@ class OneTimeTokenService:
         now = self._clock.now()
         with self._uow() as uow:
             user = self._spend(uow, data.token, OneTimeTokenPurpose.PASSWORD_RESET, now)
-            uow.users.update(attrs.evolve(user, password_hash=new_hash, updated_at=now))
+            if not uow.users.set_password_hash(user.id, new_hash, now, expected=None):
+                raise VerificationTokenInvalid()  # the account was erased meanwhile
             uow.login_failures.clear(login_subject(user.email))
             uow.one_time_tokens.invalidate(user.id, OneTimeTokenPurpose.PASSWORD_RESET, now)
             uow.commit()
@@ -136,8 +135,9 @@ class OneTimeTokenService:
         now = self._clock.now()
         with self._uow() as uow:
             user = self._spend(uow, data.token, OneTimeTokenPurpose.VERIFY_EMAIL, now)
+            # Only the address the token was sent to: not one an email change set since.
             if not user.email_verified:
-                uow.users.update(attrs.evolve(user, email_verified=True, updated_at=now))
+                uow.users.mark_verified(user.id, user.email, now)
             uow.commit()
 
     # --- the tokens -------------------------------------------------------------------

@@ -59,6 +59,22 @@ class InMemoryUserRepository(InMemoryRepository):
         if user is not None:
             self._store.users[user_id] = attrs.evolve(user, name=name, updated_at=now)
 
+    def set_password_hash(
+        self, user_id: UUID, password_hash: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        user = self._store.users.get(user_id)
+        if user is None or user.is_erased:
+            return False
+        if expected is not None and user.password_hash != expected:
+            return False
+        self._store.users[user_id] = attrs.evolve(user, password_hash=password_hash, updated_at=now)
+        return True
+
+    def mark_verified(self, user_id: UUID, email: str, now: datetime) -> None:
+        user = self._store.users.get(user_id)
+        if user is not None and user.email == email and not user.email_verified:
+            self._store.users[user_id] = attrs.evolve(user, email_verified=True, updated_at=now)
+
     def change_email(
         self, user_id: UUID, new_email: str, now: datetime, *, expected: str | None
     ) -> bool:

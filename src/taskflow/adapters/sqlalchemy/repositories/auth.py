@@ -195,6 +195,26 @@ class SqlUserRepository(SqlRepository):
             self._t.update().where(self._t.c.id == user_id).values(name=name, updated_at=now)
         )
 
+    def set_password_hash(
+        self, user_id: UUID, password_hash: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        statement = self._t.update().where(self._t.c.id == user_id, self._t.c.erased_at.is_(None))
+        if expected is not None:
+            statement = statement.where(self._t.c.password_hash == expected)
+        values = {"password_hash": password_hash, "updated_at": now}
+        return self._rowcount(statement.values(values)) == 1
+
+    def mark_verified(self, user_id: UUID, email: str, now: datetime) -> None:
+        self._execute(
+            self._t.update()
+            .where(
+                self._t.c.id == user_id,
+                self._t.c.email == email,
+                self._t.c.email_verified == sa.false(),
+            )
+            .values(email_verified=True, updated_at=now)
+        )
+
     def change_email(
         self, user_id: UUID, new_email: str, now: datetime, *, expected: str | None
     ) -> bool:
