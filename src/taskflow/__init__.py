@@ -72,6 +72,7 @@ from taskflow.errors import (
 )
 from taskflow.pagination import Page
 from taskflow.services.read_models import (
+    AccountProfile,
     AuthResult,
     CommentView,
     InviteInfo,
@@ -87,6 +88,7 @@ from taskflow.version import __version__
 
 __all__ = [
     "AccountLocked",
+    "AccountProfile",
     "AlreadyTeamMember",
     "AuthResult",
     "AuthenticationFailed",

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from conftest import Account
 from httpkit import PASSWORD, Api, assert_clean_error
 
 from taskflow import TaskFlow
@@ -17,7 +16,7 @@ from taskflow.testing import FakeClock
 # --- PATCH /auth/me -----------------------------------------------------------------------
 
 
-def test_patch_me_changes_only_what_is_sent(api: Api, alice: Account) -> None:
+def test_patch_me_changes_only_what_is_sent(api: Api, alice: Any) -> None:
     reply = api.patch("/auth/me", {"name": "  آلیس ", "timezone": "Asia/Tehran"}, token=alice.token)
     assert reply.status == 200, reply.content
     body = reply.json()
@@ -32,7 +31,7 @@ def test_patch_me_changes_only_what_is_sent(api: Api, alice: Account) -> None:
     assert (preferences["language"], preferences["timezone"]) == ("en", "Asia/Tehran")
 
 
-def test_patch_me_validates_as_at_signup(api: Api, alice: Account) -> None:
+def test_patch_me_validates_as_at_signup(api: Api, alice: Any) -> None:
     for body, field in (
         ({"name": ""}, "name"),
         ({"name": None}, "name"),
@@ -56,8 +55,8 @@ def test_patch_me_needs_a_token(api: Api) -> None:
 
 def test_an_email_change_confirmed_and_undone(
     api: Api,
-    alice: Account,
-    bob: Account,
+    alice: Any,
+    bob: Any,
     team: dict[str, Any],
     last_token: Callable[[str], str],
 ) -> None:
@@ -115,7 +114,7 @@ def test_bad_email_change_tokens(api: Api) -> None:
 
 
 def test_the_invites_waiting_for_me(
-    api: Api, alice: Account, bob: Account, team: dict[str, Any], last_token: Callable[[str], str]
+    api: Api, alice: Any, bob: Any, team: dict[str, Any], last_token: Callable[[str], str]
 ) -> None:
     assert api.get("/auth/me/invites", token=bob.token).json()["items"] == []
     api.post("/auth/invite", {"team_id": team["id"], "email": bob.email}, token=alice.token)
@@ -132,7 +131,7 @@ def test_the_invites_waiting_for_me(
 
 
 def test_deletion_is_refused_to_an_owner_with_the_teams_named(
-    api: Api, alice: Account, team: dict[str, Any]
+    api: Api, alice: Any, team: dict[str, Any]
 ) -> None:
     reply = api.post("/auth/deletion", {"password": PASSWORD}, token=alice.token)
     assert reply.status == 409
@@ -143,7 +142,7 @@ def test_deletion_is_refused_to_an_owner_with_the_teams_named(
 
 
 def test_deletion_then_a_login_cancels_it(
-    api: Api, bob: Account, tf: TaskFlow, clock: FakeClock
+    api: Api, bob: Any, tf: TaskFlow, clock: FakeClock
 ) -> None:
     assert api.post("/auth/deletion", {"password": "wrong"}, token=bob.token).status == 401
     reply = api.post("/auth/deletion", {"password": PASSWORD}, token=bob.token)
@@ -158,7 +157,7 @@ def test_deletion_then_a_login_cancels_it(
     assert tf.auth.erase_due() == 0
 
 
-def test_deletion_then_the_erasure(api: Api, bob: Account, tf: TaskFlow, clock: FakeClock) -> None:
+def test_deletion_then_the_erasure(api: Api, bob: Any, tf: TaskFlow, clock: FakeClock) -> None:
     assert api.post("/auth/deletion", {"password": PASSWORD}, token=bob.token).status == 202
     clock.advance(timedelta(days=7))
     assert tf.auth.erase_due() == 1
