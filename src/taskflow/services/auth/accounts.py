@@ -219,9 +219,10 @@ class AccountService:
                 raise InvalidCredentials()  # the password changed meanwhile
             if current.is_erased:
                 raise InvalidCredentials()
-            uow.login_failures.clear(subject)
+            # The user's row before the counter's: the erasure locks them in that order.
             if current.deletion_due_at is not None:
                 current = self._cancel_deletion(uow, current, now)
+            uow.login_failures.clear(subject)
             if new_hash is not None and not uow.users.set_password_hash(
                 current.id, new_hash, now, expected=current.password_hash
             ):
