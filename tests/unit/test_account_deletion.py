@@ -4,7 +4,6 @@ what remains, table by table, on every backend."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -12,6 +11,7 @@ from uuid import UUID
 import attrs
 import pytest
 from crew import Crew
+from toolbox import texts
 
 from taskflow import (
     InvalidCredentials,
@@ -241,21 +241,6 @@ def test_a_second_run_or_an_old_event_changes_nothing(
 # --- what remains, table by table -------------------------------------------------------
 
 
-def _texts(value: Any) -> Iterator[str]:
-    if attrs.has(type(value)):
-        for item in attrs.asdict(value, recurse=False).values():
-            yield from _texts(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(key)
-            yield from _texts(item)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from _texts(item)
-    elif value is not None:
-        yield str(value)
-
-
 def stored_rows(tf: TaskFlow) -> dict[str, list[str]]:
     """Every row of every table (memory: every record of every collection) as text."""
     if hasattr(tf.uow_factory, "store"):
@@ -264,7 +249,7 @@ def stored_rows(tf: TaskFlow) -> dict[str, list[str]]:
         for name in store._TABLES:
             collection = getattr(store, name)
             records = collection.items() if isinstance(collection, dict) else collection
-            tables[name] = [" ".join(_texts(record)) for record in records]
+            tables[name] = [" ".join(texts(record)) for record in records]
         return tables
     import sqlalchemy as sa  # noqa: PLC0415
 
@@ -276,7 +261,7 @@ def stored_rows(tf: TaskFlow) -> dict[str, list[str]]:
                 name = table.name.removeprefix(databases.tables.prefix)
                 rows = connection.execute(sa.select(table)).all()
                 if rows or name not in tables:
-                    tables[name] = [" ".join(_texts(tuple(row))) for row in rows]
+                    tables[name] = [" ".join(texts(tuple(row))) for row in rows]
     return tables
 
 

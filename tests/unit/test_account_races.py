@@ -10,13 +10,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from toolbox import race
 
-from taskflow import EmailAlreadyExists, InvalidCredentials, TaskFlow, TaskflowError
+from taskflow import EmailAlreadyExists, InvalidCredentials, TaskFlow
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.events import USER_EMAIL_CHANGE_REQUESTED
 from taskflow.services.read_models import AuthResult
@@ -24,26 +23,6 @@ from taskflow.testing import FakeClock, one_time_token
 
 PASSWORD = "correct horse battery staple"
 ROUNDS = 6
-
-
-def _race(*calls: Callable[[], object]) -> list[object]:
-    """Run ``calls`` at once (a barrier); each outcome is its result or its error."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            outcomes[index] = call()
-        except TaskflowError as error:
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.slow
@@ -58,7 +37,7 @@ def test_two_confirmations_of_one_address_one_wins(
             tf.auth.request_email_change(user.user.id, password=PASSWORD, new_email=target)
             tokens.append(one_time_token(tf, events.named(USER_EMAIL_CHANGE_REQUESTED)[-1]))
             users.append(user)
-        outcomes = _race(*(lambda t=t: tf.auth.confirm_email_change(t) for t in tokens))
+        outcomes = race(*(lambda t=t: tf.auth.confirm_email_change(t) for t in tokens))
         winners = [i for i, outcome in enumerate(outcomes) if outcome is None]
         losers = [o for o in outcomes if isinstance(o, EmailAlreadyExists)]
         assert (len(winners), len(losers)) == (1, 1), outcomes
@@ -75,7 +54,7 @@ def test_a_login_racing_the_erasure_never_gets_both(tf: TaskFlow, clock: FakeClo
         user = tf.auth.signup(email=email, password=PASSWORD, name="Leaving").user
         tf.auth.request_deletion(user.id, password=PASSWORD)
         clock.advance(timedelta(days=7))
-        login, erased = _race(
+        login, erased = race(
             lambda email=email: tf.auth.login(email=email, password=PASSWORD),
             tf.auth.erase_due,
         )

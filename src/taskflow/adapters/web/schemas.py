@@ -213,13 +213,9 @@ class ProfileIn(_In):
         return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
 
 
-class ProfileOut(_Out):
-    id: UUID
-    email: str
-    name: str
-    email_verified: bool
-    created_at: datetime
-    teams: list[TeamOut]
+class ProfileOut(UserWithTeamsOut):
+    """``GET /auth/me``'s answer, with what ``PATCH /auth/me`` changes besides the name."""
+
     language: str = Field(description="Of the user's mails and notifications: fa or en.")
     timezone: str = Field(description="IANA zone of their quiet hours.")
     deletion_due_at: datetime | None = Field(

@@ -59,14 +59,8 @@ def user_with_teams_out(user: UserProfile) -> UserWithTeamsOut:
 
 
 def profile_out(account: AccountProfile) -> ProfileOut:
-    user = account.profile
     return ProfileOut(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        email_verified=user.email_verified,
-        created_at=user.created_at,
-        teams=[TeamOut.of(team) for team in user.teams],
+        **dict(user_with_teams_out(account.profile)),
         language=account.language,
         timezone=account.timezone,
         deletion_due_at=account.deletion_due_at,
