@@ -104,6 +104,7 @@ def test_import_reads_no_settings_and_writes_nothing(tmp_path: Path) -> None:
 def test_all_exports_what_the_services_take_and_answer() -> None:
     # The read models the services answer, the enums passed as arguments, and Settings.
     wanted = {
+        "AccountProfile",
         "AuthResult",
         "CommentView",
         "InviteInfo",

@@ -75,6 +75,7 @@ from taskflow.errors import (
 from taskflow.pagination import Page
 from taskflow.ports.identity import UserDirectory
 from taskflow.services.read_models import (
+    AccountProfile,
     AuthResult,
     CommentView,
     InviteInfo,
@@ -90,6 +91,7 @@ from taskflow.version import __version__
 
 __all__ = [
     "AccountLocked",
+    "AccountProfile",
     "AlreadyTeamMember",
     "AuthResult",
     "AuthenticationFailed",

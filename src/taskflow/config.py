@@ -33,6 +33,12 @@ class AuthConfig:
     lockout_duration: timedelta = timedelta(minutes=15)
     email_verification_ttl: timedelta = timedelta(days=2)
     password_reset_ttl: timedelta = timedelta(hours=1)
+    email_change_ttl: timedelta = timedelta(days=2)
+    """How long the link mailed to the new address confirms an email change."""
+    email_change_undo_ttl: timedelta = timedelta(days=7)
+    """How long the link mailed to the old address undoes a completed email change."""
+    deletion_grace: timedelta = timedelta(days=7)
+    """Between a deletion request and the erasure; a login in between cancels it."""
 
 
 @frozen

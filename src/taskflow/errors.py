@@ -281,8 +281,21 @@ class IdempotencyKeyTaken(Conflict):
 
 
 class OwnerMustTransfer(Conflict):
+    """``teams``: the teams in question, ``{"id", "name"}`` each (a deletion request
+    names every team the user still owns)."""
+
     code = "owner_must_transfer"
     default_message = "The owner must transfer ownership first."
+
+    def __init__(self, message: str | None = None, teams: Sequence[Mapping[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.teams: list[dict[str, str]] = [dict(team) for team in teams]
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        if self.teams:
+            body["teams"] = self.teams
+        return body
 
 
 class Gone(TaskflowError):

@@ -22,6 +22,12 @@ __all__ = [
     "TASK_COMPLETED",
     "TASK_CREATED",
     "TASK_DUE_SOON",
+    "USER_DELETION_CANCELLED",
+    "USER_DELETION_REQUESTED",
+    "USER_EMAIL_CHANGED",
+    "USER_EMAIL_CHANGE_REQUESTED",
+    "USER_EMAIL_CHANGE_UNDONE",
+    "USER_ERASED",
     "USER_PASSWORD_RESET",
     "USER_SIGNUP",
     "USER_VERIFY_EMAIL",
@@ -36,6 +42,19 @@ USER_SIGNUP: Final = "user.signup"
 USER_VERIFY_EMAIL: Final = "user.verify_email"
 USER_PASSWORD_RESET: Final = "user.password_reset"  # noqa: S105 - an event name
 INVITE_CREATED: Final = "invite.created"
+USER_EMAIL_CHANGE_REQUESTED: Final = "user.email_change"
+"""``{user_id, email (the new address), sealed_token}``: the confirmation link's mail."""
+USER_EMAIL_CHANGED: Final = "user.email_changed"
+"""``{user_id, email (the OLD address), new_email, sealed_token}``: the undo link's mail."""
+USER_EMAIL_CHANGE_UNDONE: Final = "user.email_change_undone"
+"""``{user_id}``: the account is back at its previous address."""
+USER_DELETION_REQUESTED: Final = "user.deletion_requested"
+"""``{user_id, email, due_at, erase_on}``: the account is erased at ``due_at`` (ISO 8601;
+``erase_on``: the same for people, ``YYYY-MM-DD HH:MM`` UTC) unless a login comes first."""
+USER_DELETION_CANCELLED: Final = "user.deletion_cancelled"
+"""``{user_id}``: a login cancelled the deletion."""
+USER_ERASED: Final = "user.erased"
+"""``{user_id}``: the account was erased (no address: nothing personal is kept)."""
 
 EVENT_NAMES: Final = frozenset(
     {
@@ -47,6 +66,12 @@ EVENT_NAMES: Final = frozenset(
         USER_VERIFY_EMAIL,
         USER_PASSWORD_RESET,
         INVITE_CREATED,
+        USER_EMAIL_CHANGE_REQUESTED,
+        USER_EMAIL_CHANGED,
+        USER_EMAIL_CHANGE_UNDONE,
+        USER_DELETION_REQUESTED,
+        USER_DELETION_CANCELLED,
+        USER_ERASED,
     }
 )
 

@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     refresh_token_ttl: Duration = timedelta(days=7)
     email_verification_ttl: Duration = timedelta(days=2)
     password_reset_ttl: Duration = timedelta(hours=1)
+    email_change_ttl: Duration = timedelta(days=2)
+    """How long the link mailed to the new address confirms an email change."""
+    email_change_undo_ttl: Duration = timedelta(days=7)
+    """How long the link mailed to the old address undoes a completed email change."""
+    account_deletion_grace: Duration = timedelta(days=7)
+    """Between a deletion request and the erasure of the account; a login cancels it."""
     invite_ttl: Duration = timedelta(days=7)
     invite_sender_limit: int = Field(default=50, ge=0)
     """Invites one user may send per hour, across all their teams (0: no limit)."""
@@ -207,6 +213,10 @@ class Settings(BaseSettings):
     """The page an invite mail links to, ``{app_url}{path}?token=...``."""
     verify_email_link_path: str = DEFAULT_LINK_PATHS["verify_email"]
     reset_password_link_path: str = DEFAULT_LINK_PATHS["reset_password"]
+    email_change_link_path: str = DEFAULT_LINK_PATHS["email_change"]
+    """The page the mail to the NEW address links to, to confirm an email change."""
+    email_change_undo_link_path: str = DEFAULT_LINK_PATHS["email_change_undo"]
+    """The page the mail to the OLD address links to, to undo an email change."""
     task_link_path: str = DEFAULT_LINK_PATHS["task"]
     """A task's page; ``{id}`` is the task's id."""
     template_dir: Path | None = None
@@ -248,6 +258,9 @@ class Settings(BaseSettings):
         "refresh_token_ttl",
         "email_verification_ttl",
         "password_reset_ttl",
+        "email_change_ttl",
+        "email_change_undo_ttl",
+        "account_deletion_grace",
         "invite_ttl",
         "mail_retry_base",
         "mail_retry_max",
@@ -287,7 +300,12 @@ class Settings(BaseSettings):
         return origins
 
     @field_validator(
-        "invite_link_path", "verify_email_link_path", "reset_password_link_path", "task_link_path"
+        "invite_link_path",
+        "verify_email_link_path",
+        "reset_password_link_path",
+        "email_change_link_path",
+        "email_change_undo_link_path",
+        "task_link_path",
     )
     @classmethod
     def _check_link_path(cls, value: str, info: ValidationInfo) -> str:
@@ -425,6 +443,9 @@ class Settings(BaseSettings):
             lockout_duration=timedelta(minutes=self.lockout_minutes),
             email_verification_ttl=self.email_verification_ttl,
             password_reset_ttl=self.password_reset_ttl,
+            email_change_ttl=self.email_change_ttl,
+            email_change_undo_ttl=self.email_change_undo_ttl,
+            deletion_grace=self.account_deletion_grace,
         )
 
     def invite_config(self) -> InviteConfig:
@@ -439,6 +460,8 @@ class Settings(BaseSettings):
             invite_path=self.invite_link_path,
             verify_email_path=self.verify_email_link_path,
             reset_password_path=self.reset_password_link_path,
+            email_change_path=self.email_change_link_path,
+            email_change_undo_path=self.email_change_undo_link_path,
             task_path=self.task_link_path,
             template_dir=self.template_dir,
             max_attempts=self.mail_max_attempts,

@@ -7,7 +7,8 @@ same way.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import email_validator
 from pydantic import (
@@ -25,8 +26,10 @@ from taskflow.security.password_policy import password_problem
 __all__ = [
     "Email",
     "InputModel",
+    "Language",
     "Password",
     "PersonName",
+    "TimeZoneName",
     "normalize_email",
     "trimmed",
     "validate",
@@ -114,6 +117,18 @@ def _check_password(value: str) -> str:
     return value
 
 
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("is not an IANA time zone (e.g. Asia/Tehran, UTC)") from None
+    return value
+
+
 Email = Annotated[str, AfterValidator(normalize_email)]
+Language = Literal["fa", "en"]
+"""A language the product speaks (``LANGUAGES`` in ``domain.notifications``)."""
+TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
+"""An IANA time zone name (``Asia/Tehran``, ``UTC``)."""
 PersonName = Annotated[str, trimmed(1, 100)]
 Password = Annotated[str, AfterValidator(_check_password)]

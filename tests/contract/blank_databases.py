@@ -192,3 +192,145 @@ def inline_unique_names_only(differences: list[object]) -> bool:
         if not isinstance(constraint, sa.UniqueConstraint):
             return False
     return True
+
+
+# --- the same story as an older release (revision 0003, unprefixed tables) wrote it -----
+
+
+def _legacy_tables() -> dict[str, sa.TableClause]:
+    """Revision 0003's columns of the story's tables, frozen: today's repositories read
+    and write columns that a 0003 database does not have yet."""
+    from taskflow.adapters.sqlalchemy.tables import UtcDateTime  # noqa: PLC0415
+
+    def ts(name: str) -> sa.ColumnClause[Any]:
+        return sa.column(name, UtcDateTime())
+
+    uuid = sa.Uuid()
+    return {
+        "users": sa.table(
+            "users",
+            sa.column("id", uuid),
+            sa.column("email", sa.String()),
+            sa.column("password_hash", sa.String()),
+            sa.column("name", sa.String()),
+            sa.column("email_verified", sa.Boolean()),
+            ts("created_at"),
+            ts("updated_at"),
+        ),
+        "teams": sa.table(
+            "teams",
+            sa.column("id", uuid),
+            sa.column("name", sa.String()),
+            sa.column("owner_id", uuid),
+            ts("created_at"),
+        ),
+        "team_members": sa.table(
+            "team_members",
+            sa.column("id", uuid),
+            sa.column("team_id", uuid),
+            sa.column("user_id", uuid),
+            sa.column("role", sa.String()),
+            ts("joined_at"),
+        ),
+        "tasks": sa.table(
+            "tasks",
+            sa.column("id", uuid),
+            sa.column("team_id", uuid),
+            sa.column("title", sa.String()),
+            sa.column("status", sa.String()),
+            sa.column("priority", sa.String()),
+            sa.column("created_by", uuid),
+            ts("created_at"),
+            ts("updated_at"),
+            sa.column("version", sa.Integer()),
+        ),
+        "comments": sa.table(
+            "comments",
+            sa.column("id", uuid),
+            sa.column("task_id", uuid),
+            sa.column("user_id", uuid),
+            sa.column("content", sa.Text()),
+            ts("created_at"),
+            ts("updated_at"),
+        ),
+    }
+
+
+def write_legacy_story(engine: sa.Engine) -> dict[str, UUID]:
+    """``write_story``'s rows, written as revision 0003's schema has them."""
+    from taskflow.ids import new_id  # noqa: PLC0415
+    from taskflow.security.passwords import Argon2PasswordHasher  # noqa: PLC0415
+    from taskflow.testing import FAST_PASSWORD_HASHING  # noqa: PLC0415
+
+    now = FakeClock().now()
+    ids = {"owner": new_id(), "team": new_id(), "task": new_id(), "comment": new_id()}
+    t = _legacy_tables()
+    password_hash = Argon2PasswordHasher(FAST_PASSWORD_HASHING).hash(PASSWORD)
+    with engine.begin() as connection:
+        connection.execute(
+            t["users"]
+            .insert()
+            .values(
+                id=ids["owner"],
+                email="owner@example.com",
+                password_hash=password_hash,
+                name="Owner",
+                email_verified=False,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        connection.execute(
+            t["teams"]
+            .insert()
+            .values(id=ids["team"], name="Crew", owner_id=ids["owner"], created_at=now)
+        )
+        connection.execute(
+            t["team_members"]
+            .insert()
+            .values(
+                id=new_id(), team_id=ids["team"], user_id=ids["owner"], role="owner", joined_at=now
+            )
+        )
+        connection.execute(
+            t["tasks"]
+            .insert()
+            .values(
+                id=ids["task"],
+                team_id=ids["team"],
+                title="Ship it",
+                status="todo",
+                priority="medium",
+                created_by=ids["owner"],
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+        )
+        connection.execute(
+            t["comments"]
+            .insert()
+            .values(
+                id=ids["comment"],
+                task_id=ids["task"],
+                user_id=ids["owner"],
+                content="On it",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return ids
+
+
+def read_legacy_story(engine: sa.Engine, ids: dict[str, UUID]) -> None:
+    """What ``write_legacy_story`` wrote is where revision 0003's schema has it."""
+    t = _legacy_tables()
+    with engine.connect() as connection:
+        users = connection.execute(sa.select(t["users"].c.id, t["users"].c.email)).all()
+        assert [tuple(row) for row in users] == [(ids["owner"], "owner@example.com")]
+        teams = connection.execute(sa.select(t["teams"].c.id)).scalars().all()
+        assert teams == [ids["team"]]
+        tasks = connection.execute(sa.select(t["tasks"].c.id, t["tasks"].c.title)).all()
+        assert [tuple(row) for row in tasks] == [(ids["task"], "Ship it")]
+        comments = connection.execute(sa.select(t["comments"].c.id)).scalars().all()
+        assert comments == [ids["comment"]]

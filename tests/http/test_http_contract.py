@@ -44,6 +44,8 @@ PUBLIC = {
     "/auth/verify-email/confirm",
     "/auth/password-reset",
     "/auth/password-reset/confirm",
+    "/auth/email-change/confirm",
+    "/auth/email-change/undo",
     "/health",
     "/ready",
 }

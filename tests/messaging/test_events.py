@@ -56,6 +56,12 @@ def test_the_issue_events_all_have_names() -> None:
         "user.verify_email",
         "user.password_reset",
         "invite.created",
+        "user.email_change",
+        "user.email_changed",
+        "user.email_change_undone",
+        "user.deletion_requested",
+        "user.deletion_cancelled",
+        "user.erased",
     } == EVENT_NAMES
 
 

@@ -122,6 +122,8 @@ def test_every_shipped_template_renders_the_app_name_escaped() -> None:
         "role": "member",
         "invited_by": "I",
         "token": "t",
+        "new_email": "new@example.com",
+        "erase_on": "2024-02-09 10:00",
     }
     for kind in NotificationType:
         for language in ("fa", "en"):

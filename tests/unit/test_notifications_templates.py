@@ -28,6 +28,8 @@ CONTEXT: dict[str, Any] = {
     "role": "member",
     "invited_by": "Ali",
     "token": "tok",
+    "new_email": "new@example.com",
+    "erase_on": "2024-02-17 10:00",
 }
 
 # The seed's section 7, word for word (README of the seed: the English meanings).

@@ -25,6 +25,7 @@ from taskflow.services.permissions import ROLE_PERMISSIONS
 from taskflow.testing import one_time_token
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
+PASSWORD = "correct horse battery staple"  # every account of the crew fixture has it
 COLUMNS = ("owner", "admin", "member", "creator", "assignee", "non-member", "missing")
 OUTCOMES = {"allowed", "400", "403", "404", "409", "—"}
 
@@ -157,6 +158,12 @@ ACTIONS: dict[str, Action] = {
     "invites.resend": _invite_action("resend"),
     "invites.accept_someone_elses": _accept_someone_elses,
     "auth.get_user_permissions": lambda w, a, m: w.tf.auth.get_user_permissions(a, w.team(m)),
+    "auth.update_profile": lambda w, a, m: w.tf.auth.update_profile(a, name="Renamed"),
+    "auth.request_email_change": lambda w, a, m: w.tf.auth.request_email_change(
+        a, password=PASSWORD, new_email=w.fresh_email()
+    ),
+    "auth.request_deletion": lambda w, a, m: w.tf.auth.request_deletion(a, password=PASSWORD),
+    "invites.list_mine": lambda w, a, m: w.tf.invites.list_mine(a),
     "tasks.create": lambda w, a, m: w.tf.tasks.create(a, w.team(m), title="New task"),
     "tasks.get": lambda w, a, m: w.tf.tasks.get(a, w.task(m)),
     "tasks.list_team": lambda w, a, m: w.tf.tasks.list_team(a, w.team(m)),

@@ -5,12 +5,11 @@ and after the mail is sent, and must not hold the raw token."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
-import attrs
 import pytest
 from notifying import deliver, handle_last, text_of
+from toolbox import texts
 
 from taskflow import TaskFlow
 from taskflow.adapters.memory import RecordingEventPublisher
@@ -18,24 +17,6 @@ from taskflow.events import INVITE_CREATED, USER_PASSWORD_RESET, USER_VERIFY_EMA
 from taskflow.testing import RecordingMailer, one_time_token
 
 PASSWORD = "correct horse battery staple"
-
-
-def _texts(value: Any) -> Iterator[str]:
-    """Every piece of text inside ``value`` (attrs objects, mappings, sequences)."""
-    if attrs.has(type(value)):
-        for item in attrs.asdict(value, recurse=False).values():
-            yield from _texts(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(key)
-            yield from _texts(item)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from _texts(item)
-    elif isinstance(value, str | bytes):
-        yield value if isinstance(value, str) else value.decode("utf-8", "replace")
-    elif value is not None:
-        yield str(value)
 
 
 @pytest.fixture
@@ -46,7 +27,7 @@ def everything_stored(request: pytest.FixtureRequest, tf: TaskFlow) -> Callable[
     def read() -> str:
         if backend == "memory":
             store = tf.uow_factory.store  # type: ignore[attr-defined]
-            return "\n".join(_texts(store))
+            return "\n".join(texts(store))
         from sqlalchemy import select  # noqa: PLC0415
 
         from taskflow.adapters.sqlalchemy.tables import metadata  # noqa: PLC0415

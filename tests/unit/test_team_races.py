@@ -7,38 +7,18 @@ pointing at someone who was no longer a member)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from uuid import UUID
 
 import pytest
+from toolbox import race
 
-from taskflow import TaskFlow, TaskflowError
+from taskflow import TaskFlow
 from taskflow.domain.models import Role
 
 MakeUser = Callable[..., UUID]
 AddMember = Callable[..., UUID]
 ROUNDS = 12
-
-
-def _race(*calls: Callable[[], object]) -> list[object]:
-    """Run ``calls`` at once (a barrier); each outcome is its result or its error."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            outcomes[index] = call()
-        except TaskflowError as error:
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def _assert_owned_by_a_member(tf: TaskFlow, team_id: UUID) -> None:
@@ -60,7 +40,7 @@ def test_a_transfer_racing_the_new_owners_leave_never_orphans_the_team(
     for round_ in range(ROUNDS):
         team_id = tf.teams.create(owner, name=f"Crew {round_}").id
         heir = add_member(team_id, owner)
-        outcomes = _race(
+        outcomes = race(
             lambda: tf.teams.transfer_ownership(owner, team_id, new_owner_id=heir),  # noqa: B023
             lambda: tf.teams.leave(heir, team_id),  # noqa: B023
         )
@@ -77,7 +57,7 @@ def test_a_transfer_racing_an_admins_removal_never_orphans_the_team(
         team_id = tf.teams.create(owner, name=f"Crew {round_}").id
         admin = add_member(team_id, owner, role="admin")
         heir = add_member(team_id, owner)
-        outcomes = _race(
+        outcomes = race(
             lambda: tf.teams.transfer_ownership(owner, team_id, new_owner_id=heir),  # noqa: B023
             lambda: tf.teams.remove_member(admin, team_id, heir),  # noqa: B023
         )

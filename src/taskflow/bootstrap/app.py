@@ -86,7 +86,15 @@ class TaskFlow:
         self.sealer = sealer
         cursors = CursorCodec(keyring)
         self.cursors = cursors
-        self.auth = AuthService(uow_factory, token_store, hasher, clock, auth_config, sealer=sealer)
+        self.auth = AuthService(
+            uow_factory,
+            token_store,
+            hasher,
+            clock,
+            auth_config,
+            sealer=sealer,
+            default_language=(notification_config or NotificationConfig()).default_language,
+        )
         self.teams = TeamService(uow_factory, clock)
         self.invites = InviteService(uow_factory, clock, invite_config, sealer)
         self.tasks = TaskService(uow_factory, clock, cursors)

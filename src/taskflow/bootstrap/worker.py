@@ -17,10 +17,12 @@ if TYPE_CHECKING:
     from taskflow.bootstrap.app import TaskFlow
     from taskflow.settings import Settings
 
-__all__ = ["PURGE_INTERVAL", "build_worker"]
+__all__ = ["ERASE_INTERVAL", "PURGE_INTERVAL", "build_worker"]
 
 PURGE_INTERVAL: Final = 3600.0
 """Seconds between two runs of ``tf.auth.purge_expired`` by the worker."""
+ERASE_INTERVAL: Final = 3600.0
+"""Seconds between two runs of ``tf.auth.erase_due`` (accounts past their grace period)."""
 
 
 def build_worker(
@@ -37,7 +39,8 @@ def build_worker(
     """The worker of ``tf``: the queue ``settings`` name (``REDIS_URL``: Redis Streams,
     else in-process; ``settings=None`` is the in-process queue), ``tf.notifications`` as
     the handler, its mail delivery (when ``tf`` has a mailer) and its periodic jobs
-    (``task.due_soon``, and ``tf.auth.purge_expired`` hourly). Commits of ``tf`` (and
+    (``task.due_soon``, and ``tf.auth.purge_expired`` and ``tf.auth.erase_due``
+    hourly). Commits of ``tf`` (and
     of no other ``TaskFlow``) wake its relay. Every part can be replaced;
     ``worker_options`` go to ``Worker``."""
     if queue is None:
@@ -53,6 +56,8 @@ def build_worker(
             PeriodicJob("due-soon", due_soon_interval, tf.notifications.run_due_soon),
             # Sessions, denied tokens and login counters that can no longer matter.
             PeriodicJob("purge-expired", PURGE_INTERVAL, tf.auth.purge_expired),
+            # Accounts whose deletion grace period is over (services/auth/erasure.py).
+            PeriodicJob("erase-accounts", ERASE_INTERVAL, tf.auth.erase_due),
         ]
     worker_options.setdefault("events", tf.events)
     return Worker(

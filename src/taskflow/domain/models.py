@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 import attrs
@@ -18,7 +18,10 @@ from attrs import field, frozen
 
 __all__ = [
     "ActivityKind",
+    "ERASED_EMAIL_DOMAIN",
+    "EX_MEMBER_NAME",
     "Comment",
+    "EmailChange",
     "Event",
     "Invite",
     "LoginFailures",
@@ -77,8 +80,22 @@ class Priority(enum.StrEnum):
 _PRIORITY_RANK = {Priority.LOW: 0, Priority.MEDIUM: 1, Priority.HIGH: 2}
 
 
+EX_MEMBER_NAME: Final = "ex-member"
+"""The name an erased account keeps: comments and activity still point at its id, and
+show this author."""
+ERASED_EMAIL_DOMAIN: Final = "erased.invalid"
+"""The domain of an erased account's stand-in address (``<id>@erased.invalid``): unique
+like every address, and one no sign-up, invite or email change accepts (``.invalid`` is
+reserved, and refused by the email validation)."""
+
+
 @frozen
 class User:
+    """An account. ``deletion_due_at``: its deletion was asked for and it is erased at
+    that time unless a login cancels it first. ``erased_at``: it was erased; the row is a
+    stand-in that keeps only the id (for the comments and activity that name it), the
+    name ``EX_MEMBER_NAME`` and an unusable address and password hash."""
+
     id: UUID
     email: str  # normalised: lower-cased
     password_hash: str = field(repr=False)
@@ -89,12 +106,18 @@ class User:
     external_id: str | None = None
     """The host application's id of this user (identity mode), as text; None for an
     account of taskflow's own."""
+    deletion_due_at: datetime | None = None
+    erased_at: datetime | None = None
 
     @property
     def is_hosted(self) -> bool:
         """Whether the host application authenticates this user (identity mode): such a
         user has no password of taskflow's and cannot log in to taskflow itself."""
         return self.external_id is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 @frozen
@@ -149,6 +172,29 @@ class OneTimeToken:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+
+
+@frozen
+class EmailChange:
+    """A request to move an account from ``old_email`` to ``new_email``, confirmed by the
+    token mailed to the new address (``token_hash``, until ``expires_at``). Once
+    confirmed, ``undo_token_hash`` (mailed to the old address) moves it back until
+    ``undo_expires_at``. A newer request cancels an unconfirmed one (``cancelled_at``).
+    ``session_id``: the session that asked, the one kept when the change completes."""
+
+    id: UUID
+    user_id: UUID
+    old_email: str
+    new_email: str
+    token_hash: str = field(repr=False)
+    created_at: datetime
+    expires_at: datetime
+    session_id: UUID | None = None
+    confirmed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    undo_token_hash: str | None = field(default=None, repr=False)
+    undo_expires_at: datetime | None = None
+    undone_at: datetime | None = None
 
 
 @frozen

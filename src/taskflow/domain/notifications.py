@@ -49,15 +49,25 @@ class NotificationType(enum.StrEnum):
     USER_WELCOME = "user.welcome"
     USER_VERIFY_EMAIL = "user.verify_email"
     USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - a type name
+    USER_EMAIL_CHANGE = "user.email_change"
+    USER_EMAIL_CHANGED = "user.email_changed"
+    USER_DELETION_REQUESTED = "user.deletion_requested"
 
     @property
     def email_can_be_turned_off(self) -> bool:
-        """Security mails (verification, password reset) always go out."""
+        """Security mails (verification, password reset, email change, deletion) always
+        go out."""
         return self not in _ALWAYS_EMAILED
 
 
 _ALWAYS_EMAILED = frozenset(
-    {NotificationType.USER_VERIFY_EMAIL, NotificationType.USER_PASSWORD_RESET}
+    {
+        NotificationType.USER_VERIFY_EMAIL,
+        NotificationType.USER_PASSWORD_RESET,
+        NotificationType.USER_EMAIL_CHANGE,
+        NotificationType.USER_EMAIL_CHANGED,
+        NotificationType.USER_DELETION_REQUESTED,
+    }
 )
 
 

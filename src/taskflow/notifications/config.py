@@ -20,10 +20,12 @@ DEFAULT_LINK_PATHS: Final = {
     "invite": "/invites/accept",
     "verify_email": "/verify-email",
     "reset_password": "/reset-password",
+    "email_change": "/email-change/confirm",
+    "email_change_undo": "/email-change/undo",
     "task": "/tasks/{id}",
 }
-"""The pages of the web client the links in mails open (``?token=`` is appended to the
-first three; ``{id}`` is the task's id)."""
+"""The pages of the web client the links in mails open (``?token=`` is appended to all
+but ``task``; ``{id}`` is the task's id)."""
 
 _PATH: Final = re.compile(r"^/[^\s?{}]*$")
 
@@ -62,9 +64,10 @@ class NotificationConfig:
     - ``app_name``: the product's name in every template (``{{ app_name }}``).
     - ``default_language``: the language of a user who chose none (at sign-up or in
       their preferences), and of an invitee without an account: ``fa`` or ``en``.
-    - ``invite_path``, ``verify_email_path``, ``reset_password_path``: the pages the
-      links with a token open (``{app_url}{path}?token=...``); ``task_path``: a task's
-      page, with ``{id}``.
+    - ``invite_path``, ``verify_email_path``, ``reset_password_path``,
+      ``email_change_path`` (mailed to the new address), ``email_change_undo_path``
+      (mailed to the old one): the pages the links with a token open
+      (``{app_url}{path}?token=...``); ``task_path``: a task's page, with ``{id}``.
     """
 
     mail_from: str = "TaskFlow <no-reply@localhost>"
@@ -83,6 +86,10 @@ class NotificationConfig:
     verify_email_path: str = field(default=DEFAULT_LINK_PATHS["verify_email"], validator=_link_path)
     reset_password_path: str = field(
         default=DEFAULT_LINK_PATHS["reset_password"], validator=_link_path
+    )
+    email_change_path: str = field(default=DEFAULT_LINK_PATHS["email_change"], validator=_link_path)
+    email_change_undo_path: str = field(
+        default=DEFAULT_LINK_PATHS["email_change_undo"], validator=_link_path
     )
     task_path: str = field(default=DEFAULT_LINK_PATHS["task"], validator=_link_path)
 

@@ -13,15 +13,23 @@ invite.created         invite.created         email            the invited addre
 user.signup            user.welcome           email            the new user
 user.verify_email      user.verify_email      email            that user (with the link)
 user.password_reset    user.password_reset    email            that user (with the link)
+user.email_change      user.email_change      email            the NEW address (with the
+                                                               confirmation link)
+user.email_changed     user.email_changed     email            the OLD address (with the
+                                                               undo link)
+user.deletion_request  user.deletion_request  email            that user (the erasure's
+ed                     ed                                      date, a link to log in)
 =====================  =====================  ===============  ==========================
 
 The links open the web client's pages: ``NotificationConfig``'s ``app_url`` followed by
 ``task_path`` (``/tasks/{id}``), ``invite_path`` (``/invites/accept?token=``),
-``verify_email_path`` or ``reset_password_path`` (settings ``TASKFLOW_*_LINK_PATH``).
+``verify_email_path``, ``reset_password_path``, ``email_change_path`` or
+``email_change_undo_path`` (settings ``TASKFLOW_*_LINK_PATH``).
 
 Any other event (``task.created``...) notifies nobody. Routing reads the current rows
 (task title, names) inside the caller's unit of work; a task deleted in the meantime, or
-a user who no longer exists, gets nothing; nor does anyone no longer in the task's team.
+a user who no longer exists (or was erased), gets nothing; nor does anyone no longer in
+the task's team.
 """
 
 from __future__ import annotations
@@ -40,6 +48,9 @@ from taskflow.events import (
     TASK_ASSIGNED,
     TASK_COMPLETED,
     TASK_DUE_SOON,
+    USER_DELETION_REQUESTED,
+    USER_EMAIL_CHANGE_REQUESTED,
+    USER_EMAIL_CHANGED,
     USER_PASSWORD_RESET,
     USER_SIGNUP,
     USER_VERIFY_EMAIL,
@@ -70,6 +81,9 @@ ROUTES: Final = (
     Route(USER_SIGNUP, NotificationType.USER_WELCOME, (Channel.EMAIL,)),
     Route(USER_VERIFY_EMAIL, NotificationType.USER_VERIFY_EMAIL, (Channel.EMAIL,)),
     Route(USER_PASSWORD_RESET, NotificationType.USER_PASSWORD_RESET, (Channel.EMAIL,)),
+    Route(USER_EMAIL_CHANGE_REQUESTED, NotificationType.USER_EMAIL_CHANGE, (Channel.EMAIL,)),
+    Route(USER_EMAIL_CHANGED, NotificationType.USER_EMAIL_CHANGED, (Channel.EMAIL,)),
+    Route(USER_DELETION_REQUESTED, NotificationType.USER_DELETION_REQUESTED, (Channel.EMAIL,)),
 )
 _ROUTE_OF_EVENT: Final = {route.event: route for route in ROUTES}
 
@@ -97,7 +111,14 @@ def plan_notifications(
     if route is None:
         return ()
     planner = _PLANNERS[route.type]
-    return planner(route, event.payload, uow, config)
+    planned = planner(route, event.payload, uow, config)
+    # An erased account is told nothing (its stand-in row has no address to write to).
+    return tuple(p for p in planned if p.user_id is None or not _erased(uow, p.user_id))
+
+
+def _erased(uow: UnitOfWork, user_id: UUID) -> bool:
+    user = uow.users.get(user_id)
+    return user is None or user.is_erased
 
 
 def _uuid(value: object) -> UUID | None:
@@ -193,6 +214,9 @@ def _invited(
     sealed_token = str(payload.get(SEALED_TOKEN) or "")
     if not email or not sealed_token:
         return ()
+    invite_id = _uuid(payload.get("invite_id"))
+    if invite_id is not None and uow.invites.get(invite_id) is None:
+        return ()  # gone since (its team deleted, or its invitee's account erased)
     context = {
         "team": str(payload.get("team_name") or ""),
         "role": str(payload.get("role") or "member"),
@@ -216,10 +240,12 @@ def _invited(
 
 def _user_mail(
     path_of: Callable[[NotificationConfig], str] | None,
+    *extra: str,
 ) -> Callable[..., Sequence[Planned]]:
-    """A mail to the user of ``payload["user_id"]``, with a link to the configured path
-    ``path_of`` picks, carrying the payload's token (or to the application's home page
-    when ``path_of`` is None)."""
+    """A mail to the user of ``payload["user_id"]`` (at the payload's ``email`` when it
+    has one), with a link to the configured path ``path_of`` picks, carrying the
+    payload's token (or to the application's home page when ``path_of`` is None), and the
+    payload's ``extra`` values as template variables."""
 
     def plan(
         route: Route, payload: dict[str, Any], uow: UnitOfWork, config: NotificationConfig
@@ -228,14 +254,16 @@ def _user_mail(
         user = uow.users.get(user_id) if user_id is not None else None
         if user is None:
             return ()
+        values = {name: str(payload.get(name) or "") for name in extra}
         if path_of is None:
-            return (_for_user(route, user, {"link": config.link("/")}),)
+            return (_for_user(route, user, {"link": config.link("/"), **values}),)
         sealed_token = str(payload.get(SEALED_TOKEN) or "")
         if not sealed_token:
             return ()
-        context = stored_link(config.link(path_of(config)), sealed_token)
-        # The address the token was sent for, which may differ from the stored one only
-        # in a race with an email change; the payload's is the one being verified.
+        context = {**stored_link(config.link(path_of(config)), sealed_token), **values}
+        # The address the token was sent for: the new one of an email change, the old one
+        # of its undo link; for a verification, it differs from the stored one only in a
+        # race with an email change (the payload's is the one being verified).
         planned = _for_user(route, user, context)
         payload_email = str(payload.get("email") or "").strip().lower()
         if payload_email:
@@ -253,4 +281,9 @@ _PLANNERS: Final[dict[NotificationType, Callable[..., Sequence[Planned]]]] = {
     NotificationType.USER_WELCOME: _user_mail(None),
     NotificationType.USER_VERIFY_EMAIL: _user_mail(lambda config: config.verify_email_path),
     NotificationType.USER_PASSWORD_RESET: _user_mail(lambda config: config.reset_password_path),
+    NotificationType.USER_EMAIL_CHANGE: _user_mail(lambda config: config.email_change_path),
+    NotificationType.USER_EMAIL_CHANGED: _user_mail(
+        lambda config: config.email_change_undo_path, "new_email"
+    ),
+    NotificationType.USER_DELETION_REQUESTED: _user_mail(None, "erase_on"),
 }

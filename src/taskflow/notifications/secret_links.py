@@ -1,4 +1,5 @@
-"""Links that carry a one-time token (invite, email verification, password reset).
+"""Links that carry a one-time token (invite, email verification, password reset, email
+change and its undo).
 
 The token reaches the worker sealed (``sealed_token`` in the event's payload, see
 ``taskflow.security.sealing``) and stays sealed in the delivery row: what is stored is the
@@ -33,6 +34,8 @@ SECRET_LINK_TYPES: Final = frozenset(
         NotificationType.USER_VERIFY_EMAIL,
         NotificationType.USER_PASSWORD_RESET,
         NotificationType.INVITE_CREATED,
+        NotificationType.USER_EMAIL_CHANGE,
+        NotificationType.USER_EMAIL_CHANGED,
     }
 )
 

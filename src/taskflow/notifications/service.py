@@ -29,9 +29,8 @@ import builtins
 import random
 from collections.abc import Sequence
 from datetime import datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from pydantic import Field, field_validator, model_validator
@@ -55,7 +54,7 @@ from taskflow.pagination import CursorCodec, Page
 from taskflow.ports.notifications import Mailer
 from taskflow.ports.services import Clock, Sealer
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
-from taskflow.validation import InputModel, validate
+from taskflow.validation import InputModel, Language, TimeZoneName, validate
 
 __all__ = ["MAX_PAGE_SIZE", "NotificationService"]
 
@@ -83,8 +82,8 @@ class _PreferencesInput(InputModel):
     email: dict[str, bool] | None = None
     quiet_hours_start: Annotated[time | None, Field(strict=False)] = None
     quiet_hours_end: Annotated[time | None, Field(strict=False)] = None
-    timezone: str | None = None
-    language: Literal["fa", "en"] | None = None
+    timezone: TimeZoneName | None = None
+    language: Language | None = None
 
     @field_validator("email")
     @classmethod
@@ -98,17 +97,6 @@ class _PreferencesInput(InputModel):
                 raise ValueError(f"{name!r} is not a notification type") from None
             if not kind.email_can_be_turned_off:
                 raise ValueError(f"the {name} mail cannot be turned off")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("is not an IANA time zone (e.g. Asia/Tehran, UTC)") from None
         return value
 
     @field_validator("quiet_hours_start", "quiet_hours_end")

@@ -4,6 +4,7 @@ from taskflow.ports.messaging import Message, OutboxRepository, Queue
 from taskflow.ports.repositories import (
     ActivityRepository,
     CommentRepository,
+    EmailChangeRepository,
     InviteRepository,
     LoginFailureRepository,
     MembershipRepository,
@@ -30,6 +31,7 @@ __all__ = [
     "ActivityRepository",
     "Clock",
     "CommentRepository",
+    "EmailChangeRepository",
     "EventBus",
     "EventPublisher",
     "EventReceiver",

@@ -63,6 +63,9 @@ class NotificationRepository(Protocol):
     def archive(self, notification_id: UUID, now: datetime) -> None:
         """Set ``archived_at`` (and ``read_at``) if not set yet."""
 
+    def delete_for_user(self, user_id: UUID) -> int:
+        """Delete the user's whole inbox (their erasure); returns how many."""
+
 
 class DeliveryRepository(Protocol):
     """The notification log: one row per (event, recipient, channel)."""
@@ -103,6 +106,11 @@ class DeliveryRepository(Protocol):
     def for_event(self, event_id: UUID) -> Sequence[Delivery]:
         """Every delivery of one event, in creation order."""
 
+    def drop_for_user(self, user_id: UUID, email: str) -> int:
+        """Delete every delivery to the user or to ``email`` (their erasure: pending ones
+        are never sent, and the log keeps no address or name of theirs); returns how
+        many."""
+
 
 class PreferenceRepository(Protocol):
     def get(self, user_id: UUID) -> NotificationPreferences | None:
@@ -113,6 +121,9 @@ class PreferenceRepository(Protocol):
 
     def put(self, preferences: NotificationPreferences) -> None:
         """Insert or replace the user's row."""
+
+    def delete(self, user_id: UUID) -> None:
+        """Delete the user's row, if any (their erasure)."""
 
 
 class DueSoonRepository(Protocol):

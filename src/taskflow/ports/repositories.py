@@ -19,6 +19,7 @@ from uuid import UUID
 
 from taskflow.domain.models import (
     Comment,
+    EmailChange,
     Invite,
     LoginFailures,
     Membership,
@@ -36,6 +37,7 @@ from taskflow.domain.queries import Slice, TaskQuery, TimeKey
 __all__ = [
     "ActivityRepository",
     "CommentRepository",
+    "EmailChangeRepository",
     "InviteRepository",
     "LoginFailureRepository",
     "MembershipRepository",
@@ -69,6 +71,42 @@ class UserRepository(Protocol):
 
     def update(self, user: User) -> None:
         """Replace the stored row with ``user`` (same id)."""
+
+    def set_name(self, user_id: UUID, name: str, now: datetime) -> None:
+        """Set only the name (so a concurrent email change is never overwritten)."""
+
+    def set_password_hash(
+        self, user_id: UUID, password_hash: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        """Set only the password hash, if the stored one is still ``expected`` (None: any)
+        and the user is not erased, in ONE conditional update; returns whether it did.
+        (A whole-row ``update`` from a stale read could undo a concurrent email change,
+        or write personal data back over an erased account.)"""
+
+    def mark_verified(self, user_id: UUID, email: str, now: datetime) -> None:
+        """Mark the email verified if it is still ``email`` (what was proven)."""
+
+    def change_email(
+        self, user_id: UUID, new_email: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        """Set the (normalised) email, verified, only if the stored one is still
+        ``expected`` (None: whatever it is), in ONE conditional update; returns whether
+        it did. Raises ``EmailAlreadyExists`` if another account has ``new_email`` (the
+        unique constraint decides a race)."""
+
+    def set_deletion_due(self, user_id: UUID, due_at: datetime | None, now: datetime) -> bool:
+        """Schedule (or with None cancel) the erasure of a user not erased yet; returns
+        whether the stored ``deletion_due_at`` changed."""
+
+    def due_for_erasure(self, now: datetime, limit: int) -> Sequence[UUID]:
+        """Up to ``limit`` users whose ``deletion_due_at`` is at or before ``now``, the
+        oldest due first."""
+
+    def erase(self, user: User, now: datetime) -> bool:
+        """Store ``user`` (the erased stand-in: its ``email``, ``name``, ``password_hash``
+        and ``erased_at``) only if the stored row is still due for erasure at ``now``, in
+        ONE conditional update; returns whether it did. False: a login cancelled the
+        deletion meanwhile (or it was erased already)."""
 
 
 class LoginFailureRepository(Protocol):
@@ -106,6 +144,36 @@ class OneTimeTokenRepository(Protocol):
 
     def invalidate(self, user_id: UUID, purpose: OneTimeTokenPurpose, now: datetime) -> None:
         """Mark every unused token of this user and purpose as used."""
+
+    def delete_for_user(self, user_id: UUID) -> int:
+        """Delete every token of the user (their erasure); returns how many."""
+
+
+class EmailChangeRepository(Protocol):
+    """Email change requests; their tokens stored as hashes."""
+
+    def add(self, change: EmailChange) -> None: ...
+
+    def get_by_token_hash(self, token_hash: str) -> EmailChange | None: ...
+
+    def get_by_undo_token_hash(self, undo_token_hash: str) -> EmailChange | None: ...
+
+    def cancel_pending(self, user_id: UUID, now: datetime) -> int:
+        """Cancel every unconfirmed, uncancelled request of the user; returns how many."""
+
+    def confirm(
+        self, change_id: UUID, undo_token_hash: str, undo_expires_at: datetime, now: datetime
+    ) -> bool:
+        """Mark confirmed (with its undo token) if still unconfirmed, uncancelled and
+        unexpired at ``now``, in ONE conditional update. Of two concurrent calls exactly
+        one returns True."""
+
+    def undo(self, change_id: UUID, now: datetime) -> bool:
+        """Mark undone if confirmed, not undone, and its undo token unexpired at ``now``;
+        in ONE conditional update, returning whether this call did."""
+
+    def delete_for_user(self, user_id: UUID) -> int:
+        """Delete every request of the user (their erasure); returns how many."""
 
 
 class TeamRepository(Protocol):
@@ -180,6 +248,16 @@ class InviteRepository(Protocol):
 
     def replace_token(self, invite_id: UUID, token_hash: str, expires_at: datetime) -> bool:
         """New token and expiry for a pending invite (the old token stops working)."""
+
+    def list_pending_for_email(self, email: str, now: datetime) -> Sequence[Invite]:
+        """Unaccepted, unrevoked, unexpired invites to ``email`` (normalised), in any
+        team, newest first."""
+
+    def drop_for_user(self, user_id: UUID, email: str) -> int:
+        """Delete, for the erasure of ``user_id`` whose address is ``email``: every invite
+        to that address or accepted by them (in any state: each holds their address),
+        and the unaccepted ones they sent. Accepted invites they sent stay (the team's
+        history; ``created_by`` then names the erased stand-in). Returns how many."""
 
 
 class TaskRepository(Protocol):

@@ -22,6 +22,7 @@ from taskflow.ports.notifications import (
 from taskflow.ports.repositories import (
     ActivityRepository,
     CommentRepository,
+    EmailChangeRepository,
     InviteRepository,
     LoginFailureRepository,
     MembershipRepository,
@@ -44,6 +45,9 @@ class UnitOfWork(Protocol):
 
     @property
     def one_time_tokens(self) -> OneTimeTokenRepository: ...
+
+    @property
+    def email_changes(self) -> EmailChangeRepository: ...
 
     @property
     def teams(self) -> TeamRepository: ...

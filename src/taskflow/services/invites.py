@@ -10,7 +10,8 @@
   the invite marked used in one unit of work, and the single conditional
   ``InviteRepository.accept`` decides which of two concurrent accepts wins.
 - Invites to an email without an account stay pending until that person signs up and
-  accepts. Re-sending makes a new token and expiry; the old token stops working.
+  accepts. ``list_mine`` lists the invites waiting for the caller's address. Re-sending
+  makes a new token and expiry; the old token stops working.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class _AcceptInvite(InputModel):
 class _TeamInput(InputModel):
     actor_id: UUID
     team_id: UUID
+
+
+class _ActorInput(InputModel):
+    actor_id: UUID
 
 
 class _InviteInput(InputModel):
@@ -166,7 +171,7 @@ class InviteService:
                 )
             )
             if not user.email_verified:
-                uow.users.update(attrs.evolve(user, email_verified=True, updated_at=now))
+                uow.users.mark_verified(user.id, user.email, now)
             uow.commit()
         return TeamSummary(id=team.id, name=team.name, role=invite.role)
 
@@ -178,6 +183,18 @@ class InviteService:
         with self._uow(read_only=True) as uow:
             require_role(uow, data.team_id, data.actor_id, Role.ADMIN)
             return [InviteInfo.of(i) for i in uow.invites.list_pending(data.team_id, now)]
+
+    def list_mine(self, actor_id: UUID) -> list[InviteInfo]:
+        """The invites waiting for the actor: sent to their current address, not yet
+        accepted, revoked or expired, in any team, newest first. After an email change,
+        the invites to the new address are listed (and can be accepted)."""
+        data = validate(_ActorInput, actor_id=actor_id)
+        now = self._clock.now()
+        with self._uow(read_only=True) as uow:
+            user = uow.users.get(data.actor_id)
+            if user is None or user.is_erased:
+                raise UserNotFound()
+            return [InviteInfo.of(i) for i in uow.invites.list_pending_for_email(user.email, now)]
 
     def revoke(self, actor_id: UUID, invite_id: UUID) -> None:
         """Cancel a pending invite (admin or owner); its token stops working. Revoking a

@@ -28,6 +28,7 @@ from taskflow.domain.models import (
 
 __all__ = [
     "TASK_VIEW_FIELDS",
+    "AccountProfile",
     "AuthResult",
     "CommentView",
     "InviteInfo",
@@ -64,6 +65,19 @@ class UserProfile:
             created_at=user.created_at,
             teams=tuple(teams),
         )
+
+
+@frozen
+class AccountProfile:
+    """What a user may change about themself (``tf.auth.update_profile``): the profile,
+    and the language and time zone their notifications use (kept in their notification
+    preferences, the one home of both). ``deletion_due_at``: when the account will be
+    erased, if its deletion was asked for."""
+
+    profile: UserProfile
+    language: str
+    timezone: str
+    deletion_due_at: datetime | None = None
 
 
 @frozen

@@ -17,6 +17,7 @@ from attrs import define, field
 
 from taskflow.domain.models import (
     Comment,
+    EmailChange,
     Event,
     Invite,
     LoginFailures,
@@ -42,6 +43,7 @@ class InMemoryStore:
     users: dict[UUID, User] = field(factory=dict)
     login_failures: dict[str, LoginFailures] = field(factory=dict)  # by login subject
     one_time_tokens: dict[UUID, OneTimeToken] = field(factory=dict)
+    email_changes: dict[UUID, EmailChange] = field(factory=dict)
     teams: dict[UUID, Team] = field(factory=dict)
     members: dict[tuple[UUID, UUID], Membership] = field(factory=dict)
     invites: dict[UUID, Invite] = field(factory=dict)
@@ -62,6 +64,7 @@ class InMemoryStore:
         "users",
         "login_failures",
         "one_time_tokens",
+        "email_changes",
         "teams",
         "members",
         "invites",

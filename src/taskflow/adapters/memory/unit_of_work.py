@@ -11,6 +11,7 @@ from taskflow.adapters.memory.repositories import (
     InMemoryCommentRepository,
     InMemoryDeliveryRepository,
     InMemoryDueSoonRepository,
+    InMemoryEmailChangeRepository,
     InMemoryInviteRepository,
     InMemoryLoginFailureRepository,
     InMemoryMembershipRepository,
@@ -42,6 +43,7 @@ class InMemoryUnitOfWork:
         self.users = InMemoryUserRepository(store)
         self.login_failures = InMemoryLoginFailureRepository(store)
         self.one_time_tokens = InMemoryOneTimeTokenRepository(store)
+        self.email_changes = InMemoryEmailChangeRepository(store)
         self.teams = InMemoryTeamRepository(store)
         self.members = InMemoryMembershipRepository(store)
         self.invites = InMemoryInviteRepository(store)

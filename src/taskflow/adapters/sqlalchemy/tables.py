@@ -54,6 +54,7 @@ __all__ = [
     "check_table_prefix",
     "comments",
     "due_soon_reminders",
+    "email_changes",
     "invites",
     "login_failures",
     "metadata",
@@ -167,6 +168,7 @@ TABLE_NAMES: Final = (
     "invites",
     "login_failures",
     "one_time_tokens",
+    "email_changes",
     "sessions",
     "revoked_tokens",
     "tasks",
@@ -255,6 +257,7 @@ class TableSet:
     invites: sa.Table
     login_failures: sa.Table
     one_time_tokens: sa.Table
+    email_changes: sa.Table
     sessions: sa.Table
     revoked_tokens: sa.Table
     tasks: sa.Table
@@ -305,8 +308,12 @@ def _build(prefix: str, schema: str | None) -> TableSet:
         # The host application's id of a user it authenticates (identity mode). A unique
         # index rather than a constraint: SQLite adds it without rebuilding the table.
         sa.Column("external_id", sa.String(255), nullable=True),
+        # Deletion asked for: erased at this time unless a login cancels it.
+        _ts("deletion_due_at", nullable=True),
+        _ts("erased_at", nullable=True),
         sa.UniqueConstraint("email"),
         sa.Index(None, "external_id", unique=True),
+        sa.Index(None, "deletion_due_at"),
         schema=schema,
         info={"database": AUTH},
         **_MYSQL_OPTIONS,
@@ -395,6 +402,31 @@ def _build(prefix: str, schema: str | None) -> TableSet:
         sa.UniqueConstraint("token_hash"),
         sa.CheckConstraint(_in("purpose", _PURPOSES), name="purpose"),
         sa.Index(None, "user_id", "purpose"),
+        schema=schema,
+        info={"database": AUTH},
+        **_MYSQL_OPTIONS,
+    )
+
+    email_changes = sa.Table(
+        prefix + "email_changes",
+        metadata,
+        _id(),
+        sa.Column("user_id", sa.Uuid(), fk("users", ondelete="CASCADE"), nullable=False),
+        sa.Column("old_email", sa.String(255), nullable=False),
+        sa.Column("new_email", sa.String(255), nullable=False),
+        # SHA-256 hex of the tokens; the tokens themselves are never stored.
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        _ts("created_at"),
+        _ts("expires_at"),
+        sa.Column("session_id", sa.Uuid(), nullable=True),
+        _ts("confirmed_at", nullable=True),
+        _ts("cancelled_at", nullable=True),
+        sa.Column("undo_token_hash", sa.String(64), nullable=True),
+        _ts("undo_expires_at", nullable=True),
+        _ts("undone_at", nullable=True),
+        sa.UniqueConstraint("token_hash"),
+        sa.UniqueConstraint("undo_token_hash"),
+        sa.Index(None, "user_id"),
         schema=schema,
         info={"database": AUTH},
         **_MYSQL_OPTIONS,
@@ -625,6 +657,7 @@ def _build(prefix: str, schema: str | None) -> TableSet:
         invites=invites,
         login_failures=login_failures,
         one_time_tokens=one_time_tokens,
+        email_changes=email_changes,
         sessions=sessions,
         revoked_tokens=revoked_tokens,
         tasks=tasks,
@@ -650,6 +683,7 @@ team_members: Final = DEFAULT.team_members
 invites: Final = DEFAULT.invites
 login_failures: Final = DEFAULT.login_failures
 one_time_tokens: Final = DEFAULT.one_time_tokens
+email_changes: Final = DEFAULT.email_changes
 sessions: Final = DEFAULT.sessions
 revoked_tokens: Final = DEFAULT.revoked_tokens
 tasks: Final = DEFAULT.tasks

@@ -45,6 +45,7 @@ from taskflow.adapters.sqlalchemy.repositories import (
     SqlCommentRepository,
     SqlDeliveryRepository,
     SqlDueSoonRepository,
+    SqlEmailChangeRepository,
     SqlInviteRepository,
     SqlLoginFailureRepository,
     SqlMembershipRepository,
@@ -182,6 +183,7 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlUserRepository(auth, tables)
         self.login_failures = SqlLoginFailureRepository(auth, tables)
         self.one_time_tokens = SqlOneTimeTokenRepository(auth, tables)
+        self.email_changes = SqlEmailChangeRepository(auth, tables)
         self.teams = SqlTeamRepository(auth, tables)
         self.members = SqlMembershipRepository(auth, tables)
         self.invites = SqlInviteRepository(auth, tables)

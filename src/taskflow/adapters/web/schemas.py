@@ -45,7 +45,12 @@ __all__ = [
     "PageQuery",
     "PasswordChangeIn",
     "PasswordResetIn",
+    "DeletionIn",
+    "DeletionOut",
+    "EmailChangeIn",
     "PreferencesIn",
+    "ProfileIn",
+    "ProfileOut",
     "PreferencesOut",
     "ReadyOut",
     "RefreshIn",
@@ -89,6 +94,11 @@ class _Out(BaseModel):
 # --- errors ----------------------------------------------------------------------------
 
 
+class TeamRefOut(_Out):
+    id: UUID
+    name: str
+
+
 class FieldErrorOut(_Out):
     field: str = Field(description="The field at fault: a body field, query parameter or header.")
     message: str
@@ -102,6 +112,9 @@ class ErrorBody(_Out):
     )
     retry_after: int | None = Field(
         default=None, description="account_locked and rate_limited: seconds to wait."
+    )
+    teams: list[TeamRefOut] | None = Field(
+        default=None, description="owner_must_transfer on a deletion: the teams still owned."
     )
 
 
@@ -187,6 +200,42 @@ class UserWithTeamsOut(_Out):
     email_verified: bool
     created_at: datetime
     teams: list[TeamOut]
+
+
+class ProfileIn(_In):
+    """Only the fields sent change; none may be null."""
+
+    name: str | None = Field(default=None, description="1-100 characters once trimmed.")
+    language: Literal["fa", "en"] | None = None
+    timezone: str | None = Field(default=None, description="IANA zone, e.g. Asia/Tehran.")
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+
+class ProfileOut(UserWithTeamsOut):
+    """``GET /auth/me``'s answer, with what ``PATCH /auth/me`` changes besides the name."""
+
+    language: str = Field(description="Of the user's mails and notifications: fa or en.")
+    timezone: str = Field(description="IANA zone of their quiet hours.")
+    deletion_due_at: datetime | None = Field(
+        description="When the account will be erased, if its deletion was asked for."
+    )
+
+
+class EmailChangeIn(_In):
+    password: str = Field(description="The current password.")
+    new_email: str = Field(description="The confirmation link is mailed there.")
+
+
+class DeletionIn(_In):
+    password: str = Field(description="The current password.")
+
+
+class DeletionOut(_Out):
+    deletion_due_at: datetime = Field(
+        description="When the account will be erased; logging in before then cancels it."
+    )
 
 
 class SignupOut(_Out):

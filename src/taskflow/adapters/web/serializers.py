@@ -11,6 +11,7 @@ from taskflow.adapters.web.schemas import (
     MemberOut,
     NotificationOut,
     PreferencesOut,
+    ProfileOut,
     SessionOut,
     SignupOut,
     TaskOut,
@@ -21,6 +22,7 @@ from taskflow.adapters.web.schemas import (
 )
 from taskflow.domain.notifications import Notification, NotificationPreferences, NotificationType
 from taskflow.services.read_models import (
+    AccountProfile,
     AuthResult,
     CommentView,
     InviteInfo,
@@ -37,6 +39,7 @@ __all__ = [
     "member_out",
     "notification_out",
     "preferences_out",
+    "profile_out",
     "session_out",
     "signup_out",
     "task_out",
@@ -52,6 +55,15 @@ def user_with_teams_out(user: UserProfile) -> UserWithTeamsOut:
         email_verified=user.email_verified,
         created_at=user.created_at,
         teams=[TeamOut.of(team) for team in user.teams],
+    )
+
+
+def profile_out(account: AccountProfile) -> ProfileOut:
+    return ProfileOut(
+        **dict(user_with_teams_out(account.profile)),
+        language=account.language,
+        timezone=account.timezone,
+        deletion_due_at=account.deletion_due_at,
     )
 
 

@@ -4,7 +4,10 @@
   password change;
 - ``sessions``: the tokens of a login (refresh, logout, ``validate_token``,
   ``me_for_token``) and the list of sessions;
-- ``one_time_tokens``: email verification and password reset.
+- ``one_time_tokens``: email verification and password reset;
+- ``email_change``: an email change, confirmed from the new address, undoable from the
+  old one;
+- ``erasure``: the erasure of the accounts whose deletion is due (the worker's job).
 
 ``AuthService`` builds the three over the same storage and hands each call to its part,
 so callers keep writing ``tf.auth.login(...)``. The user's guide is ``docs/auth.md``.
@@ -12,15 +15,21 @@ so callers keep writing ``tf.auth.login(...)``. The user's guide is ``docs/auth.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from taskflow.config import AuthConfig
+from taskflow.domain.notifications import DEFAULT_LANGUAGE
 from taskflow.ports.services import Clock, PasswordHasher, Sealer, TokenStore
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
 from taskflow.services.auth.accounts import AccountService
+from taskflow.services.auth.email_change import EmailChangeService
+from taskflow.services.auth.erasure import ErasureService
 from taskflow.services.auth.one_time_tokens import OneTimeTokenService
 from taskflow.services.auth.sessions import SessionService
 from taskflow.services.read_models import (
+    AccountProfile,
     AuthResult,
     Principal,
     SessionInfo,
@@ -28,7 +37,14 @@ from taskflow.services.read_models import (
     UserProfile,
 )
 
-__all__ = ["AccountService", "AuthService", "OneTimeTokenService", "SessionService"]
+__all__ = [
+    "AccountService",
+    "AuthService",
+    "EmailChangeService",
+    "ErasureService",
+    "OneTimeTokenService",
+    "SessionService",
+]
 
 
 class AuthService:
@@ -43,12 +59,19 @@ class AuthService:
         config: AuthConfig,
         *,
         sealer: Sealer,
+        default_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.sessions = SessionService(uow, tokens, clock, config)
-        self.accounts = AccountService(uow, self.sessions, hasher, clock, config)
+        self.accounts = AccountService(
+            uow, self.sessions, hasher, clock, config, default_language=default_language
+        )
         self.one_time_tokens = OneTimeTokenService(
             uow, self.sessions, hasher, clock, config, sealer=sealer
         )
+        self.email_change = EmailChangeService(
+            uow, self.accounts, self.sessions, clock, config, sealer=sealer
+        )
+        self.erasure = ErasureService(uow, self.sessions, clock)
 
     # --- accounts ---------------------------------------------------------------------
 
@@ -86,7 +109,41 @@ class AuthService:
             session_id=session_id,
         )
 
+    def profile(self, user_id: UUID) -> AccountProfile:
+        """See ``AccountService.profile``."""
+        return self.accounts.profile(user_id)
+
+    def update_profile(self, user_id: UUID, **changes: Any) -> AccountProfile:
+        """See ``AccountService.update_profile``."""
+        return self.accounts.update_profile(user_id, **changes)
+
+    def request_deletion(self, user_id: UUID, *, password: str) -> datetime:
+        """See ``AccountService.request_deletion``."""
+        return self.accounts.request_deletion(user_id, password=password)
+
+    # --- email change -----------------------------------------------------------------
+
+    def request_email_change(
+        self, user_id: UUID, *, password: str, new_email: str, session_id: UUID | None = None
+    ) -> None:
+        """See ``EmailChangeService.request_email_change``."""
+        self.email_change.request_email_change(
+            user_id, password=password, new_email=new_email, session_id=session_id
+        )
+
+    def confirm_email_change(self, token: str) -> None:
+        """See ``EmailChangeService.confirm_email_change``."""
+        self.email_change.confirm_email_change(token)
+
+    def undo_email_change(self, token: str) -> None:
+        """See ``EmailChangeService.undo_email_change``."""
+        self.email_change.undo_email_change(token)
+
     # --- upkeep -----------------------------------------------------------------------
+
+    def erase_due(self, now: datetime | None = None) -> int:
+        """See ``ErasureService.erase_due``: the worker runs it hourly."""
+        return self.erasure.erase_due(now)
 
     def purge_expired(self) -> int:
         """Delete what can no longer matter: sessions and denied tokens past their expiry,

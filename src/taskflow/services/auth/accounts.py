@@ -16,6 +16,13 @@ password change.
   ``AccountLocked`` (423), even with the right password. A success resets the count. A
   password reset lifts the lock, so a lock can never shut a user out for good. A hash
   made with outdated argon2 parameters is replaced on the next successful login.
+- The profile (``update_profile``): the name (validated as at sign-up), the language and
+  the time zone. The language and time zone live in the notification preferences, their
+  one home (``tf.notifications.get_preferences`` reads the same values).
+- Deletion (``request_deletion``): proven by the password, refused while the user owns a
+  team (``OwnerMustTransfer`` naming the teams); every session ends and the account is
+  erased after ``AuthConfig.deletion_grace`` (see ``erasure.py``) unless a login comes
+  first: a login cancels the deletion.
 - Error messages never hold a password.
 """
 
@@ -23,27 +30,52 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import timedelta
-from typing import Annotated, Final, Literal
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Final, Literal
 from uuid import UUID
 
 import attrs
 from pydantic import StringConstraints
 
 from taskflow.config import AuthConfig
-from taskflow.domain.models import LoginFailures, User
-from taskflow.domain.notifications import NotificationPreferences
-from taskflow.errors import EmailAlreadyExists, InvalidCredentials, UserNotFound
-from taskflow.events import USER_SIGNUP, make_event
+from taskflow.domain.models import LoginFailures, Role, User
+from taskflow.domain.notifications import DEFAULT_LANGUAGE, NotificationPreferences
+from taskflow.errors import (
+    EmailAlreadyExists,
+    InvalidCredentials,
+    InvalidInput,
+    OwnerMustTransfer,
+    UserNotFound,
+)
+from taskflow.events import (
+    USER_DELETION_CANCELLED,
+    USER_DELETION_REQUESTED,
+    USER_SIGNUP,
+    make_event,
+)
 from taskflow.ids import new_id
 from taskflow.ports.services import Clock, PasswordHasher
-from taskflow.ports.unit_of_work import UnitOfWorkFactory
+from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from taskflow.services.auth.lockout import lock_in_force, locks_now, login_subject, refusal
 from taskflow.services.auth.profiles import profile_in, read_profile
 from taskflow.services.auth.sessions import SessionService
 from taskflow.services.permissions import ROLE_PERMISSIONS, require_member
-from taskflow.services.read_models import AuthResult, TeamPermissions, UserProfile
-from taskflow.validation import Email, InputModel, Password, PersonName, normalize_email, validate
+from taskflow.services.read_models import (
+    AccountProfile,
+    AuthResult,
+    TeamPermissions,
+    UserProfile,
+)
+from taskflow.validation import (
+    Email,
+    InputModel,
+    Language,
+    Password,
+    PersonName,
+    TimeZoneName,
+    normalize_email,
+    validate,
+)
 
 __all__ = ["AccountService"]
 
@@ -80,6 +112,20 @@ class _ChangePasswordInput(InputModel):
     session_id: UUID | None
 
 
+class _ProfileInput(InputModel):
+    """PATCH: only the fields given change; none of them may be null."""
+
+    user_id: UUID
+    name: PersonName | None = None
+    language: Language | None = None
+    timezone: TimeZoneName | None = None
+
+
+class _PasswordProof(InputModel):
+    user_id: UUID
+    password: _PasswordAttempt
+
+
 class AccountService:
     """The account half of ``tf.auth``. Each public method is one unit of work, plus the
     failure count of a wrong password in its own."""
@@ -91,12 +137,15 @@ class AccountService:
         hasher: PasswordHasher,
         clock: Clock,
         config: AuthConfig,
+        *,
+        default_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self._uow = uow
         self._sessions = sessions
         self._hasher = hasher
         self._clock = clock
         self._config = config
+        self._default_language = default_language
         self._dummy_hash: str | None = None
         self._dummy_hash_lock = threading.Lock()
 
@@ -168,13 +217,32 @@ class AccountService:
             current = uow.users.get(user.id)
             if current is None or current.password_hash != user.password_hash:
                 raise InvalidCredentials()  # the password changed meanwhile
+            if current.is_erased:
+                raise InvalidCredentials()
+            # The user's row before the counter's: the erasure locks them in that order.
+            if current.deletion_due_at is not None:
+                current = self._cancel_deletion(uow, current, now)
             uow.login_failures.clear(subject)
-            if new_hash is not None:
-                current = attrs.evolve(current, password_hash=new_hash, updated_at=now)
-                uow.users.update(current)
+            if new_hash is not None and not uow.users.set_password_hash(
+                current.id, new_hash, now, expected=current.password_hash
+            ):
+                raise InvalidCredentials()  # the password changed (or it was erased) meanwhile
             profile = profile_in(uow, current)
             uow.commit()
         return self._sessions.start(profile, now)
+
+    @staticmethod
+    def _cancel_deletion(uow: UnitOfWork, user: User, now: datetime) -> User:
+        """A login within the grace period is the user changing their mind. The
+        conditional update waits for an erasure of the same row that started first; the
+        row read again then tells which won (an erased account is refused)."""
+        cancelled = uow.users.set_deletion_due(user.id, None, now)
+        current = uow.users.get(user.id)
+        if current is None or current.is_erased:
+            raise InvalidCredentials()
+        if cancelled:
+            uow.emit(make_event(USER_DELETION_CANCELLED, {"user_id": str(user.id)}, now))
+        return current
 
     def me(self, user_id: UUID) -> UserProfile:
         """The user's profile with their teams. ``UserNotFound`` if there is no such user."""
@@ -215,10 +283,27 @@ class AccountService:
             new_password=new_password,
             session_id=session_id,
         )
+        user = self.check_password(
+            data.user_id, data.current_password, "The current password is incorrect."
+        )
+        new_hash = self._hasher.hash(data.new_password)
         now = self._clock.now()
         with self._uow() as uow:
-            user = uow.users.get(data.user_id)
-            if user is None:
+            # Conditional: a password changed meanwhile was not the one proven.
+            if not uow.users.set_password_hash(user.id, new_hash, now, expected=user.password_hash):
+                raise InvalidCredentials("The current password is incorrect.")
+            uow.commit()
+        self._sessions.end_user_sessions(user.id, now, keep=data.session_id)
+
+    def check_password(self, user_id: UUID, password: str, message: str) -> User:
+        """The user, once ``password`` is proven theirs. A wrong one is
+        ``InvalidCredentials`` (``message``) and counts as a failed login, so a stolen
+        access token cannot be used to guess the password without limit; a locked
+        address is ``AccountLocked``. A success clears the count."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = uow.users.get(user_id)
+            if user is None or user.is_erased:
                 raise UserNotFound()
             subject = login_subject(user.email)
             attempt = uow.login_failures.count_attempt(subject, now)
@@ -226,18 +311,99 @@ class AccountService:
             uow.commit()
         if locked is not None:
             raise locked
-        if not self._hasher.verify(user.password_hash, data.current_password):
+        if not self._hasher.verify(user.password_hash, password):
             self._after_failure(attempt)
-            raise InvalidCredentials("The current password is incorrect.")
-        new_hash = self._hasher.hash(data.new_password)
+            raise InvalidCredentials(message)
         with self._uow() as uow:
-            current = uow.users.get(user.id)
-            if current is None or current.password_hash != user.password_hash:
-                raise InvalidCredentials("The current password is incorrect.")
-            uow.users.update(attrs.evolve(current, password_hash=new_hash, updated_at=now))
             uow.login_failures.clear(subject)
             uow.commit()
-        self._sessions.end_user_sessions(user.id, now, keep=data.session_id)
+        return user
+
+    # --- the profile ------------------------------------------------------------------
+
+    def profile(self, user_id: UUID) -> AccountProfile:
+        """The profile with the language and time zone (``update_profile`` answers it)."""
+        data = validate(_UserIdInput, user_id=user_id)
+        with self._uow(read_only=True) as uow:
+            return self._account_profile(uow, data.user_id)
+
+    def update_profile(self, user_id: UUID, **changes: Any) -> AccountProfile:
+        """Change what is given among ``name`` (1-100 characters once trimmed, as at
+        sign-up), ``language`` (``fa`` or ``en``) and ``timezone`` (an IANA name); the
+        others stay. ``InvalidInput`` for a bad or null value, or an unknown field."""
+        data = validate(_ProfileInput, user_id=user_id, **changes)
+        for name in data.model_fields_set - {"user_id"}:
+            if getattr(data, name) is None:
+                raise InvalidInput.for_field(name, "must not be null")
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = uow.users.get(data.user_id)
+            if user is None or user.is_erased:
+                raise UserNotFound()
+            if data.name is not None and data.name != user.name:
+                uow.users.set_name(user.id, data.name, now)
+            if data.language is not None or data.timezone is not None:
+                current = uow.preferences.get(user.id) or NotificationPreferences(
+                    user_id=user.id, language=self._default_language
+                )
+                updates: dict[str, Any] = {"updated_at": now}
+                if data.language is not None:
+                    updates["language"] = data.language
+                if data.timezone is not None:
+                    updates["timezone"] = data.timezone
+                uow.preferences.put(attrs.evolve(current, **updates))
+            answer = self._account_profile(uow, user.id)
+            uow.commit()
+        return answer
+
+    def _account_profile(self, uow: UnitOfWork, user_id: UUID) -> AccountProfile:
+        found = uow.users.get_with_teams(user_id)
+        if found is None or found[0].is_erased:
+            raise UserNotFound()
+        user, teams = found
+        preferences = uow.preferences.get(user_id)
+        return AccountProfile(
+            profile=UserProfile.of(user, teams),
+            language=preferences.language if preferences else self._default_language,
+            timezone=preferences.timezone
+            if preferences
+            else NotificationPreferences(user_id=user_id).timezone,
+            deletion_due_at=user.deletion_due_at,
+        )
+
+    # --- deletion ---------------------------------------------------------------------
+
+    def request_deletion(self, user_id: UUID, *, password: str) -> datetime:
+        """Schedule the erasure of the account, proven by its password; answers when it
+        will happen (``AuthConfig.deletion_grace`` from now). Every session ends; a login
+        before then cancels it. Emits ``user.deletion_requested`` ``{user_id, email,
+        due_at, erase_on}`` (a mail saying so).
+
+        ``OwnerMustTransfer`` (409, ``.teams``) while the user owns a team: they transfer
+        it or delete it first. A wrong password is ``InvalidCredentials``, counted as a
+        failed login."""
+        data = validate(_PasswordProof, user_id=user_id, password=password)
+        with self._uow(read_only=True) as uow:
+            _refuse_owner(uow, data.user_id)  # before the costly check
+        self.check_password(data.user_id, data.password, "The password is incorrect.")
+        now = self._clock.now()
+        due_at = now + self._config.deletion_grace
+        with self._uow() as uow:
+            user = uow.users.get(data.user_id)
+            if user is None or user.is_erased:
+                raise UserNotFound()
+            _refuse_owner(uow, user.id)  # again, in the unit that schedules it
+            uow.users.set_deletion_due(user.id, due_at, now)
+            payload = {
+                "user_id": str(user.id),
+                "email": user.email,
+                "due_at": due_at.isoformat(),
+                "erase_on": due_at.strftime("%Y-%m-%d %H:%M"),
+            }
+            uow.emit(make_event(USER_DELETION_REQUESTED, payload, now))
+            uow.commit()
+        self._sessions.end_user_sessions(user.id, now)
+        return due_at
 
     def purge_stale_login_counters(self) -> int:
         """Delete the login counters idle for a day whose lock (if any) is over: the
@@ -264,6 +430,21 @@ class AccountService:
             if self._dummy_hash is None:
                 self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
             return self._dummy_hash
+
+
+class _UserIdInput(InputModel):
+    user_id: UUID
+
+
+def _refuse_owner(uow: UnitOfWork, user_id: UUID) -> None:
+    """``OwnerMustTransfer`` naming every team ``user_id`` owns (each has one owner)."""
+    owned = [team for team in uow.members.teams_of_user(user_id) if team.role is Role.OWNER]
+    if owned:
+        names = ", ".join(team.name for team in owned)
+        raise OwnerMustTransfer(
+            f"Transfer or delete the teams you own first: {names}.",
+            teams=[{"id": str(team.id), "name": team.name} for team in owned],
+        )
 
 
 def _normalised_or_none(email: str) -> str | None:

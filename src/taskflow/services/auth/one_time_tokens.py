@@ -17,8 +17,6 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID
 
-import attrs
-
 from taskflow.config import AuthConfig
 from taskflow.domain.models import OneTimeToken, OneTimeTokenPurpose, User
 from taskflow.errors import UserNotFound, VerificationTokenInvalid
@@ -30,10 +28,10 @@ from taskflow.services.auth.lockout import login_subject
 from taskflow.services.auth.sessions import SessionService
 from taskflow.validation import Email, InputModel, Password, validate
 
-__all__ = ["OneTimeTokenService"]
+__all__ = ["MAX_ONE_TIME_TOKEN_LENGTH", "OneTimeTokenService", "hash_token", "new_token"]
 
 _ONE_TIME_TOKEN_BYTES: Final = 32  # 256 bits
-_MAX_ONE_TIME_TOKEN_LENGTH: Final = 256
+MAX_ONE_TIME_TOKEN_LENGTH: Final = 256
 
 
 class _UserInput(InputModel):
@@ -82,7 +80,7 @@ class OneTimeTokenService:
         A malformed email is ``InvalidInput``. A locked account may ask too."""
         data = validate(_EmailInput, email=email)
         now = self._clock.now()
-        token = secrets.token_urlsafe(_ONE_TIME_TOKEN_BYTES)  # made either way: same work
+        token = new_token()  # made either way: same work
         with self._uow() as uow:
             user = uow.users.get_by_email(data.email)
             if user is None or user.is_hosted:  # the host owns a linked user's password
@@ -103,7 +101,8 @@ class OneTimeTokenService:
         now = self._clock.now()
         with self._uow() as uow:
             user = self._spend(uow, data.token, OneTimeTokenPurpose.PASSWORD_RESET, now)
-            uow.users.update(attrs.evolve(user, password_hash=new_hash, updated_at=now))
+            if not uow.users.set_password_hash(user.id, new_hash, now, expected=None):
+                raise VerificationTokenInvalid()  # the account was erased meanwhile
             uow.login_failures.clear(login_subject(user.email))
             uow.one_time_tokens.invalidate(user.id, OneTimeTokenPurpose.PASSWORD_RESET, now)
             uow.commit()
@@ -123,7 +122,7 @@ class OneTimeTokenService:
                 raise UserNotFound()
             if user.email_verified:
                 return
-            token = secrets.token_urlsafe(_ONE_TIME_TOKEN_BYTES)
+            token = new_token()
             self._add(uow, user, OneTimeTokenPurpose.VERIFY_EMAIL, token, now)
             payload = self._token_payload(user, token, USER_VERIFY_EMAIL)
             uow.emit(make_event(USER_VERIFY_EMAIL, payload, now))
@@ -136,8 +135,9 @@ class OneTimeTokenService:
         now = self._clock.now()
         with self._uow() as uow:
             user = self._spend(uow, data.token, OneTimeTokenPurpose.VERIFY_EMAIL, now)
+            # Only the address the token was sent to: not one an email change set since.
             if not user.email_verified:
-                uow.users.update(attrs.evolve(user, email_verified=True, updated_at=now))
+                uow.users.mark_verified(user.id, user.email, now)
             uow.commit()
 
     # --- the tokens -------------------------------------------------------------------
@@ -166,7 +166,7 @@ class OneTimeTokenService:
                 id=new_id(),
                 user_id=user.id,
                 purpose=purpose,
-                token_hash=_hash_token(token),
+                token_hash=hash_token(token),
                 created_at=now,
                 expires_at=now + ttl,
             )
@@ -175,9 +175,9 @@ class OneTimeTokenService:
     @staticmethod
     def _spend(uow: UnitOfWork, token: str, purpose: OneTimeTokenPurpose, now: datetime) -> User:
         """Use the token (once, if unexpired, for this purpose) and return its user."""
-        if not token or len(token) > _MAX_ONE_TIME_TOKEN_LENGTH:
+        if not token or len(token) > MAX_ONE_TIME_TOKEN_LENGTH:
             raise VerificationTokenInvalid()
-        record = uow.one_time_tokens.get_by_hash(_hash_token(token))
+        record = uow.one_time_tokens.get_by_hash(hash_token(token))
         if record is None or record.purpose is not purpose:
             raise VerificationTokenInvalid()
         if not uow.one_time_tokens.use(record.id, now):
@@ -188,5 +188,12 @@ class OneTimeTokenService:
         return user
 
 
-def _hash_token(token: str) -> str:
+def new_token() -> str:
+    """A one-time token: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(_ONE_TIME_TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    """What is stored of a one-time token: its SHA-256, hex (256 random bits need no
+    slow hash)."""
     return hashlib.sha256(token.encode()).hexdigest()

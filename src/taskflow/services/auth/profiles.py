@@ -23,10 +23,11 @@ def profile_in(uow: UnitOfWork, user: User) -> UserProfile:
 
 
 def read_profile(uow_factory: UnitOfWorkFactory, user_id: UUID) -> UserProfile:
-    """The user's profile with their teams. ``UserNotFound`` if there is no such user."""
+    """The user's profile with their teams. ``UserNotFound`` if there is no such user (or
+    it was erased)."""
     data = validate(_UserInput, user_id=user_id)
     with uow_factory(read_only=True) as uow:
         found = uow.users.get_with_teams(data.user_id)  # one query: every request's
-    if found is None:
+    if found is None or found[0].is_erased:
         raise UserNotFound()
     return UserProfile.of(*found)

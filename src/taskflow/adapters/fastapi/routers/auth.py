@@ -28,6 +28,9 @@ from taskflow.adapters.fastapi.routing import TaskflowRoute
 from taskflow.adapters.web.languages import preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
+    DeletionIn,
+    DeletionOut,
+    EmailChangeIn,
     EmailIn,
     EndedSessionsOut,
     InviteIn,
@@ -37,6 +40,8 @@ from taskflow.adapters.web.schemas import (
     PageOut,
     PasswordChangeIn,
     PasswordResetIn,
+    ProfileIn,
+    ProfileOut,
     RefreshIn,
     SessionOut,
     SignupIn,
@@ -49,6 +54,7 @@ from taskflow.adapters.web.schemas import (
 from taskflow.adapters.web.serializers import (
     invite_out,
     login_out,
+    profile_out,
     session_out,
     signup_out,
     user_with_teams_out,
@@ -152,6 +158,76 @@ def _me(tf: TaskFlow, token: str) -> Response:
     # would validate it again and encode it through Python objects (response_model above
     # keeps the OpenAPI document the same; a test compares the body with the model).
     return JSONBytesResponse(user_with_teams_out(profile).model_dump_json().encode())
+
+
+@_limited.patch("/auth/me", responses=error_responses(400, 401, 404, 413))
+def update_profile(body: ProfileIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> ProfileOut:
+    """Change the caller's name, language or time zone: only the fields sent (each
+    validated as at sign-up). Answers the profile with its language and time zone."""
+    return profile_out(tf.auth.update_profile(principal.user_id, **body.changes()))
+
+
+@_limited.get("/auth/me/invites", responses=error_responses(401, 404))
+def my_invites(principal: CurrentPrincipal, tf: TaskFlowDep) -> PageOut[InviteOut]:
+    """The invites waiting for the caller's address (any team), newest first."""
+    return page_of(tf.invites.list_mine(principal.user_id), invite_out)
+
+
+@_limited.post(
+    "/auth/email-change",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 404, 409, 413, 423),
+)
+def request_email_change(body: EmailChangeIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
+    """Move the account to ``new_email``, proven by the password: a confirmation link is
+    mailed there. Until it is followed, nothing changes; then the old address is told
+    (with a link that undoes the change) and the other sessions end."""
+    tf.auth.request_email_change(
+        principal.user_id,
+        password=body.password,
+        new_email=body.new_email,
+        session_id=principal.session_id,
+    )
+
+
+@_limited.post(
+    "/auth/email-change/confirm",
+    status_code=204,
+    response_class=Response,
+    dependencies=_strict,
+    responses=error_responses(400, 409, 410, 413),
+)
+def confirm_email_change(body: TokenIn, tf: TaskFlowDep) -> None:
+    """Public: complete an email change with the token mailed to the new address (409:
+    another account has taken the address meanwhile)."""
+    tf.auth.confirm_email_change(body.token)
+
+
+@_limited.post(
+    "/auth/email-change/undo",
+    status_code=204,
+    response_class=Response,
+    dependencies=_strict,
+    responses=error_responses(400, 409, 410, 413),
+)
+def undo_email_change(body: TokenIn, tf: TaskFlowDep) -> None:
+    """Public: put the account back at its previous address with the token mailed there;
+    every session ends."""
+    tf.auth.undo_email_change(body.token)
+
+
+@_limited.post(
+    "/auth/deletion",
+    status_code=202,
+    responses=error_responses(400, 401, 404, 409, 413, 423),
+)
+def request_deletion(body: DeletionIn, principal: CurrentPrincipal, tf: TaskFlowDep) -> DeletionOut:
+    """Delete the caller's account, proven by the password: every session ends, and the
+    account is erased at ``deletion_due_at`` unless a login comes first. 409
+    ``owner_must_transfer`` (naming the ``teams``) while the caller owns a team."""
+    due_at = tf.auth.request_deletion(principal.user_id, password=body.password)
+    return DeletionOut(deletion_due_at=due_at)
 
 
 @_invites.post(

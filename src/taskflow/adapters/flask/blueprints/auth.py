@@ -20,12 +20,16 @@ from taskflow.adapters.flask.helpers import (
 from taskflow.adapters.web.languages import ACCEPT_LANGUAGE, preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
+    DeletionIn,
+    DeletionOut,
+    EmailChangeIn,
     EmailIn,
     EndedSessionsOut,
     InviteIn,
     LoginIn,
     PasswordChangeIn,
     PasswordResetIn,
+    ProfileIn,
     RefreshIn,
     SignupIn,
     TeamOut,
@@ -35,6 +39,7 @@ from taskflow.adapters.web.schemas import (
 from taskflow.adapters.web.serializers import (
     invite_out,
     login_out,
+    profile_out,
     session_out,
     signup_out,
     user_with_teams_out,
@@ -87,6 +92,58 @@ def me() -> Response:
         # The token check and the profile together: one statement on SQL storage.
         _principal, profile = tf.auth.me_for_token(bearer_token())
     return reply(user_with_teams_out(profile))
+
+
+@blueprint.patch("/auth/me")
+def update_profile() -> Response:
+    principal = current_principal()
+    body = parse_body(ProfileIn)
+    return reply(
+        profile_out(get_taskflow().auth.update_profile(principal.user_id, **body.changes()))
+    )
+
+
+@blueprint.get("/auth/me/invites")
+def my_invites() -> Response:
+    principal = current_principal()
+    return reply(page_of(get_taskflow().invites.list_mine(principal.user_id), invite_out))
+
+
+@blueprint.post("/auth/email-change")
+def request_email_change() -> Response:
+    principal = current_principal()
+    body = parse_body(EmailChangeIn)
+    get_taskflow().auth.request_email_change(
+        principal.user_id,
+        password=body.password,
+        new_email=body.new_email,
+        session_id=principal.session_id,
+    )
+    return reply(None, 204)
+
+
+@blueprint.post("/auth/email-change/confirm")
+@strict_rate_limit
+def confirm_email_change() -> Response:
+    body = parse_body(TokenIn)
+    get_taskflow().auth.confirm_email_change(body.token)
+    return reply(None, 204)
+
+
+@blueprint.post("/auth/email-change/undo")
+@strict_rate_limit
+def undo_email_change() -> Response:
+    body = parse_body(TokenIn)
+    get_taskflow().auth.undo_email_change(body.token)
+    return reply(None, 204)
+
+
+@blueprint.post("/auth/deletion")
+def request_deletion() -> Response:
+    principal = current_principal()
+    body = parse_body(DeletionIn)
+    due_at = get_taskflow().auth.request_deletion(principal.user_id, password=body.password)
+    return reply(DeletionOut(deletion_due_at=due_at), 202)
 
 
 @blueprint.post("/auth/invite")

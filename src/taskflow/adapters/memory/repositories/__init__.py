@@ -3,6 +3,7 @@ login failures, one-time tokens), ``teams`` (teams, memberships, invites), ``tas
 (tasks, comments, activity) and ``notifications``."""
 
 from taskflow.adapters.memory.repositories.auth import (
+    InMemoryEmailChangeRepository,
     InMemoryLoginFailureRepository,
     InMemoryOneTimeTokenRepository,
     InMemoryUserRepository,
@@ -29,6 +30,7 @@ __all__ = [
     "InMemoryCommentRepository",
     "InMemoryDeliveryRepository",
     "InMemoryDueSoonRepository",
+    "InMemoryEmailChangeRepository",
     "InMemoryInviteRepository",
     "InMemoryLoginFailureRepository",
     "InMemoryMembershipRepository",

@@ -11,6 +11,7 @@ import attrs
 from taskflow.adapters.memory.repositories.base import InMemoryRepository
 from taskflow.adapters.memory.repositories.teams import InMemoryMembershipRepository
 from taskflow.domain.models import (
+    EmailChange,
     LoginFailures,
     OneTimeToken,
     OneTimeTokenPurpose,
@@ -20,6 +21,7 @@ from taskflow.domain.models import (
 from taskflow.errors import EmailAlreadyExists, HostUserAlreadyLinked
 
 __all__ = [
+    "InMemoryEmailChangeRepository",
     "InMemoryLoginFailureRepository",
     "InMemoryOneTimeTokenRepository",
     "InMemoryUserRepository",
@@ -60,6 +62,60 @@ class InMemoryUserRepository(InMemoryRepository):
     def update(self, user: User) -> None:
         self._check_unique(user)
         self._store.users[user.id] = user
+
+    def set_name(self, user_id: UUID, name: str, now: datetime) -> None:
+        user = self._store.users.get(user_id)
+        if user is not None:
+            self._store.users[user_id] = attrs.evolve(user, name=name, updated_at=now)
+
+    def set_password_hash(
+        self, user_id: UUID, password_hash: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        user = self._store.users.get(user_id)
+        if user is None or user.is_erased:
+            return False
+        if expected is not None and user.password_hash != expected:
+            return False
+        self._store.users[user_id] = attrs.evolve(user, password_hash=password_hash, updated_at=now)
+        return True
+
+    def mark_verified(self, user_id: UUID, email: str, now: datetime) -> None:
+        user = self._store.users.get(user_id)
+        if user is not None and user.email == email and not user.email_verified:
+            self._store.users[user_id] = attrs.evolve(user, email_verified=True, updated_at=now)
+
+    def change_email(
+        self, user_id: UUID, new_email: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        user = self._store.users.get(user_id)
+        if user is None or (expected is not None and user.email != expected):
+            return False
+        changed = attrs.evolve(user, email=new_email, email_verified=True, updated_at=now)
+        self.update(changed)  # refuses an address another account has
+        return True
+
+    def set_deletion_due(self, user_id: UUID, due_at: datetime | None, now: datetime) -> bool:
+        user = self._store.users.get(user_id)
+        if user is None or user.is_erased or user.deletion_due_at == due_at:
+            return False
+        self._store.users[user_id] = attrs.evolve(user, deletion_due_at=due_at, updated_at=now)
+        return True
+
+    def due_for_erasure(self, now: datetime, limit: int) -> Sequence[UUID]:
+        due = [
+            u
+            for u in self._store.users.values()
+            if u.deletion_due_at is not None and u.deletion_due_at <= now
+        ]
+        due.sort(key=lambda u: (u.deletion_due_at, u.id))
+        return [u.id for u in due[:limit]]
+
+    def erase(self, user: User, now: datetime) -> bool:
+        stored = self._store.users.get(user.id)
+        if stored is None or stored.deletion_due_at is None or stored.deletion_due_at > now:
+            return False
+        self._store.users[user.id] = user
+        return True
 
 
 class InMemoryLoginFailureRepository(InMemoryRepository):
@@ -115,3 +171,72 @@ class InMemoryOneTimeTokenRepository(InMemoryRepository):
         for token in list(self._store.one_time_tokens.values()):
             if token.user_id == user_id and token.purpose == purpose and token.used_at is None:
                 self._store.one_time_tokens[token.id] = attrs.evolve(token, used_at=now)
+
+    def delete_for_user(self, user_id: UUID) -> int:
+        tokens = self._store.one_time_tokens
+        doomed = [t.id for t in tokens.values() if t.user_id == user_id]
+        for token_id in doomed:
+            del tokens[token_id]
+        return len(doomed)
+
+
+class InMemoryEmailChangeRepository(InMemoryRepository):
+    def add(self, change: EmailChange) -> None:
+        self._store.email_changes[change.id] = change
+
+    def get_by_token_hash(self, token_hash: str) -> EmailChange | None:
+        changes = self._store.email_changes.values()
+        return next((c for c in changes if c.token_hash == token_hash), None)
+
+    def get_by_undo_token_hash(self, undo_token_hash: str) -> EmailChange | None:
+        changes = self._store.email_changes.values()
+        return next((c for c in changes if c.undo_token_hash == undo_token_hash), None)
+
+    def cancel_pending(self, user_id: UUID, now: datetime) -> int:
+        pending = [
+            c
+            for c in self._store.email_changes.values()
+            if c.user_id == user_id and c.confirmed_at is None and c.cancelled_at is None
+        ]
+        for change in pending:
+            self._store.email_changes[change.id] = attrs.evolve(change, cancelled_at=now)
+        return len(pending)
+
+    def confirm(
+        self, change_id: UUID, undo_token_hash: str, undo_expires_at: datetime, now: datetime
+    ) -> bool:
+        change = self._store.email_changes.get(change_id)
+        if (
+            change is None
+            or change.confirmed_at is not None
+            or change.cancelled_at is not None
+            or now >= change.expires_at
+        ):
+            return False
+        self._store.email_changes[change_id] = attrs.evolve(
+            change,
+            confirmed_at=now,
+            undo_token_hash=undo_token_hash,
+            undo_expires_at=undo_expires_at,
+        )
+        return True
+
+    def undo(self, change_id: UUID, now: datetime) -> bool:
+        change = self._store.email_changes.get(change_id)
+        if (
+            change is None
+            or change.confirmed_at is None
+            or change.undone_at is not None
+            or change.undo_expires_at is None
+            or now >= change.undo_expires_at
+        ):
+            return False
+        self._store.email_changes[change_id] = attrs.evolve(change, undone_at=now)
+        return True
+
+    def delete_for_user(self, user_id: UUID) -> int:
+        changes = self._store.email_changes
+        doomed = [c.id for c in changes.values() if c.user_id == user_id]
+        for change_id in doomed:
+            del changes[change_id]
+        return len(doomed)

@@ -88,6 +88,13 @@ class InMemoryNotificationRepository(InMemoryRepository):
                 current, archived_at=now, read_at=current.read_at or now
             )
 
+    def delete_for_user(self, user_id: UUID) -> int:
+        inbox = self._store.notifications
+        doomed = [n.id for n in inbox.values() if n.user_id == user_id]
+        for notification_id in doomed:
+            del inbox[notification_id]
+        return len(doomed)
+
 
 _CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED)
 
@@ -173,6 +180,16 @@ class InMemoryDeliveryRepository(InMemoryRepository):
         rows.sort(key=lambda d: (d.created_at, d.id))
         return rows
 
+    def drop_for_user(self, user_id: UUID, email: str) -> int:
+        doomed = [
+            d for d in self._store.deliveries.values() if d.user_id == user_id or d.email == email
+        ]
+        for delivery in doomed:
+            del self._store.deliveries[delivery.id]
+            key = (delivery.event_id, delivery.recipient, delivery.channel.value)
+            self._store.delivery_keys.pop(key, None)
+        return len(doomed)
+
 
 class InMemoryPreferenceRepository(InMemoryRepository):
     def get(self, user_id: UUID) -> NotificationPreferences | None:
@@ -184,6 +201,9 @@ class InMemoryPreferenceRepository(InMemoryRepository):
 
     def put(self, preferences: NotificationPreferences) -> None:
         self._store.notification_preferences[preferences.user_id] = preferences
+
+    def delete(self, user_id: UUID) -> None:
+        self._store.notification_preferences.pop(user_id, None)
 
 
 class InMemoryDueSoonRepository(InMemoryRepository):

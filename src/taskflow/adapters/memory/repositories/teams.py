@@ -121,6 +121,26 @@ class InMemoryInviteRepository(InMemoryRepository):
         ]
         return sorted(found, key=lambda i: (i.created_at, i.id), reverse=True)
 
+    def list_pending_for_email(self, email: str, now: datetime) -> Sequence[Invite]:
+        found = [
+            i
+            for i in self._store.invites.values()
+            if i.email == email and i.is_pending and now < i.expires_at
+        ]
+        return sorted(found, key=lambda i: (i.created_at, i.id), reverse=True)
+
+    def drop_for_user(self, user_id: UUID, email: str) -> int:
+        doomed = [
+            i.id
+            for i in self._store.invites.values()
+            if i.email == email
+            or i.accepted_by == user_id
+            or (i.created_by == user_id and i.accepted_at is None)
+        ]
+        for invite_id in doomed:
+            del self._store.invites[invite_id]
+        return len(doomed)
+
     def accept(self, invite_id: UUID, user_id: UUID, now: datetime) -> bool:
         invite = self._store.invites.get(invite_id)
         if invite is None or not invite.is_pending or now >= invite.expires_at:

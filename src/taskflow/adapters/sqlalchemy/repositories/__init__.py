@@ -4,6 +4,7 @@ activity) and ``notifications``. ``base`` holds what they share; the task list's
 query is built in ``taskflow.adapters.sqlalchemy.keyset``."""
 
 from taskflow.adapters.sqlalchemy.repositories.auth import (
+    SqlEmailChangeRepository,
     SqlLoginFailureRepository,
     SqlOneTimeTokenRepository,
     SqlUserRepository,
@@ -36,6 +37,7 @@ __all__ = [
     "SqlLoginFailureRepository",
     "SqlMembershipRepository",
     "SqlNotificationRepository",
+    "SqlEmailChangeRepository",
     "SqlOneTimeTokenRepository",
     "SqlPreferenceRepository",
     "SqlTaskRepository",

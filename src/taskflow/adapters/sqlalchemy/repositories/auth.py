@@ -1,4 +1,5 @@
-"""Accounts on SQL: users, login failures (the lockout counter), one-time tokens."""
+"""Accounts on SQL: users, login failures (the lockout counter), one-time tokens, email
+change requests."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository, SqlRow
 from taskflow.adapters.sqlalchemy.repositories.teams import ROLES
 from taskflow.adapters.sqlalchemy.tables import TableSet
 from taskflow.domain.models import (
+    EmailChange,
     LoginFailures,
     OneTimeToken,
     OneTimeTokenPurpose,
@@ -28,6 +30,7 @@ from taskflow.domain.models import (
 from taskflow.errors import EmailAlreadyExists, HostUserAlreadyLinked
 
 __all__ = [
+    "SqlEmailChangeRepository",
     "SqlLoginFailureRepository",
     "SqlOneTimeTokenRepository",
     "SqlUserRepository",
@@ -81,6 +84,8 @@ def _user(row: SqlRow) -> User:
         created_at=row.created_at,
         updated_at=row.updated_at,
         external_id=row.external_id,
+        deletion_due_at=row.deletion_due_at,
+        erased_at=row.erased_at,
     )
 
 
@@ -94,6 +99,8 @@ def _user_values(user: User) -> dict[str, Any]:
         "created_at": user.created_at,
         "updated_at": user.updated_at,
         "external_id": user.external_id,
+        "deletion_due_at": user.deletion_due_at,
+        "erased_at": user.erased_at,
     }
 
 
@@ -202,6 +209,68 @@ class SqlUserRepository(SqlRepository):
         del values["id"]
         with self._taken(user), self._unique(EmailAlreadyExists) as savepoint:
             savepoint.execute(self._t.update().where(self._t.c.id == user.id).values(values))
+
+    def set_name(self, user_id: UUID, name: str, now: datetime) -> None:
+        self._execute(
+            self._t.update().where(self._t.c.id == user_id).values(name=name, updated_at=now)
+        )
+
+    def set_password_hash(
+        self, user_id: UUID, password_hash: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        statement = self._t.update().where(self._t.c.id == user_id, self._t.c.erased_at.is_(None))
+        if expected is not None:
+            statement = statement.where(self._t.c.password_hash == expected)
+        values = {"password_hash": password_hash, "updated_at": now}
+        return self._rowcount(statement.values(values)) == 1
+
+    def mark_verified(self, user_id: UUID, email: str, now: datetime) -> None:
+        self._execute(
+            self._t.update()
+            .where(
+                self._t.c.id == user_id,
+                self._t.c.email == email,
+                self._t.c.email_verified == sa.false(),
+            )
+            .values(email_verified=True, updated_at=now)
+        )
+
+    def change_email(
+        self, user_id: UUID, new_email: str, now: datetime, *, expected: str | None
+    ) -> bool:
+        statement = self._t.update().where(self._t.c.id == user_id)
+        if expected is not None:
+            statement = statement.where(self._t.c.email == expected)
+        statement = statement.values(email=new_email, email_verified=True, updated_at=now)
+        # The unique key decides a race for one address: the loser's savepoint rolls back.
+        with self._unique(EmailAlreadyExists) as savepoint:
+            return savepoint.execute(statement).rowcount == 1
+
+    def set_deletion_due(self, user_id: UUID, due_at: datetime | None, now: datetime) -> bool:
+        statement = self._t.update().where(self._t.c.id == user_id, self._t.c.erased_at.is_(None))
+        if due_at is None:
+            statement = statement.where(self._t.c.deletion_due_at.is_not(None))
+        values = {"deletion_due_at": due_at, "updated_at": now}
+        return self._rowcount(statement.values(values)) == 1
+
+    def due_for_erasure(self, now: datetime, limit: int) -> Sequence[UUID]:
+        statement = (
+            sa.select(self._t.c.id)
+            .where(self._t.c.deletion_due_at <= now)
+            .order_by(self._t.c.deletion_due_at, self._t.c.id)
+            .limit(limit)
+        )
+        return [row.id for row in self._execute(statement)]
+
+    def erase(self, user: User, now: datetime) -> bool:
+        values = _user_values(user)
+        del values["id"]
+        statement = (
+            self._t.update()
+            .where(self._t.c.id == user.id, self._t.c.deletion_due_at <= now)
+            .values(values)
+        )
+        return self._rowcount(statement) == 1
 
 
 def _failures(row: SqlRow) -> LoginFailures:
@@ -321,3 +390,101 @@ class SqlOneTimeTokenRepository(SqlRepository):
             )
             .values(used_at=now)
         )
+
+    def delete_for_user(self, user_id: UUID) -> int:
+        return self._rowcount(self._t.delete().where(self._t.c.user_id == user_id))
+
+
+def _email_change(row: SqlRow) -> EmailChange:
+    return EmailChange(
+        id=row.id,
+        user_id=row.user_id,
+        old_email=row.old_email,
+        new_email=row.new_email,
+        token_hash=row.token_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        session_id=row.session_id,
+        confirmed_at=row.confirmed_at,
+        cancelled_at=row.cancelled_at,
+        undo_token_hash=row.undo_token_hash,
+        undo_expires_at=row.undo_expires_at,
+        undone_at=row.undone_at,
+    )
+
+
+class SqlEmailChangeRepository(SqlRepository):
+    _table = "email_changes"
+
+    def add(self, change: EmailChange) -> None:
+        self._execute(
+            self._t.insert().values(
+                id=change.id,
+                user_id=change.user_id,
+                old_email=change.old_email,
+                new_email=change.new_email,
+                token_hash=change.token_hash,
+                created_at=change.created_at,
+                expires_at=change.expires_at,
+                session_id=change.session_id,
+                confirmed_at=change.confirmed_at,
+                cancelled_at=change.cancelled_at,
+                undo_token_hash=change.undo_token_hash,
+                undo_expires_at=change.undo_expires_at,
+                undone_at=change.undone_at,
+            )
+        )
+
+    def get_by_token_hash(self, token_hash: str) -> EmailChange | None:
+        row = self._execute(sa.select(self._t).where(self._t.c.token_hash == token_hash)).first()
+        return _email_change(row) if row else None
+
+    def get_by_undo_token_hash(self, undo_token_hash: str) -> EmailChange | None:
+        statement = sa.select(self._t).where(self._t.c.undo_token_hash == undo_token_hash)
+        row = self._execute(statement).first()
+        return _email_change(row) if row else None
+
+    def cancel_pending(self, user_id: UUID, now: datetime) -> int:
+        statement = (
+            self._t.update()
+            .where(
+                self._t.c.user_id == user_id,
+                self._t.c.confirmed_at.is_(None),
+                self._t.c.cancelled_at.is_(None),
+            )
+            .values(cancelled_at=now)
+        )
+        return self._rowcount(statement)
+
+    def confirm(
+        self, change_id: UUID, undo_token_hash: str, undo_expires_at: datetime, now: datetime
+    ) -> bool:
+        statement = (
+            self._t.update()
+            .where(
+                self._t.c.id == change_id,
+                self._t.c.confirmed_at.is_(None),
+                self._t.c.cancelled_at.is_(None),
+                self._t.c.expires_at > now,
+            )
+            .values(
+                confirmed_at=now, undo_token_hash=undo_token_hash, undo_expires_at=undo_expires_at
+            )
+        )
+        return self._rowcount(statement) == 1
+
+    def undo(self, change_id: UUID, now: datetime) -> bool:
+        statement = (
+            self._t.update()
+            .where(
+                self._t.c.id == change_id,
+                self._t.c.confirmed_at.is_not(None),
+                self._t.c.undone_at.is_(None),
+                self._t.c.undo_expires_at > now,
+            )
+            .values(undone_at=now)
+        )
+        return self._rowcount(statement) == 1
+
+    def delete_for_user(self, user_id: UUID) -> int:
+        return self._rowcount(self._t.delete().where(self._t.c.user_id == user_id))

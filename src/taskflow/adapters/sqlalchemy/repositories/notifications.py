@@ -174,6 +174,9 @@ class SqlNotificationRepository(_InsertOnce):
             .values(archived_at=now, read_at=sa.func.coalesce(c.read_at, now))
         )
 
+    def delete_for_user(self, user_id: UUID) -> int:
+        return self._rowcount(self._t.delete().where(self._t.c.user_id == user_id))
+
 
 # --- The notification log --------------------------------------------------------------
 
@@ -322,6 +325,12 @@ class SqlDeliveryRepository(_InsertOnce):
         statement = sa.select(self._t).where(c.event_id == event_id).order_by(c.created_at, c.id)
         return [_delivery(row) for row in self._execute(statement)]
 
+    def drop_for_user(self, user_id: UUID, email: str) -> int:
+        c = self._t.c
+        return self._rowcount(
+            self._t.delete().where(sa.or_(c.user_id == user_id, c.email == email))
+        )
+
 
 # --- Preferences -----------------------------------------------------------------------
 
@@ -366,6 +375,9 @@ class SqlPreferenceRepository(_InsertOnce):
             return
         if not self._insert_once(self._t, {"user_id": preferences.user_id, **values}):
             self._execute(update)  # inserted by a concurrent unit meanwhile: ours wins
+
+    def delete(self, user_id: UUID) -> None:
+        self._execute(self._t.delete().where(self._t.c.user_id == user_id))
 
 
 # --- The due-soon job ------------------------------------------------------------------

@@ -289,6 +289,29 @@ class SqlInviteRepository(SqlRepository):
         )
         return [_invite(row) for row in self._execute(statement)]
 
+    def list_pending_for_email(self, email: str, now: datetime) -> Sequence[Invite]:
+        statement = (
+            sa.select(self._t)
+            .where(
+                self._t.c.email == email,
+                self._t.c.accepted_at.is_(None),
+                self._t.c.revoked_at.is_(None),
+                self._t.c.expires_at > now,
+            )
+            .order_by(self._t.c.created_at.desc(), self._t.c.id.desc())
+        )
+        return [_invite(row) for row in self._execute(statement)]
+
+    def drop_for_user(self, user_id: UUID, email: str) -> int:
+        statement = self._t.delete().where(
+            sa.or_(
+                self._t.c.email == email,
+                self._t.c.accepted_by == user_id,
+                sa.and_(self._t.c.created_by == user_id, self._t.c.accepted_at.is_(None)),
+            )
+        )
+        return self._rowcount(statement)
+
     def accept(self, invite_id: UUID, user_id: UUID, now: datetime) -> bool:
         statement = (
             self._t.update()
