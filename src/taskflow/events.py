@@ -16,12 +16,15 @@ from taskflow.domain.models import Event
 from taskflow.ids import new_id
 
 __all__ = [
+    "COMMENT_ADDED",
+    "COMMENT_EDITED",
     "EVENT_NAMES",
     "INVITE_CREATED",
     "TASK_ASSIGNED",
     "TASK_COMPLETED",
     "TASK_CREATED",
     "TASK_DUE_SOON",
+    "USER_DATA_EXPORT",
     "USER_PASSWORD_RESET",
     "USER_SIGNUP",
     "USER_VERIFY_EMAIL",
@@ -36,6 +39,9 @@ USER_SIGNUP: Final = "user.signup"
 USER_VERIFY_EMAIL: Final = "user.verify_email"
 USER_PASSWORD_RESET: Final = "user.password_reset"  # noqa: S105 - an event name
 INVITE_CREATED: Final = "invite.created"
+COMMENT_ADDED: Final = "comment.added"
+COMMENT_EDITED: Final = "comment.edited"
+USER_DATA_EXPORT: Final = "user.data_export"
 
 EVENT_NAMES: Final = frozenset(
     {
@@ -47,6 +53,9 @@ EVENT_NAMES: Final = frozenset(
         USER_VERIFY_EMAIL,
         USER_PASSWORD_RESET,
         INVITE_CREATED,
+        COMMENT_ADDED,
+        COMMENT_EDITED,
+        USER_DATA_EXPORT,
     }
 )
 

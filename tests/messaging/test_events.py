@@ -56,6 +56,9 @@ def test_the_issue_events_all_have_names() -> None:
         "user.verify_email",
         "user.password_reset",
         "invite.created",
+        "comment.added",
+        "comment.edited",
+        "user.data_export",
     } == EVENT_NAMES
 
 

@@ -40,7 +40,8 @@ class Channel(enum.StrEnum):
 
 class NotificationType(enum.StrEnum):
     """What a notification is about. ``user.welcome`` is sent for the ``user.signup``
-    event; every other type has the name of the event that causes it."""
+    event, and ``comment.mentioned`` to the people a comment mentions (when it is added
+    or edited); every other type has the name of the event that causes it."""
 
     TASK_ASSIGNED = "task.assigned"
     TASK_COMPLETED = "task.completed"
@@ -49,15 +50,23 @@ class NotificationType(enum.StrEnum):
     USER_WELCOME = "user.welcome"
     USER_VERIFY_EMAIL = "user.verify_email"
     USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - a type name
+    COMMENT_ADDED = "comment.added"
+    COMMENT_MENTIONED = "comment.mentioned"
+    USER_DATA_EXPORT = "user.data_export"
 
     @property
     def email_can_be_turned_off(self) -> bool:
-        """Security mails (verification, password reset) always go out."""
+        """Security mails (verification, password reset) always go out, and so does the
+        data export the user just asked for (mail is its only way to them)."""
         return self not in _ALWAYS_EMAILED
 
 
 _ALWAYS_EMAILED = frozenset(
-    {NotificationType.USER_VERIFY_EMAIL, NotificationType.USER_PASSWORD_RESET}
+    {
+        NotificationType.USER_VERIFY_EMAIL,
+        NotificationType.USER_PASSWORD_RESET,
+        NotificationType.USER_DATA_EXPORT,
+    }
 )
 
 

@@ -157,9 +157,9 @@ def _refuse_savepoints(_connection: Connection, _name: str | None) -> None:
 
 
 def event_side(event: Event) -> str:
-    """Which database's outbox an event is written to: task events to the task side,
-    the others (users, invites) to the auth side."""
-    return t.TASK if event.name.startswith("task.") else t.AUTH
+    """Which database's outbox an event is written to: task and comment events to the
+    task side (where their change is made), the others (users, invites) to the auth side."""
+    return t.TASK if event.name.startswith(("task.", "comment.")) else t.AUTH
 
 
 class SqlAlchemyUnitOfWork:
