@@ -54,6 +54,19 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pytest.Monke
     return monkeypatch
 
 
+AFTER_0004 = {"data_exports"}
+"""The tables revisions after 0004 add: a database at 0003 does not have them."""
+
+
+def _added_after_0004(difference: object) -> bool:
+    """An ``add_table`` difference of a table ``AFTER_0004`` (unprefixed: the legacy set)."""
+    return (
+        isinstance(difference, tuple)
+        and difference[0] == "add_table"
+        and difference[1].name in AFTER_0004
+    )
+
+
 def _names(url: str, schema: str | None = None) -> set[str]:
     engine = sa.create_engine(url)
     try:
@@ -220,10 +233,11 @@ def test_0004_renames_the_tables_of_an_older_release_keeping_their_rows(
         downgrade(engine, "0003")
         assert current_revision(engine) == "0003"
         present = _names(blank_database)
-        assert set(tables.TABLE_NAMES) <= present
+        assert set(tables.TABLE_NAMES) - AFTER_0004 <= present
         assert not {table.name for table in tables.metadata.sorted_tables} & present
         if engine.dialect.name != "sqlite":
-            assert schema_differences(engine, tables=legacy) == []
+            differences = schema_differences(engine, tables=legacy)
+            assert [d for d in differences if not _added_after_0004(d)] == []
     finally:
         new.close()
     old = SqlStorage.from_urls(blank_database, table_prefix="")

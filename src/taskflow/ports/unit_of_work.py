@@ -22,6 +22,7 @@ from taskflow.ports.notifications import (
 from taskflow.ports.repositories import (
     ActivityRepository,
     CommentRepository,
+    DataExportRepository,
     InviteRepository,
     LoginFailureRepository,
     MembershipRepository,
@@ -74,6 +75,9 @@ class UnitOfWork(Protocol):
 
     @property
     def due_soon(self) -> DueSoonRepository: ...
+
+    @property
+    def data_exports(self) -> DataExportRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository:

@@ -43,6 +43,7 @@ from taskflow.adapters.sqlalchemy.repositories import (
     ConnectionSource,
     SqlActivityRepository,
     SqlCommentRepository,
+    SqlDataExportRepository,
     SqlDeliveryRepository,
     SqlDueSoonRepository,
     SqlInviteRepository,
@@ -193,6 +194,7 @@ class SqlAlchemyUnitOfWork:
         self.deliveries = SqlDeliveryRepository(auth, tables)
         self.preferences = SqlPreferenceRepository(auth, tables)
         self.due_soon = SqlDueSoonRepository(task, tables)
+        self.data_exports = SqlDataExportRepository(auth, tables)
 
     def _source(self, side: str) -> ConnectionSource:
         return lambda: self.connection(side)
