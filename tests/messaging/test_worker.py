@@ -186,3 +186,36 @@ def test_build_worker_turns_an_assignment_into_a_mail_in_process() -> None:
         )
     finally:
         assert worker.stop(timeout=5)
+
+
+def test_build_worker_mails_a_data_export_and_a_mention_in_process() -> None:
+    from taskflow.domain.mentions import mention_token  # noqa: PLC0415
+
+    tf = make_test_taskflow()
+    owner = tf.auth.signup(email="owner@example.com", password="correct horse 1", name="Ali")
+    team = tf.teams.create(owner.user.id, name="تیم")
+    tf.invites.create(owner.user.id, team.id, email="sara@example.com")
+    token = one_time_token(tf, tf.publisher.named(INVITE_CREATED)[-1])  # type: ignore[attr-defined]
+    sara = tf.auth.signup(email="sara@example.com", password="correct horse 2", name="Sara")
+    tf.invites.accept(sara.user.id, token=token)
+    task = tf.tasks.create(owner.user.id, team.id, title="گزارش")
+    mailer = tf.mailer
+    assert isinstance(mailer, RecordingMailer)
+    worker = build_worker(tf, receive_timeout=0.05)
+    worker.start()
+    try:
+        tf.comments.add(owner.user.id, task.id, content=f"{mention_token(sara.user.id)} ببین")
+        tf.exports.request(sara.user.id)
+
+        def received() -> list[str]:
+            return [str(m["Subject"]) for m in mailer.to("sara@example.com")]
+
+        assert _wait_for(lambda: len(received()) >= 3)  # welcome, mention, export
+        export = [m for m in mailer.to("sara@example.com") if list(m.iter_attachments())]
+        assert len(export) == 1
+        assert any("از شما نام برد" in subject for subject in received())
+        assert [n.type.value for n in tf.notifications.list(sara.user.id).items] == [
+            "comment.mentioned"
+        ]
+    finally:
+        assert worker.stop(timeout=5)
