@@ -30,14 +30,20 @@ def _count(url: str, table: sa.Table) -> int:
         engine.dispose()
 
 
-def test_separate_auth_and_task_databases_work_and_keep_their_own_rows(
-    tmp_path: Path, sql_direct_lane: bool
-) -> None:
+def _split(tmp_path: Path, direct_lane: bool) -> tuple[str, str, SqlStorage]:
+    """Separate auth and task databases (SQLite files): their URLs and the storage."""
     auth_url = f"sqlite:///{tmp_path / 'auth.db'}"
     task_url = f"sqlite:///{tmp_path / 'task.db'}"
     storage = SqlStorage.from_urls(
-        auth_url, auth_url=auth_url, task_url=task_url, direct_lane=sql_direct_lane
+        auth_url, auth_url=auth_url, task_url=task_url, direct_lane=direct_lane
     )
+    return auth_url, task_url, storage
+
+
+def test_separate_auth_and_task_databases_work_and_keep_their_own_rows(
+    tmp_path: Path, sql_direct_lane: bool
+) -> None:
+    auth_url, task_url, storage = _split(tmp_path, sql_direct_lane)
     try:
         assert storage.databases.separate
         storage.upgrade()
@@ -75,11 +81,7 @@ def _event_names(url: str) -> list[str]:
 def test_comment_events_go_to_the_task_side_and_an_export_reads_both(
     tmp_path: Path, sql_direct_lane: bool
 ) -> None:
-    auth_url = f"sqlite:///{tmp_path / 'auth.db'}"
-    task_url = f"sqlite:///{tmp_path / 'task.db'}"
-    storage = SqlStorage.from_urls(
-        auth_url, auth_url=auth_url, task_url=task_url, direct_lane=sql_direct_lane
-    )
+    auth_url, task_url, storage = _split(tmp_path, sql_direct_lane)
     try:
         storage.upgrade()
         tf = make_taskflow(storage, FakeClock())

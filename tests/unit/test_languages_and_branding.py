@@ -122,6 +122,7 @@ def test_every_shipped_template_renders_the_app_name_escaped() -> None:
         "role": "member",
         "invited_by": "I",
         "token": "t",
+        "excerpt": "E",
     }
     for kind in NotificationType:
         for language in ("fa", "en"):
