@@ -2,7 +2,7 @@
 
 Build it once with ``TaskFlow.from_settings()`` (or ``TaskFlow.from_adapters(...)``) and
 call its services: ``tf.auth``, ``tf.teams``, ``tf.invites``, ``tf.tasks``,
-``tf.comments``, ``tf.notifications``. Nothing is done at import time.
+``tf.comments``, ``tf.notifications``, ``tf.exports``. Nothing is done at import time.
 
 The public API is what the services take and answer: their read models (``TaskView``,
 ``UserProfile``...), the enums passed as arguments, ``Page``, ``Settings`` and the error
@@ -36,6 +36,7 @@ from taskflow.errors import (
     CommentNotFound,
     ConfigurationError,
     Conflict,
+    DataExportTooSoon,
     DeliveryNotFound,
     EmailAlreadyExists,
     Gone,
@@ -74,6 +75,7 @@ from taskflow.errors import (
 )
 from taskflow.pagination import Page
 from taskflow.ports.identity import UserDirectory
+from taskflow.services.exports import DataExportRequest
 from taskflow.services.read_models import (
     AccountProfile,
     AuthResult,
@@ -99,6 +101,8 @@ __all__ = [
     "CommentView",
     "ConfigurationError",
     "Conflict",
+    "DataExportRequest",
+    "DataExportTooSoon",
     "Delivery",
     "DeliveryNotFound",
     "DeliveryStatus",

@@ -8,7 +8,7 @@ from datetime import timedelta
 from attrs import field, frozen
 from pydantic import SecretStr
 
-__all__ = ["AuthConfig", "InviteConfig", "PasswordHashingConfig"]
+__all__ = ["AuthConfig", "ExportConfig", "InviteConfig", "PasswordHashingConfig"]
 
 
 @frozen
@@ -48,3 +48,10 @@ class InviteConfig:
     """Invites one user may send per ``sender_window`` (0: no limit): creating a team is
     free, so without it anyone could have invitation mail sent to any addresses."""
     sender_window: timedelta = timedelta(hours=1)
+
+
+@frozen
+class ExportConfig:
+    interval: timedelta = timedelta(hours=24)
+    """The least time between two data exports of one user: each one reads all their
+    data and mails it, so asking again and again must not be free."""

@@ -41,6 +41,7 @@ The tree::
     │   └── VerificationTokenInvalid   410 verification_token_invalid
     ├── AccountLocked                  423 account_locked    (.retry_after seconds)
     ├── RateLimited                    429 rate_limited      (.retry_after seconds)
+    │   └── DataExportTooSoon          429 data_export_too_soon (.retry_after seconds)
     ├── ConfigurationError             500 configuration_error (raised at start-up only)
     ├── MailError                      502 mail_error        (raised by a Mailer)
     │   ├── TransientMailError         502 mail_transient    (worth retrying)
@@ -63,6 +64,7 @@ __all__ = [
     "CommentNotFound",
     "ConfigurationError",
     "Conflict",
+    "DataExportTooSoon",
     "DeliveryNotFound",
     "EmailAlreadyExists",
     "FieldError",
@@ -345,6 +347,14 @@ class RateLimited(_RetryAfterError):
     code = "rate_limited"
     status = 429
     default_message = "Too many requests; slow down."
+
+
+class DataExportTooSoon(RateLimited):
+    code = "data_export_too_soon"
+    default_message = (
+        "A data export was asked for recently; the next one can be asked for later "
+        "(see retry_after)."
+    )
 
 
 class ConfigurationError(TaskflowError):

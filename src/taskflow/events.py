@@ -16,6 +16,8 @@ from taskflow.domain.models import Event
 from taskflow.ids import new_id
 
 __all__ = [
+    "COMMENT_ADDED",
+    "COMMENT_EDITED",
     "EVENT_NAMES",
     "INVITE_CREATED",
     "TASK_ASSIGNED",
@@ -28,6 +30,7 @@ __all__ = [
     "USER_EMAIL_CHANGE_REQUESTED",
     "USER_EMAIL_CHANGE_UNDONE",
     "USER_ERASED",
+    "USER_DATA_EXPORT",
     "USER_PASSWORD_RESET",
     "USER_SIGNUP",
     "USER_VERIFY_EMAIL",
@@ -55,6 +58,9 @@ USER_DELETION_CANCELLED: Final = "user.deletion_cancelled"
 """``{user_id}``: a login cancelled the deletion."""
 USER_ERASED: Final = "user.erased"
 """``{user_id}``: the account was erased (no address: nothing personal is kept)."""
+COMMENT_ADDED: Final = "comment.added"
+COMMENT_EDITED: Final = "comment.edited"
+USER_DATA_EXPORT: Final = "user.data_export"
 
 EVENT_NAMES: Final = frozenset(
     {
@@ -72,6 +78,9 @@ EVENT_NAMES: Final = frozenset(
         USER_DELETION_REQUESTED,
         USER_DELETION_CANCELLED,
         USER_ERASED,
+        COMMENT_ADDED,
+        COMMENT_EDITED,
+        USER_DATA_EXPORT,
     }
 )
 

@@ -46,7 +46,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
+from taskflow.config import AuthConfig, ExportConfig, InviteConfig, PasswordHashingConfig
 from taskflow.errors import ConfigurationError
 from taskflow.notifications.config import DEFAULT_LINK_PATHS, NotificationConfig, check_link_path
 from taskflow.security.keyring import Keyring
@@ -169,6 +169,8 @@ class Settings(BaseSettings):
     invite_ttl: Duration = timedelta(days=7)
     invite_sender_limit: int = Field(default=50, ge=0)
     """Invites one user may send per hour, across all their teams (0: no limit)."""
+    data_export_interval: Duration = timedelta(hours=24)
+    """The least time between two data exports a user asks for (``POST /auth/me/export``)."""
     data_keys: SecretStr | None = None
     """``TASKFLOW_DATA_KEYS``: the data keyring, comma-separated, newest first. The newest
     seals the one-time tokens waiting in the outbox and signs page cursors; every key
@@ -262,6 +264,7 @@ class Settings(BaseSettings):
         "email_change_undo_ttl",
         "account_deletion_grace",
         "invite_ttl",
+        "data_export_interval",
         "mail_retry_base",
         "mail_retry_max",
         "mail_rate_window",
@@ -450,6 +453,9 @@ class Settings(BaseSettings):
 
     def invite_config(self) -> InviteConfig:
         return InviteConfig(ttl=self.invite_ttl, sender_limit=self.invite_sender_limit)
+
+    def export_config(self) -> ExportConfig:
+        return ExportConfig(interval=self.data_export_interval)
 
     def notification_config(self) -> NotificationConfig:
         return NotificationConfig(

@@ -30,14 +30,20 @@ def _count(url: str, table: sa.Table) -> int:
         engine.dispose()
 
 
-def test_separate_auth_and_task_databases_work_and_keep_their_own_rows(
-    tmp_path: Path, sql_direct_lane: bool
-) -> None:
+def _split(tmp_path: Path, direct_lane: bool) -> tuple[str, str, SqlStorage]:
+    """Separate auth and task databases (SQLite files): their URLs and the storage."""
     auth_url = f"sqlite:///{tmp_path / 'auth.db'}"
     task_url = f"sqlite:///{tmp_path / 'task.db'}"
     storage = SqlStorage.from_urls(
-        auth_url, auth_url=auth_url, task_url=task_url, direct_lane=sql_direct_lane
+        auth_url, auth_url=auth_url, task_url=task_url, direct_lane=direct_lane
     )
+    return auth_url, task_url, storage
+
+
+def test_separate_auth_and_task_databases_work_and_keep_their_own_rows(
+    tmp_path: Path, sql_direct_lane: bool
+) -> None:
+    auth_url, task_url, storage = _split(tmp_path, sql_direct_lane)
     try:
         assert storage.databases.separate
         storage.upgrade()
@@ -61,6 +67,41 @@ def test_separate_auth_and_task_databases_work_and_keep_their_own_rows(
     # Each event went to the outbox of the database its change was made in.
     assert _count(auth_url, tables.outbox) >= 1  # user.signup
     assert _count(task_url, tables.outbox) >= 2  # task.created, task.completed
+
+
+def _event_names(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(sa.select(tables.outbox.c.name)).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_comment_events_go_to_the_task_side_and_an_export_reads_both(
+    tmp_path: Path, sql_direct_lane: bool
+) -> None:
+    auth_url, task_url, storage = _split(tmp_path, sql_direct_lane)
+    try:
+        storage.upgrade()
+        tf = make_taskflow(storage, FakeClock())
+        owner = tf.auth.signup(email="o@example.com", password="correct horse battery", name="O")
+        team = tf.teams.create(owner.user.id, name="Crew")
+        task = tf.tasks.create(owner.user.id, team.id, title="Split")
+        comment = tf.comments.add(owner.user.id, task.id, content="first")
+        tf.comments.edit(owner.user.id, comment.id, content="second")
+        tf.exports.request(owner.user.id)
+        document = tf.exports.build(owner.user.id)
+    finally:
+        storage.close()
+    assert [t["title"] for t in document["tasks"]] == ["Split"]  # the task side
+    assert [c["content"] for c in document["comments"]] == ["second"]
+    assert [m["team_name"] for m in document["memberships"]] == ["Crew"]  # the auth side
+    task_events, auth_events = _event_names(task_url), _event_names(auth_url)
+    assert {"comment.added", "comment.edited"} <= set(task_events)
+    assert not {"comment.added", "comment.edited"} & set(auth_events)
+    assert "user.data_export" in auth_events
+    assert "user.data_export" not in task_events
 
 
 def test_read_only_units_read_from_the_replica_and_writes_go_to_the_primary(

@@ -39,7 +39,7 @@ from taskflow.errors import ConfigurationError
 
 __all__ = ["blank_database", "blank_postgres_database"]  # fixtures, imported for pytest
 
-ADDED_AFTER_0004 = {"email_changes"}  # revision 0006
+ADDED_AFTER_0004 = {"email_changes", "data_exports"}  # revisions 0006, 0007
 # On users: external_id (revision 0005), deletion_due_at and erased_at (revision 0006).
 _COLUMNS_ADDED_AFTER_0004 = {"external_id", "deletion_due_at", "erased_at"}
 

@@ -62,6 +62,9 @@ def test_the_issue_events_all_have_names() -> None:
         "user.deletion_requested",
         "user.deletion_cancelled",
         "user.erased",
+        "comment.added",
+        "comment.edited",
+        "user.data_export",
     } == EVENT_NAMES
 
 

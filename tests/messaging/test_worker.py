@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
+from taskflow import TaskFlow
 from taskflow.adapters.blinker import BlinkerEventPublisher
 from taskflow.adapters.memory import InMemoryStore, InMemoryUnitOfWorkFactory
 from taskflow.adapters.memory.queue import InProcessQueue
@@ -167,22 +169,54 @@ def test_a_failing_job_or_delivery_keeps_the_worker_running() -> None:
     assert not worker.running
 
 
-def test_build_worker_turns_an_assignment_into_a_mail_in_process() -> None:
-    tf = make_test_taskflow()
+def _owner_and_sara(tf: TaskFlow) -> tuple[UUID, UUID, UUID]:
+    """Ali owns a team Sara joined: (owner, sara, team)."""
     owner = tf.auth.signup(email="owner@example.com", password="correct horse 1", name="Ali")
     team = tf.teams.create(owner.user.id, name="تیم")
     tf.invites.create(owner.user.id, team.id, email="sara@example.com")
     token = one_time_token(tf, tf.publisher.named(INVITE_CREATED)[-1])  # type: ignore[attr-defined]
     sara = tf.auth.signup(email="sara@example.com", password="correct horse 2", name="Sara")
     tf.invites.accept(sara.user.id, token=token)
+    return owner.user.id, sara.user.id, team.id
+
+
+def test_build_worker_turns_an_assignment_into_a_mail_in_process() -> None:
+    tf = make_test_taskflow()
+    owner_id, sara_id, team_id = _owner_and_sara(tf)
     worker = build_worker(tf, receive_timeout=0.05)
     worker.start()
     try:
-        tf.tasks.create(owner.user.id, team.id, title="<b>گزارش</b>", assignee_id=sara.user.id)
+        tf.tasks.create(owner_id, team_id, title="<b>گزارش</b>", assignee_id=sara_id)
         mailer = tf.mailer
         assert isinstance(mailer, RecordingMailer)
         assert _wait_for(
             lambda: any("گزارش" in str(m["Subject"]) for m in mailer.to("sara@example.com"))
         )
+    finally:
+        assert worker.stop(timeout=5)
+
+
+def test_build_worker_mails_a_data_export_and_a_mention_in_process() -> None:
+    from taskflow.domain.mentions import mention_token  # noqa: PLC0415
+
+    tf = make_test_taskflow()
+    owner_id, sara_id, team_id = _owner_and_sara(tf)
+    task = tf.tasks.create(owner_id, team_id, title="گزارش")
+    mailer = tf.mailer
+    assert isinstance(mailer, RecordingMailer)
+    worker = build_worker(tf, receive_timeout=0.05)
+    worker.start()
+    try:
+        tf.comments.add(owner_id, task.id, content=f"{mention_token(sara_id)} ببین")
+        tf.exports.request(sara_id)
+
+        def received() -> list[str]:
+            return [str(m["Subject"]) for m in mailer.to("sara@example.com")]
+
+        assert _wait_for(lambda: len(received()) >= 3)  # welcome, mention, export
+        export = [m for m in mailer.to("sara@example.com") if list(m.iter_attachments())]
+        assert len(export) == 1
+        assert any("از شما نام برد" in subject for subject in received())
+        assert [n.type.value for n in tf.notifications.list(sara_id).items] == ["comment.mentioned"]
     finally:
         assert worker.stop(timeout=5)

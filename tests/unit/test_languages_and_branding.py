@@ -124,6 +124,7 @@ def test_every_shipped_template_renders_the_app_name_escaped() -> None:
         "token": "t",
         "new_email": "new@example.com",
         "erase_on": "2024-02-09 10:00",
+        "excerpt": "E",
     }
     for kind in NotificationType:
         for language in ("fa", "en"):

@@ -30,6 +30,7 @@ CONTEXT: dict[str, Any] = {
     "token": "tok",
     "new_email": "new@example.com",
     "erase_on": "2024-02-17 10:00",
+    "excerpt": "Looks good @Sara",
 }
 
 # The seed's section 7, word for word (README of the seed: the English meanings).
@@ -46,6 +47,14 @@ ENGLISH = {
     NotificationType.TASK_DUE_SOON: "Task Report is due tomorrow",
     NotificationType.INVITE_CREATED: "You were invited to team Design",
     NotificationType.USER_WELCOME: "Welcome to TaskFlow",
+    NotificationType.COMMENT_ADDED: "Ali commented on task Report",
+    NotificationType.COMMENT_MENTIONED: "Ali mentioned you on task Report",
+    NotificationType.USER_DATA_EXPORT: "Your TaskFlow data export",
+}
+PERSIAN = {
+    NotificationType.COMMENT_ADDED: "Ali روی تسک Report نظر داد",
+    NotificationType.COMMENT_MENTIONED: "Ali در تسک Report از شما نام برد",
+    NotificationType.USER_DATA_EXPORT: "خروجی داده‌های شما در TaskFlow",
 }
 
 
@@ -57,6 +66,11 @@ def renderer() -> TemplateRenderer:
 @pytest.mark.parametrize("kind", list(SEED_PERSIAN))
 def test_persian_subjects_are_the_seeds_wording(renderer: TemplateRenderer, kind: Any) -> None:
     assert renderer.subject(kind, "fa", CONTEXT) == SEED_PERSIAN[kind]
+
+
+@pytest.mark.parametrize("kind", list(PERSIAN))
+def test_persian_subjects_of_the_later_types(renderer: TemplateRenderer, kind: Any) -> None:
+    assert renderer.subject(kind, "fa", CONTEXT) == PERSIAN[kind]
 
 
 @pytest.mark.parametrize("kind", list(ENGLISH))

@@ -179,6 +179,7 @@ ACTIONS: dict[str, Action] = {
     "comments.list": lambda w, a, m: w.tf.comments.list(a, w.task(m)),
     "comments.edit": lambda w, a, m: w.tf.comments.edit(a, w.comment(m), content="Edited"),
     "comments.delete": lambda w, a, m: w.tf.comments.delete(a, w.comment(m)),
+    "exports.request": lambda w, a, m: w.tf.exports.request(a),
 }
 
 

@@ -106,6 +106,7 @@ VARIABLE_CASES: list[tuple[str, str, str, object]] = [
          timedelta(days=14)),
         ("TASKFLOW_INVITE_TTL", "3d", "invite_ttl", timedelta(days=3)),
         ("TASKFLOW_INVITE_SENDER_LIMIT", "10", "invite_sender_limit", 10),
+        ("TASKFLOW_DATA_EXPORT_INTERVAL", "1h", "data_export_interval", timedelta(hours=1)),
         ("TASKFLOW_LOCKOUT_THRESHOLD", "3", "lockout_threshold", 3),
         ("TASKFLOW_LOCKOUT_MINUTES", "30", "lockout_minutes", 30),
         ("TASKFLOW_ARGON2_MEMORY_KIB", "65536", "argon2_memory_kib", 65536),

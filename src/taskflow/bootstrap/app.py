@@ -21,7 +21,8 @@ from taskflow.adapters.blinker import BlinkerEventPublisher
 from taskflow.bootstrap.mail import build_mailer
 from taskflow.bootstrap.storage import build_storage
 from taskflow.clock import SystemClock
-from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
+from taskflow.config import AuthConfig, ExportConfig, InviteConfig, PasswordHashingConfig
+from taskflow.domain.notifications import NotificationType
 from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.service import NotificationService
 from taskflow.pagination import CursorCodec
@@ -40,6 +41,7 @@ from taskflow.security.passwords import Argon2PasswordHasher
 from taskflow.security.sealing import AesGcmSealer
 from taskflow.services.auth import AuthService
 from taskflow.services.comments import CommentService
+from taskflow.services.exports import DataExportService
 from taskflow.services.identities import IdentityService
 from taskflow.services.invites import InviteService
 from taskflow.services.tasks import TaskService
@@ -53,11 +55,11 @@ __all__ = ["TaskFlow"]
 
 class TaskFlow:
     """taskflow, assembled: ``tf.auth``, ``tf.teams``, ``tf.invites``, ``tf.tasks``,
-    ``tf.comments``, ``tf.notifications``, ``tf.identities`` (identity mode), and
-    ``tf.events`` where code in the same process receives this instance's committed
-    events (``tf.events.connect(name, receiver)``, ``@tf.events.receiver(name)``,
-    ``tf.events.disconnect(name, receiver)``).
-    Build it once at start-up and share it; it is thread-safe."""
+    ``tf.comments``, ``tf.notifications``, ``tf.exports`` (a user's data export),
+    ``tf.identities`` (identity mode), and ``tf.events`` where code in the same process
+    receives this instance's committed events (``tf.events.connect(name, receiver)``,
+    ``@tf.events.receiver(name)``, ``tf.events.disconnect(name, receiver)``). Build it once
+    at start-up and share it; it is thread-safe."""
 
     def __init__(
         self,
@@ -73,6 +75,7 @@ class TaskFlow:
         notification_config: NotificationConfig | None = None,
         mailer: Mailer | None = None,
         directory: UserDirectory | None = None,
+        export_config: ExportConfig | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.token_store = token_store
@@ -100,6 +103,7 @@ class TaskFlow:
         self.tasks = TaskService(uow_factory, clock, cursors)
         self.comments = CommentService(uow_factory, clock, cursors)
         self.identities = IdentityService(uow_factory, clock, directory)
+        self.exports = DataExportService(uow_factory, clock, export_config or ExportConfig())
         self.mailer = mailer
         self.notifications = NotificationService(
             uow_factory,
@@ -108,6 +112,7 @@ class TaskFlow:
             cursors=cursors,
             config=notification_config,
             mailer=mailer,
+            attachments={NotificationType.USER_DATA_EXPORT: self.exports.attachment},
         )
         self._closers: list[Callable[[], None]] = []
         self.settings: Settings | None = None
@@ -129,6 +134,7 @@ class TaskFlow:
         mailer: Mailer | None = None,
         keyring: Keyring | None = None,
         directory: UserDirectory | None = None,
+        export_config: ExportConfig | None = None,
     ) -> TaskFlow:
         """Build from adapters you made. Defaults: the system clock, a publisher of its own
         (``BlinkerEventPublisher``), and argon2id with ``password_hashing`` (OWASP's
@@ -139,6 +145,8 @@ class TaskFlow:
         cursors. Without one, a key of this instance alone is made: cursors and pending
         invite/reset mails then mean nothing to another process (or after a restart), so
         give every process that shares the storage the same keyring.
+
+        ``export_config``: how often a user may ask for a data export (``tf.exports``).
 
         ``publisher`` becomes ``tf.events``: give the SAME one to your storage (the unit of
         work publishes each committed event on it), or receivers never hear anything.
@@ -157,6 +165,7 @@ class TaskFlow:
             notification_config=notification_config,
             mailer=mailer,
             directory=directory,
+            export_config=export_config,
         )
 
     @classmethod
@@ -197,6 +206,7 @@ class TaskFlow:
             mailer=mailer,
             keyring=keyring,
             directory=directory,
+            export_config=settings.export_config(),
         )
         taskflow._closers.append(storage.close)
         taskflow.settings = settings

@@ -40,7 +40,8 @@ class Channel(enum.StrEnum):
 
 class NotificationType(enum.StrEnum):
     """What a notification is about. ``user.welcome`` is sent for the ``user.signup``
-    event; every other type has the name of the event that causes it."""
+    event, and ``comment.mentioned`` to the people a comment mentions (when it is added
+    or edited); every other type has the name of the event that causes it."""
 
     TASK_ASSIGNED = "task.assigned"
     TASK_COMPLETED = "task.completed"
@@ -52,11 +53,15 @@ class NotificationType(enum.StrEnum):
     USER_EMAIL_CHANGE = "user.email_change"
     USER_EMAIL_CHANGED = "user.email_changed"
     USER_DELETION_REQUESTED = "user.deletion_requested"
+    COMMENT_ADDED = "comment.added"
+    COMMENT_MENTIONED = "comment.mentioned"
+    USER_DATA_EXPORT = "user.data_export"
 
     @property
     def email_can_be_turned_off(self) -> bool:
         """Security mails (verification, password reset, email change, deletion) always
-        go out."""
+        go out, and so does the data export the user just asked for (mail is its only way
+        to them)."""
         return self not in _ALWAYS_EMAILED
 
 
@@ -67,6 +72,7 @@ _ALWAYS_EMAILED = frozenset(
         NotificationType.USER_EMAIL_CHANGE,
         NotificationType.USER_EMAIL_CHANGED,
         NotificationType.USER_DELETION_REQUESTED,
+        NotificationType.USER_DATA_EXPORT,
     }
 )
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from uuid import UUID
@@ -34,11 +34,18 @@ from taskflow.domain.notifications import (
     Delivery,
     DeliveryStatus,
     NotificationPreferences,
+    NotificationType,
 )
-from taskflow.errors import Conflict, DeliveryNotFound, PermanentMailError, TransientMailError
+from taskflow.errors import (
+    Conflict,
+    DeliveryNotFound,
+    PermanentMailError,
+    StorageUnavailable,
+    TransientMailError,
+)
 from taskflow.ids import new_id
 from taskflow.notifications.config import NotificationConfig
-from taskflow.notifications.mime import build_message
+from taskflow.notifications.mime import Attachment, build_message
 from taskflow.notifications.schedule import backoff_delay, quiet_hours_end, rate_limit_free_at
 from taskflow.notifications.secret_links import (
     SECRET_CONTEXT_KEYS,
@@ -50,9 +57,13 @@ from taskflow.ports.notifications import Mailer
 from taskflow.ports.services import Clock, Sealer
 from taskflow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["DeliveryRunner", "build_message"]
+__all__ = ["AttachmentSource", "DeliveryRunner", "build_message"]
 
 logger = logging.getLogger(__name__)
+
+AttachmentSource = Callable[[UnitOfWork, Delivery, datetime], Sequence[Attachment]]
+"""What a mail of one type attaches, made when the mail is built, in the runner's unit of
+work (the data export reads the user's data there: it is never stored on the way)."""
 
 MAX_ERROR_LENGTH = 500
 REPLAYABLE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.DEAD})
@@ -78,8 +89,10 @@ class DeliveryRunner:
         *,
         sealer: Sealer,
         rng: random.Random | None = None,
+        attachments: Mapping[NotificationType, AttachmentSource] | None = None,
     ) -> None:
         self._uow = uow
+        self._attachments = dict(attachments or {})
         self._clock = clock
         self._renderer = renderer
         self._config = config
@@ -203,12 +216,16 @@ class DeliveryRunner:
                 try:
                     context = render_context(delivery.type, delivery.context, self._sealer)
                     rendered = self._renderer.mail(delivery.type, prefs.language, context)
+                    source = self._attachments.get(delivery.type)
+                    attachments = source(uow, delivery, now) if source is not None else ()
                     message = build_message(
-                        delivery, rendered, self._config.mail_from, prefs.language
+                        delivery, rendered, self._config.mail_from, prefs.language, attachments
                     )
                 except TemplateError as error:
                     ready.append(_Ready(delivery, None, template_error=str(error)))
                     continue
+                except StorageUnavailable:
+                    raise  # not the mail's fault: its claim runs out, and it is tried again
                 except Exception as error:  # a mail that cannot be built never will be
                     logger.exception("cannot build the mail of delivery %s", delivery.id)
                     problem = f"cannot build the message: {type(error).__name__}: {error}"

@@ -101,7 +101,7 @@ class NotificationDispatcher:
             return f"{plan.type.value}: {title}".rstrip(": ")
 
 
-_PUBLIC_KEYS = ("task_id", "team_id", "title", "due_date", "user", "assigned_by")
+_PUBLIC_KEYS = ("task_id", "team_id", "title", "due_date", "user", "assigned_by", "comment_id")
 
 
 def _public_data(context: dict[str, object]) -> dict[str, object]:

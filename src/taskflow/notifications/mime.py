@@ -1,5 +1,6 @@
 """Building the MIME message of a delivery: a plain-text part and an HTML alternative,
-UTF-8, with the subject and sender name encoded per RFC 2047.
+UTF-8, with the subject and sender name encoded per RFC 2047; with attachments (a data
+export), the two are the first part of a ``multipart/mixed`` message, followed by them.
 
 The message is written out as RFC 5322 text and parsed once into an ``EmailMessage``,
 with the ``compat32`` parser, which stores headers as they are written instead of
@@ -14,26 +15,58 @@ takes the ``email`` package's own path.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from email import policy
 from email.header import Header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import formataddr, formatdate, parseaddr
 
+from attrs import field, frozen
+
 from taskflow.domain.notifications import Delivery
 from taskflow.notifications.templates import RenderedMail
 
-__all__ = ["build_message"]
+__all__ = ["Attachment", "build_message"]
+
+
+@frozen
+class Attachment:
+    """A file a mail carries: its name, its MIME type (``application/json``) and bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
 
 _PARSER = BytesParser(_class=EmailMessage, policy=policy.compat32)
 
 
 def build_message(
-    delivery: Delivery, rendered: RenderedMail, mail_from: str, language: str
+    delivery: Delivery,
+    rendered: RenderedMail,
+    mail_from: str,
+    language: str,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     """The message of ``delivery``. Its ``Message-ID`` is ``<delivery id@sender's
     domain>``, the same on every attempt, so a receiving system can recognise the one
     duplicate a crash can cause (see docs/notifications.md)."""
+    message = _build(delivery, rendered, mail_from, language)
+    if attachments:
+        message.make_mixed()  # moves every Content-* header into the text part
+        message["Content-Language"] = language
+        for attachment in attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
+    return message
+
+
+def _build(
+    delivery: Delivery, rendered: RenderedMail, mail_from: str, language: str
+) -> EmailMessage:
     to = _ascii_domain(delivery.email or "")
     sender_name, sender_address = parseaddr(mail_from)
     sender_address = _ascii_domain(sender_address)

@@ -19,7 +19,19 @@ user.email_changed     user.email_changed     email            the OLD address (
                                                                undo link)
 user.deletion_request  user.deletion_request  email            that user (the erasure's
 ed                     ed                                      date, a link to log in)
+comment.added          comment.mentioned      email, in-app    each member of the task's team
+                                                               the comment mentions
+                       comment.added          email, in-app    the task's creator and
+                                                               assignee (unless mentioned)
+comment.edited         comment.mentioned      email, in-app    each member the edit
+                                                               mentions for the first time
+user.data_export       user.data_export       email            that user (the export
+                                                               attached, built when sent)
 =====================  =====================  ===============  ==========================
+
+The author of a comment is never told of it. A mention is the token ``@[user:<uuid>]``
+(``taskflow.domain.mentions``); the mail quotes the comment (up to
+``COMMENT_EXCERPT_LENGTH`` characters) with each token shown as ``@Name``.
 
 The links open the web client's pages: ``NotificationConfig``'s ``app_url`` followed by
 ``task_path`` (``/tasks/{id}``), ``invite_path`` (``/invites/accept?token=``),
@@ -41,13 +53,17 @@ from uuid import UUID
 import attrs
 from attrs import frozen
 
-from taskflow.domain.models import Event, Task, TaskStatus, User
+from taskflow.domain.mentions import mentioned_ids, replace_mentions
+from taskflow.domain.models import Comment, Event, Task, TaskStatus, User
 from taskflow.domain.notifications import Channel, NotificationType
 from taskflow.events import (
+    COMMENT_ADDED,
+    COMMENT_EDITED,
     INVITE_CREATED,
     TASK_ASSIGNED,
     TASK_COMPLETED,
     TASK_DUE_SOON,
+    USER_DATA_EXPORT,
     USER_DELETION_REQUESTED,
     USER_EMAIL_CHANGE_REQUESTED,
     USER_EMAIL_CHANGED,
@@ -59,9 +75,10 @@ from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.secret_links import SEALED_TOKEN, stored_link
 from taskflow.ports.unit_of_work import UnitOfWork
 
-__all__ = ["ROUTES", "Planned", "Route", "plan_notifications"]
+__all__ = ["COMMENT_EXCERPT_LENGTH", "ROUTES", "Planned", "Route", "plan_notifications"]
 
 EMAIL_AND_IN_APP: Final = (Channel.EMAIL, Channel.IN_APP)
+COMMENT_EXCERPT_LENGTH: Final = 500
 
 
 @frozen
@@ -84,6 +101,9 @@ ROUTES: Final = (
     Route(USER_EMAIL_CHANGE_REQUESTED, NotificationType.USER_EMAIL_CHANGE, (Channel.EMAIL,)),
     Route(USER_EMAIL_CHANGED, NotificationType.USER_EMAIL_CHANGED, (Channel.EMAIL,)),
     Route(USER_DELETION_REQUESTED, NotificationType.USER_DELETION_REQUESTED, (Channel.EMAIL,)),
+    Route(COMMENT_ADDED, NotificationType.COMMENT_ADDED, EMAIL_AND_IN_APP),
+    Route(COMMENT_EDITED, NotificationType.COMMENT_MENTIONED, EMAIL_AND_IN_APP),
+    Route(USER_DATA_EXPORT, NotificationType.USER_DATA_EXPORT, (Channel.EMAIL,)),
 )
 _ROUTE_OF_EVENT: Final = {route.event: route for route in ROUTES}
 
@@ -128,9 +148,14 @@ def _uuid(value: object) -> UUID | None:
         return None
 
 
-def _for_user(route: Route, user: User, context: dict[str, Any]) -> Planned:
+def _for_user(
+    route: Route,
+    user: User,
+    context: dict[str, Any],
+    notification_type: NotificationType | None = None,
+) -> Planned:
     return Planned(
-        type=route.type,
+        type=notification_type or route.type,
         channels=route.channels,
         recipient=str(user.id),
         user_id=user.id,
@@ -273,6 +298,61 @@ def _user_mail(
     return plan
 
 
+def _commented(
+    route: Route, payload: dict[str, Any], uow: UnitOfWork, config: NotificationConfig
+) -> Sequence[Planned]:
+    """``comment.added``: the mentioned members, then the task's creator and assignee
+    who are not among them (one notification each, the mention winning); never the
+    author. ``comment.edited`` comes here too, for its newly mentioned members only."""
+    comment_id, author_id = _uuid(payload.get("comment_id")), _uuid(payload.get("author_id"))
+    comment = uow.comments.get(comment_id) if comment_id is not None else None
+    if comment is None or author_id is None:
+        return ()  # deleted before the worker got to it: nothing to tell
+    task = uow.tasks.get(comment.task_id)
+    if task is None:
+        return ()
+    raw = payload.get("mentioned_ids")
+    mentioned = [u for u in (_uuid(v) for v in (raw if isinstance(raw, list) else [])) if u]
+    others = [] if route.event == COMMENT_EDITED else [task.created_by, task.assignee_id]
+    wanted: dict[UUID, NotificationType] = {}
+    for user_id, kind in [
+        *((u, NotificationType.COMMENT_MENTIONED) for u in mentioned),
+        *((u, NotificationType.COMMENT_ADDED) for u in others if u is not None),
+    ]:
+        if user_id != author_id:
+            wanted.setdefault(user_id, kind)
+    if not wanted:
+        return ()
+    members = {m.user_id for m in uow.members.list_for_team(task.team_id)}
+    users = uow.users.get_many([*wanted, author_id, *mentioned_ids(comment.content)])
+    author = users.get(author_id)
+    context = {
+        **_task_context(config, task),
+        "user": author.name if author is not None else "",
+        "comment_id": str(comment.id),
+        "excerpt": _excerpt(comment, users, members),
+    }
+    return [
+        _for_user(route, users[user_id], context, kind)
+        for user_id, kind in wanted.items()
+        if user_id in users and user_id in members
+    ]
+
+
+def _excerpt(comment: Comment, users: dict[UUID, User], members: set[UUID]) -> str:
+    """The comment as a mail quotes it: mentions of members shown as ``@Name`` (the
+    token of anyone else stays a token: no name leaves the team), cut to length."""
+
+    def name_of(user_id: UUID) -> str | None:
+        user = users.get(user_id)
+        return user.name if user is not None and user_id in members else None
+
+    text = replace_mentions(comment.content, name_of).strip()
+    if len(text) <= COMMENT_EXCERPT_LENGTH:
+        return text
+    return text[: COMMENT_EXCERPT_LENGTH - 1].rstrip() + "…"
+
+
 _PLANNERS: Final[dict[NotificationType, Callable[..., Sequence[Planned]]]] = {
     NotificationType.TASK_ASSIGNED: _assigned,
     NotificationType.TASK_COMPLETED: _completed,
@@ -286,4 +366,7 @@ _PLANNERS: Final[dict[NotificationType, Callable[..., Sequence[Planned]]]] = {
         lambda config: config.email_change_undo_path, "new_email"
     ),
     NotificationType.USER_DELETION_REQUESTED: _user_mail(None, "erase_on"),
+    NotificationType.COMMENT_ADDED: _commented,
+    NotificationType.COMMENT_MENTIONED: _commented,
+    NotificationType.USER_DATA_EXPORT: _user_mail(None),
 }

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import builtins
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from typing import Annotated, Any
 from uuid import UUID
@@ -46,7 +46,7 @@ from taskflow.domain.notifications import (
 from taskflow.domain.queries import TimeKey
 from taskflow.errors import ConfigurationError, DeliveryNotFound, NotificationNotFound
 from taskflow.notifications.config import NotificationConfig
-from taskflow.notifications.delivery import DeliveryRunner
+from taskflow.notifications.delivery import AttachmentSource, DeliveryRunner
 from taskflow.notifications.dispatcher import NotificationDispatcher
 from taskflow.notifications.due_soon import DueSoonJob
 from taskflow.notifications.templates import TemplateRenderer
@@ -131,6 +131,7 @@ class NotificationService:
         mailer: Mailer | None = None,
         renderer: TemplateRenderer | None = None,
         rng: random.Random | None = None,
+        attachments: Mapping[NotificationType, AttachmentSource] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -145,7 +146,16 @@ class NotificationService:
         self._dispatcher = NotificationDispatcher(uow, clock, self.renderer, self.config)
         self._due_soon = DueSoonJob(uow, clock)
         self._runner = (
-            DeliveryRunner(uow, clock, self.renderer, self.config, mailer, sealer=sealer, rng=rng)
+            DeliveryRunner(
+                uow,
+                clock,
+                self.renderer,
+                self.config,
+                mailer,
+                sealer=sealer,
+                rng=rng,
+                attachments=attachments,
+            )
             if mailer is not None
             else None
         )

@@ -38,6 +38,7 @@ __all__ = [
     "ActivityRepository",
     "CommentRepository",
     "EmailChangeRepository",
+    "DataExportRepository",
     "InviteRepository",
     "LoginFailureRepository",
     "MembershipRepository",
@@ -285,6 +286,10 @@ class TaskRepository(Protocol):
     def delete_for_team(self, team_id: UUID) -> None:
         """Remove every task of a deleted team, with its comments and activity."""
 
+    def list_involving(self, user_id: UUID) -> Sequence[Task]:
+        """Every task the user created or is assigned, in any team, soft-deleted ones
+        included, oldest first by (created_at, id): a data export's tasks."""
+
 
 class CommentRepository(Protocol):
     def add(self, comment: Comment) -> None: ...
@@ -298,6 +303,10 @@ class CommentRepository(Protocol):
     def list_for_task(self, task_id: UUID, after: TimeKey | None, limit: int) -> Slice[Comment]:
         """Oldest first by (created_at, id), starting strictly after ``after``."""
 
+    def list_by_author(self, user_id: UUID) -> Sequence[Comment]:
+        """Every comment the user wrote, on any task (deleted tasks' too), oldest first by
+        (created_at, id): a data export's comments."""
+
 
 class ActivityRepository(Protocol):
     def add(self, activity: TaskActivity) -> None: ...
@@ -306,3 +315,15 @@ class ActivityRepository(Protocol):
         self, task_id: UUID, after: TimeKey | None, limit: int
     ) -> Slice[TaskActivity]:
         """Oldest first by (created_at, id), starting strictly after ``after``."""
+
+
+class DataExportRepository(Protocol):
+    """When each user last asked for an export of their data: what rate-limits it."""
+
+    def record(self, user_id: UUID, now: datetime, *, unless_since: datetime) -> bool:
+        """Record that ``user_id`` asked at ``now``, unless a request of theirs is recorded
+        after ``unless_since`` (strictly), in one conditional write; return whether this call
+        recorded it. Of concurrent calls for one user, at most one returns True."""
+
+    def last_requested_at(self, user_id: UUID) -> datetime | None:
+        """When the user last asked (None: never)."""

@@ -22,6 +22,7 @@ from taskflow.ports.notifications import (
 from taskflow.ports.repositories import (
     ActivityRepository,
     CommentRepository,
+    DataExportRepository,
     EmailChangeRepository,
     InviteRepository,
     LoginFailureRepository,
@@ -78,6 +79,9 @@ class UnitOfWork(Protocol):
 
     @property
     def due_soon(self) -> DueSoonRepository: ...
+
+    @property
+    def data_exports(self) -> DataExportRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository:

@@ -7,6 +7,14 @@ of a deleted task is out of reach (``TaskNotFound``) until the task is restored.
 Content is 1 to 10,000 characters once surrounding spaces are trimmed, and stored as
 given otherwise (Persian, emoji, ``<script>`` text: untouched; escape it where it is
 rendered). Adding a comment records a ``commented`` activity on its task.
+
+Comments reach people through two events, handled by the worker
+(``taskflow.notifications.routing``): ``comment.added`` ``{comment_id, task_id,
+team_id, author_id, mentioned_ids}`` tells the task's creator and assignee, and the
+members the comment mentions; ``comment.edited`` (same payload, ``mentioned_ids`` being
+only the members the edit mentions for the first time) tells those. A mention is the
+token ``@[user:<uuid>]`` (``taskflow.domain.mentions``); only members of the task's team
+other than the author count, and each is listed once.
 """
 
 from __future__ import annotations
@@ -17,9 +25,11 @@ from uuid import UUID
 
 import attrs
 
-from taskflow.domain.models import ActivityKind, Comment, Membership, UserRef
+from taskflow.domain.mentions import mentioned_ids
+from taskflow.domain.models import ActivityKind, Comment, Membership, Task, UserRef
 from taskflow.domain.queries import TimeKey
 from taskflow.errors import CommentNotFound
+from taskflow.events import COMMENT_ADDED, COMMENT_EDITED, make_event
 from taskflow.ids import new_id
 from taskflow.pagination import CursorCodec, Page
 from taskflow.ports.services import Clock
@@ -65,6 +75,8 @@ class CommentService:
             )
             uow.comments.add(comment)
             record_activity(uow, task.id, actor_id, ActivityKind.COMMENTED, now)
+            mentioned = _mentioned_members(uow, task, comment)
+            uow.emit(make_event(COMMENT_ADDED, _payload(task, comment, mentioned), now))
             view = _views(uow, [comment])[0]
             uow.commit()
         return view
@@ -90,11 +102,18 @@ class CommentService:
         data = validate(_Content, content=content)
         now = self._clock.now()
         with self._uow() as uow:
-            comment, _ = self._require_comment(uow, comment_id, actor_id)
+            comment, task, _ = self._require_comment(uow, comment_id, actor_id)
             check_comment_edit(comment, actor_id)
             if data.content != comment.content:
+                before = set(mentioned_ids(comment.content))
                 comment = attrs.evolve(comment, content=data.content, updated_at=now)
                 uow.comments.update(comment)
+                mentioned = [
+                    user_id
+                    for user_id in _mentioned_members(uow, task, comment)
+                    if user_id not in before
+                ]
+                uow.emit(make_event(COMMENT_EDITED, _payload(task, comment, mentioned), now))
             view = _views(uow, [comment])[0]
             uow.commit()
         return view
@@ -102,7 +121,7 @@ class CommentService:
     def delete(self, actor_id: UUID, comment_id: UUID) -> None:
         """Delete one's own comment, or any comment as an admin or the owner."""
         with self._uow() as uow:
-            comment, membership = self._require_comment(uow, comment_id, actor_id)
+            comment, _, membership = self._require_comment(uow, comment_id, actor_id)
             check_comment_delete(comment, membership)
             uow.comments.delete(comment.id)
             uow.commit()
@@ -110,13 +129,34 @@ class CommentService:
     @staticmethod
     def _require_comment(
         uow: UnitOfWork, comment_id: UUID, actor_id: UUID
-    ) -> tuple[Comment, Membership]:
+    ) -> tuple[Comment, Task, Membership]:
         comment = uow.comments.get(comment_id)
         if comment is None:
             raise CommentNotFound()
         # The task's checks: 404 if it was deleted, 403 if the actor is not in its team.
-        _, membership = require_task_member(uow, comment.task_id, actor_id)
-        return comment, membership
+        task, membership = require_task_member(uow, comment.task_id, actor_id)
+        return comment, task, membership
+
+
+def _mentioned_members(uow: UnitOfWork, task: Task, comment: Comment) -> list[UUID]:
+    """The members of the task's team the comment mentions, the author excepted, in the
+    order of their first mention (one read of the team's members, only if any token)."""
+    author = comment.user_id
+    mentioned = [user_id for user_id in mentioned_ids(comment.content) if user_id != author]
+    if not mentioned:
+        return []
+    members = {m.user_id for m in uow.members.list_for_team(task.team_id)}
+    return [user_id for user_id in mentioned if user_id in members]
+
+
+def _payload(task: Task, comment: Comment, mentioned: Sequence[UUID]) -> dict[str, object]:
+    return {
+        "comment_id": str(comment.id),
+        "task_id": str(task.id),
+        "team_id": str(task.team_id),
+        "author_id": str(comment.user_id),
+        "mentioned_ids": [str(user_id) for user_id in mentioned],
+    }
 
 
 def _views(uow: UnitOfWork, comments: Sequence[Comment]) -> list[CommentView]:

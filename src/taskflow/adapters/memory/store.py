@@ -58,6 +58,7 @@ class InMemoryStore:
     delivery_keys: dict[tuple[UUID, str, str], UUID] = field(factory=dict)
     notification_preferences: dict[UUID, NotificationPreferences] = field(factory=dict)
     due_soon_marks: dict[tuple[UUID, date], DueSoonMark] = field(factory=dict)
+    data_exports: dict[UUID, datetime] = field(factory=dict)  # user id -> last requested
     lock: threading.RLock = field(factory=threading.RLock, repr=False)
 
     _TABLES = (
@@ -78,6 +79,7 @@ class InMemoryStore:
         "delivery_keys",
         "notification_preferences",
         "due_soon_marks",
+        "data_exports",
     )
 
     def snapshot(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from taskflow.adapters.memory.outbox import InMemoryOutboxRepository
 from taskflow.adapters.memory.repositories import (
     InMemoryActivityRepository,
     InMemoryCommentRepository,
+    InMemoryDataExportRepository,
     InMemoryDeliveryRepository,
     InMemoryDueSoonRepository,
     InMemoryEmailChangeRepository,
@@ -55,6 +56,7 @@ class InMemoryUnitOfWork:
         self.deliveries = InMemoryDeliveryRepository(store)
         self.preferences = InMemoryPreferenceRepository(store)
         self.due_soon = InMemoryDueSoonRepository(store)
+        self.data_exports = InMemoryDataExportRepository(store)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

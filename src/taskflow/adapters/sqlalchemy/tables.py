@@ -53,6 +53,7 @@ __all__ = [
     "check_schema_name",
     "check_table_prefix",
     "comments",
+    "data_exports",
     "due_soon_reminders",
     "email_changes",
     "invites",
@@ -179,6 +180,7 @@ TABLE_NAMES: Final = (
     "notification_log",
     "notification_preferences",
     "due_soon_reminders",
+    "data_exports",
 )
 """taskflow's tables, by their names without the prefix."""
 
@@ -268,6 +270,7 @@ class TableSet:
     notification_log: sa.Table
     notification_preferences: sa.Table
     due_soon_reminders: sa.Table
+    data_exports: sa.Table
 
     def name(self, table: str) -> str:
         """The name ``table`` (as in ``TABLE_NAMES``) has in the database."""
@@ -647,6 +650,24 @@ def _build(prefix: str, schema: str | None) -> TableSet:
     # The due-soon job reads tasks by due date.
     sa.Index(None, tasks.c.due_date)
 
+    # --- data exports (migration 0005), auth side ------------------------------------------
+    # One row per user who asked for an export of their data: when they last did, so
+    # that a new request within the interval is refused by one conditional write.
+    data_exports = sa.Table(
+        prefix + "data_exports",
+        metadata,
+        sa.Column(
+            "user_id",
+            sa.Uuid(),
+            fk("users", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        _ts("requested_at"),
+        schema=schema,
+        info={"database": AUTH},
+        **_MYSQL_OPTIONS,
+    )
+
     return TableSet(
         prefix=prefix,
         schema=schema,
@@ -668,6 +689,7 @@ def _build(prefix: str, schema: str | None) -> TableSet:
         notification_log=notification_log,
         notification_preferences=notification_preferences,
         due_soon_reminders=due_soon_reminders,
+        data_exports=data_exports,
     )
 
 
@@ -694,3 +716,4 @@ notifications: Final = DEFAULT.notifications
 notification_log: Final = DEFAULT.notification_log
 notification_preferences: Final = DEFAULT.notification_preferences
 due_soon_reminders: Final = DEFAULT.due_soon_reminders
+data_exports: Final = DEFAULT.data_exports

@@ -43,6 +43,7 @@ from taskflow.adapters.sqlalchemy.repositories import (
     ConnectionSource,
     SqlActivityRepository,
     SqlCommentRepository,
+    SqlDataExportRepository,
     SqlDeliveryRepository,
     SqlDueSoonRepository,
     SqlEmailChangeRepository,
@@ -158,9 +159,9 @@ def _refuse_savepoints(_connection: Connection, _name: str | None) -> None:
 
 
 def event_side(event: Event) -> str:
-    """Which database's outbox an event is written to: task events to the task side,
-    the others (users, invites) to the auth side."""
-    return t.TASK if event.name.startswith("task.") else t.AUTH
+    """Which database's outbox an event is written to: task and comment events to the
+    task side (where their change is made), the others (users, invites) to the auth side."""
+    return t.TASK if event.name.startswith(("task.", "comment.")) else t.AUTH
 
 
 class SqlAlchemyUnitOfWork:
@@ -195,6 +196,7 @@ class SqlAlchemyUnitOfWork:
         self.deliveries = SqlDeliveryRepository(auth, tables)
         self.preferences = SqlPreferenceRepository(auth, tables)
         self.due_soon = SqlDueSoonRepository(task, tables)
+        self.data_exports = SqlDataExportRepository(auth, tables)
 
     def _source(self, side: str) -> ConnectionSource:
         return lambda: self.connection(side)

@@ -262,6 +262,13 @@ class EndedSessionsOut(_Out):
     ended: int = Field(description="How many sessions were ended.")
 
 
+class DataExportOut(_Out):
+    """A data export accepted: the worker mails it to the account's address."""
+
+    requested_at: datetime
+    next_request_at: datetime = Field(description="From when the next export may be asked for.")
+
+
 # --- teams, members, invites -----------------------------------------------------------
 
 

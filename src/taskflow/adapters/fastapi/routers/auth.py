@@ -28,6 +28,7 @@ from taskflow.adapters.fastapi.routing import TaskflowRoute
 from taskflow.adapters.web.languages import preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
+    DataExportOut,
     DeletionIn,
     DeletionOut,
     EmailChangeIn,
@@ -268,6 +269,18 @@ def end_other_sessions(principal: CurrentPrincipal, tf: TaskFlowDep) -> EndedSes
     """End every session of the caller except the current one ("log out elsewhere")."""
     ended = tf.auth.end_all_sessions(principal.user_id, except_session_id=principal.session_id)
     return EndedSessionsOut(ended=ended)
+
+
+@_limited.post("/auth/me/export", status_code=202, responses=error_responses(401))
+def request_data_export(principal: CurrentPrincipal, tf: TaskFlowDep) -> DataExportOut:
+    """Ask for a copy of the caller's data (profile, teams, their tasks, comments and
+    notifications) as one JSON file, mailed to their address as an attachment by the
+    worker. Once per ``TASKFLOW_DATA_EXPORT_INTERVAL`` (24 h): sooner, 429
+    ``data_export_too_soon`` with ``Retry-After``."""
+    accepted = tf.exports.request(principal.user_id)
+    return DataExportOut(
+        requested_at=accepted.requested_at, next_request_at=accepted.next_request_at
+    )
 
 
 @_limited.post(

@@ -20,6 +20,7 @@ from taskflow.adapters.flask.helpers import (
 from taskflow.adapters.web.languages import ACCEPT_LANGUAGE, preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
+    DataExportOut,
     DeletionIn,
     DeletionOut,
     EmailChangeIn,
@@ -184,6 +185,16 @@ def end_other_sessions() -> Response:
         principal.user_id, except_session_id=principal.session_id
     )
     return reply(EndedSessionsOut(ended=ended))
+
+
+@blueprint.post("/auth/me/export")
+def request_data_export() -> Response:
+    principal = current_principal()
+    accepted = get_taskflow().exports.request(principal.user_id)
+    out = DataExportOut(
+        requested_at=accepted.requested_at, next_request_at=accepted.next_request_at
+    )
+    return reply(out, 202)
 
 
 @blueprint.post("/auth/verify-email")

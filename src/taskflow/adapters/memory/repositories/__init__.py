@@ -1,6 +1,6 @@
 """In-memory repositories over an ``InMemoryStore``, one module per area: ``auth`` (users,
 login failures, one-time tokens), ``teams`` (teams, memberships, invites), ``tasks``
-(tasks, comments, activity) and ``notifications``."""
+(tasks, comments, activity), ``notifications`` and ``exports`` (data export requests)."""
 
 from taskflow.adapters.memory.repositories.auth import (
     InMemoryEmailChangeRepository,
@@ -8,6 +8,7 @@ from taskflow.adapters.memory.repositories.auth import (
     InMemoryOneTimeTokenRepository,
     InMemoryUserRepository,
 )
+from taskflow.adapters.memory.repositories.exports import InMemoryDataExportRepository
 from taskflow.adapters.memory.repositories.notifications import (
     InMemoryDeliveryRepository,
     InMemoryDueSoonRepository,
@@ -28,6 +29,7 @@ from taskflow.adapters.memory.repositories.teams import (
 __all__ = [
     "InMemoryActivityRepository",
     "InMemoryCommentRepository",
+    "InMemoryDataExportRepository",
     "InMemoryDeliveryRepository",
     "InMemoryDueSoonRepository",
     "InMemoryEmailChangeRepository",

@@ -95,6 +95,10 @@ class InMemoryTaskRepository(InMemoryRepository):
         ]
         return sorted(found, key=lambda t: (t.created_at, t.id))
 
+    def list_involving(self, user_id: UUID) -> Sequence[Task]:
+        found = [t for t in self._store.tasks.values() if user_id in (t.created_by, t.assignee_id)]
+        return sorted(found, key=lambda t: (t.created_at, t.id))
+
     def delete_for_team(self, team_id: UUID) -> None:
         task_ids = {t.id for t in self._store.tasks.values() if t.team_id == team_id}
         for task_id in task_ids:
@@ -156,6 +160,10 @@ class InMemoryCommentRepository(InMemoryRepository):
     def list_for_task(self, task_id: UUID, after: TimeKey | None, limit: int) -> Slice[Comment]:
         rows = [c for c in self._store.comments.values() if c.task_id == task_id]
         return _time_slice(rows, lambda c: TimeKey(c.created_at, c.id), after, limit)
+
+    def list_by_author(self, user_id: UUID) -> Sequence[Comment]:
+        rows = [c for c in self._store.comments.values() if c.user_id == user_id]
+        return sorted(rows, key=lambda c: (c.created_at, c.id))
 
 
 class InMemoryActivityRepository(InMemoryRepository):

@@ -1,7 +1,8 @@
 """SQLAlchemy Core repositories, one module per area: ``auth`` (users, login failures,
 one-time tokens), ``teams`` (teams, memberships, invites), ``tasks`` (tasks, comments,
-activity) and ``notifications``. ``base`` holds what they share; the task list's keyset
-query is built in ``taskflow.adapters.sqlalchemy.keyset``."""
+activity), ``notifications`` and ``exports`` (data export requests). ``base`` holds what
+they share; the task list's keyset query is built in
+``taskflow.adapters.sqlalchemy.keyset``."""
 
 from taskflow.adapters.sqlalchemy.repositories.auth import (
     SqlEmailChangeRepository,
@@ -10,6 +11,7 @@ from taskflow.adapters.sqlalchemy.repositories.auth import (
     SqlUserRepository,
 )
 from taskflow.adapters.sqlalchemy.repositories.base import ConnectionSource
+from taskflow.adapters.sqlalchemy.repositories.exports import SqlDataExportRepository
 from taskflow.adapters.sqlalchemy.repositories.notifications import (
     SqlDeliveryRepository,
     SqlDueSoonRepository,
@@ -29,6 +31,7 @@ from taskflow.adapters.sqlalchemy.repositories.teams import (
 
 __all__ = [
     "ConnectionSource",
+    "SqlDataExportRepository",
     "SqlActivityRepository",
     "SqlCommentRepository",
     "SqlDeliveryRepository",

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.sql import Executable
 
 from taskflow.adapters.sqlalchemy.direct import DirectStatement, ResultRows
-from taskflow.adapters.sqlalchemy.errors import storage_errors
+from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken, storage_errors
 from taskflow.adapters.sqlalchemy.tables import TableSet
 
-__all__ = ["ConnectionSource", "SqlRepository", "SqlRow"]
+__all__ = ["ConnectionSource", "InsertOnceRepository", "SqlRepository", "SqlRow"]
 
 ConnectionSource = Callable[[], Connection]
 """Gives the connection (inside the unit's open transaction) a repository runs on."""
@@ -67,3 +68,40 @@ class SqlRepository:
 
     def _is_postgresql(self) -> bool:
         return self._connection().dialect.name == "postgresql"
+
+
+class InsertOnceRepository(SqlRepository):
+    def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """Insert unless a unique key is taken; return whether it was inserted. PostgreSQL
+        and SQLite say ``ON CONFLICT DO NOTHING`` (one statement; a concurrent insert of
+        the same key waits for the other transaction, then does nothing); MariaDB runs
+        the insert in a SAVEPOINT and reads the duplicate-key error."""
+        connection = self._connection()
+        dialect = connection.dialect.name
+        if dialect in _ON_CONFLICT:
+            # RETURNING tells whether a row went in (rowcount may be -1 here)
+            return self._execute(_insert_or_nothing(table, dialect), values).first() is not None
+        try:
+            with self._unique(UniqueKeyTaken) as savepoint:
+                savepoint.execute(table.insert(), values)
+        except UniqueKeyTaken:
+            return False
+        return True
+
+
+_ON_CONFLICT: Final = ("postgresql", "sqlite")
+_INSERT_OR_NOTHING: dict[tuple[str, str], sa.Executable] = {}
+
+
+def _insert_or_nothing(table: sa.Table, dialect: str) -> sa.Executable:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING <first key column>``, built once."""
+    key = (table.fullname, dialect)  # the schema too
+    statement = _INSERT_OR_NOTHING.get(key)
+    if statement is None:
+        first_key = next(iter(table.primary_key.columns))
+        if dialect == "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing().returning(first_key)
+        else:
+            statement = sqlite.insert(table).on_conflict_do_nothing().returning(first_key)
+        _INSERT_OR_NOTHING[key] = statement
+    return statement

@@ -10,17 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Final
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.sql import ColumnElement
 
 from taskflow.adapters.sqlalchemy import keyset
-from taskflow.adapters.sqlalchemy.errors import UniqueKeyTaken
-from taskflow.adapters.sqlalchemy.repositories.base import SqlRepository
+from taskflow.adapters.sqlalchemy.repositories.base import InsertOnceRepository
 from taskflow.adapters.sqlalchemy.repositories.tasks import task_from_row
 from taskflow.domain.models import Task, TaskStatus
 from taskflow.domain.notifications import (
@@ -41,43 +39,6 @@ __all__ = [
 ]
 
 
-class _InsertOnce(SqlRepository):
-    def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
-        """Insert unless a unique key is taken; return whether it was inserted. PostgreSQL
-        and SQLite say ``ON CONFLICT DO NOTHING`` (one statement; a concurrent insert of
-        the same key waits for the other transaction, then does nothing); MariaDB runs
-        the insert in a SAVEPOINT and reads the duplicate-key error."""
-        connection = self._connection()
-        dialect = connection.dialect.name
-        if dialect in _ON_CONFLICT:
-            # RETURNING tells whether a row went in (rowcount may be -1 here)
-            return self._execute(_insert_or_nothing(table, dialect), values).first() is not None
-        try:
-            with self._unique(UniqueKeyTaken) as savepoint:
-                savepoint.execute(table.insert(), values)
-        except UniqueKeyTaken:
-            return False
-        return True
-
-
-_ON_CONFLICT: Final = ("postgresql", "sqlite")
-_INSERT_OR_NOTHING: dict[tuple[str, str], sa.Executable] = {}
-
-
-def _insert_or_nothing(table: sa.Table, dialect: str) -> sa.Executable:
-    """``INSERT ... ON CONFLICT DO NOTHING RETURNING <first key column>``, built once."""
-    key = (table.fullname, dialect)  # the schema too
-    statement = _INSERT_OR_NOTHING.get(key)
-    if statement is None:
-        first_key = next(iter(table.primary_key.columns))
-        if dialect == "postgresql":
-            statement = postgresql.insert(table).on_conflict_do_nothing().returning(first_key)
-        else:
-            statement = sqlite.insert(table).on_conflict_do_nothing().returning(first_key)
-        _INSERT_OR_NOTHING[key] = statement
-    return statement
-
-
 # --- The inbox -------------------------------------------------------------------------
 
 
@@ -95,7 +56,7 @@ def _notification(row: Row[Any]) -> Notification:
     )
 
 
-class SqlNotificationRepository(_InsertOnce):
+class SqlNotificationRepository(InsertOnceRepository):
     _table = "notifications"
 
     def add(self, notification: Notification) -> None:
@@ -236,7 +197,7 @@ def _finish(log: sa.Table) -> sa.Update:
     )
 
 
-class SqlDeliveryRepository(_InsertOnce):
+class SqlDeliveryRepository(InsertOnceRepository):
     _table = "notification_log"
 
     def add(self, delivery: Delivery) -> bool:
@@ -347,7 +308,7 @@ def _preferences(row: Row[Any]) -> NotificationPreferences:
     )
 
 
-class SqlPreferenceRepository(_InsertOnce):
+class SqlPreferenceRepository(InsertOnceRepository):
     _table = "notification_preferences"
 
     def get(self, user_id: UUID) -> NotificationPreferences | None:
@@ -383,7 +344,7 @@ class SqlPreferenceRepository(_InsertOnce):
 # --- The due-soon job ------------------------------------------------------------------
 
 
-class SqlDueSoonRepository(_InsertOnce):
+class SqlDueSoonRepository(InsertOnceRepository):
     def tasks_due_between(self, first: date, last: date) -> Sequence[Task]:
         tasks = self._tables.tasks
         c = tasks.c

@@ -196,6 +196,14 @@ class SqlTaskRepository(SqlRepository):
         )
         return [task_from_row(row) for row in self._execute(statement)]
 
+    def list_involving(self, user_id: UUID) -> Sequence[Task]:
+        statement = (
+            sa.select(self._t)
+            .where(sa.or_(self._t.c.created_by == user_id, self._t.c.assignee_id == user_id))
+            .order_by(self._t.c.created_at, self._t.c.id)
+        )
+        return [task_from_row(row) for row in self._execute(statement)]
+
     def delete_for_team(self, team_id: UUID) -> None:
         team_tasks = sa.select(self._t.c.id).where(self._t.c.team_id == team_id)
         comments, activity = self._tables.comments, self._tables.task_activity
@@ -263,6 +271,14 @@ class SqlCommentRepository(_TaskTrail):
 
     def list_for_task(self, task_id: UUID, after: TimeKey | None, limit: int) -> Slice[Comment]:
         return self._page(task_id, after, limit, _comment)
+
+    def list_by_author(self, user_id: UUID) -> Sequence[Comment]:
+        statement = (
+            sa.select(self._t)
+            .where(self._t.c.user_id == user_id)
+            .order_by(self._t.c.created_at, self._t.c.id)
+        )
+        return [_comment(row) for row in self._execute(statement)]
 
 
 def _activity(row: SqlRow) -> TaskActivity:
