@@ -19,13 +19,14 @@ from pydantic import SecretStr
 
 from taskflow.adapters.blinker import BlinkerEventPublisher
 from taskflow.bootstrap.mail import build_mailer
+from taskflow.bootstrap.push import build_push_sender
 from taskflow.bootstrap.storage import build_storage
 from taskflow.clock import SystemClock
 from taskflow.config import AuthConfig, InviteConfig, PasswordHashingConfig
 from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.service import NotificationService
 from taskflow.pagination import CursorCodec
-from taskflow.ports.notifications import Mailer
+from taskflow.ports.notifications import Mailer, PushSender
 from taskflow.ports.services import (
     Clock,
     EventBus,
@@ -69,6 +70,7 @@ class TaskFlow:
         keyring: Keyring,
         notification_config: NotificationConfig | None = None,
         mailer: Mailer | None = None,
+        push: PushSender | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.token_store = token_store
@@ -88,6 +90,7 @@ class TaskFlow:
         self.tasks = TaskService(uow_factory, clock, cursors)
         self.comments = CommentService(uow_factory, clock, cursors)
         self.mailer = mailer
+        self.push = push
         self.notifications = NotificationService(
             uow_factory,
             clock,
@@ -95,6 +98,7 @@ class TaskFlow:
             cursors=cursors,
             config=notification_config,
             mailer=mailer,
+            push=push,
         )
         self._closers: list[Callable[[], None]] = []
         self.settings: Settings | None = None
@@ -115,11 +119,14 @@ class TaskFlow:
         notification_config: NotificationConfig | None = None,
         mailer: Mailer | None = None,
         keyring: Keyring | None = None,
+        push: PushSender | None = None,
     ) -> TaskFlow:
         """Build from adapters you made. Defaults: the system clock, a publisher of its own
         (``BlinkerEventPublisher``), and argon2id with ``password_hashing`` (OWASP's
         parameters if not given). Without a ``mailer`` the inbox works but
-        ``tf.notifications.deliver_due`` cannot send.
+        ``tf.notifications.deliver_due`` cannot send mail; without ``push`` (a
+        ``PushSender``, e.g. ``taskflow.adapters.webpush.WebPushSender``) nothing is
+        sent by Web Push.
 
         ``keyring`` seals the one-time tokens waiting in the outbox and signs page
         cursors. Without one, a key of this instance alone is made: cursors and pending
@@ -139,6 +146,7 @@ class TaskFlow:
             keyring=keyring or Keyring([SecretStr(secrets.token_urlsafe(32))]),
             notification_config=notification_config,
             mailer=mailer,
+            push=push,
         )
 
     @classmethod
@@ -159,6 +167,7 @@ class TaskFlow:
         notification_config = settings.notification_config()
         keyring = settings.data_keyring()
         mailer = build_mailer(settings)
+        push = build_push_sender(settings)
         publisher = BlinkerEventPublisher()
         storage = build_storage(settings, publisher, migrate=migrate)
         taskflow = cls.from_adapters(
@@ -171,6 +180,7 @@ class TaskFlow:
             notification_config=notification_config,
             mailer=mailer,
             keyring=keyring,
+            push=push,
         )
         taskflow._closers.append(storage.close)
         taskflow.settings = settings

@@ -36,8 +36,8 @@ def build_worker(
 ) -> Worker:
     """The worker of ``tf``: the queue ``settings`` name (``REDIS_URL``: Redis Streams,
     else in-process; ``settings=None`` is the in-process queue), ``tf.notifications`` as
-    the handler, its mail delivery (when ``tf`` has a mailer) and its periodic jobs
-    (``task.due_soon``, and ``tf.auth.purge_expired`` hourly). Commits of ``tf`` (and
+    the handler, its mail and push delivery (when ``tf`` has a mailer or a push sender)
+    and its periodic jobs (``task.due_soon``, and ``tf.auth.purge_expired`` hourly). Commits of ``tf`` (and
     of no other ``TaskFlow``) wake its relay. Every part can be replaced;
     ``worker_options`` go to ``Worker``."""
     if queue is None:
@@ -46,7 +46,7 @@ def build_worker(
         handler = tf.notifications.handle_event
         # Events that notify nobody (task.created...) skip the handler's transaction.
         worker_options.setdefault("event_names", {route.event for route in ROUTES})
-    if deliver_due is None and tf.mailer is not None:
+    if deliver_due is None and (tf.mailer is not None or tf.push is not None):
         deliver_due = tf.notifications.deliver_due
     if jobs is None:
         jobs = [

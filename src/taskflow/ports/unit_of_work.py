@@ -18,6 +18,7 @@ from taskflow.ports.notifications import (
     DueSoonRepository,
     NotificationRepository,
     PreferenceRepository,
+    PushSubscriptionRepository,
 )
 from taskflow.ports.repositories import (
     ActivityRepository,
@@ -74,6 +75,9 @@ class UnitOfWork(Protocol):
 
     @property
     def due_soon(self) -> DueSoonRepository: ...
+
+    @property
+    def push_subscriptions(self) -> PushSubscriptionRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository:

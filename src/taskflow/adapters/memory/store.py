@@ -32,6 +32,7 @@ from taskflow.domain.notifications import (
     DueSoonMark,
     Notification,
     NotificationPreferences,
+    PushSubscription,
 )
 
 __all__ = ["InMemoryStore"]
@@ -56,6 +57,7 @@ class InMemoryStore:
     delivery_keys: dict[tuple[UUID, str, str], UUID] = field(factory=dict)
     notification_preferences: dict[UUID, NotificationPreferences] = field(factory=dict)
     due_soon_marks: dict[tuple[UUID, date], DueSoonMark] = field(factory=dict)
+    push_subscriptions: dict[UUID, PushSubscription] = field(factory=dict)
     lock: threading.RLock = field(factory=threading.RLock, repr=False)
 
     _TABLES = (
@@ -75,6 +77,7 @@ class InMemoryStore:
         "delivery_keys",
         "notification_preferences",
         "due_soon_marks",
+        "push_subscriptions",
     )
 
     def snapshot(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from taskflow.adapters.memory.repositories import (
     InMemoryNotificationRepository,
     InMemoryOneTimeTokenRepository,
     InMemoryPreferenceRepository,
+    InMemoryPushSubscriptionRepository,
     InMemoryTaskRepository,
     InMemoryTeamRepository,
     InMemoryUserRepository,
@@ -53,6 +54,7 @@ class InMemoryUnitOfWork:
         self.deliveries = InMemoryDeliveryRepository(store)
         self.preferences = InMemoryPreferenceRepository(store)
         self.due_soon = InMemoryDueSoonRepository(store)
+        self.push_subscriptions = InMemoryPushSubscriptionRepository(store)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -51,6 +51,7 @@ from taskflow.adapters.sqlalchemy.repositories import (
     SqlNotificationRepository,
     SqlOneTimeTokenRepository,
     SqlPreferenceRepository,
+    SqlPushSubscriptionRepository,
     SqlTaskRepository,
     SqlTeamRepository,
     SqlUserRepository,
@@ -193,6 +194,7 @@ class SqlAlchemyUnitOfWork:
         self.deliveries = SqlDeliveryRepository(auth, tables)
         self.preferences = SqlPreferenceRepository(auth, tables)
         self.due_soon = SqlDueSoonRepository(task, tables)
+        self.push_subscriptions = SqlPushSubscriptionRepository(auth, tables)
 
     def _source(self, side: str) -> ConnectionSource:
         return lambda: self.connection(side)

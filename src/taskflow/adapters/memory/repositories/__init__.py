@@ -12,6 +12,7 @@ from taskflow.adapters.memory.repositories.notifications import (
     InMemoryDueSoonRepository,
     InMemoryNotificationRepository,
     InMemoryPreferenceRepository,
+    InMemoryPushSubscriptionRepository,
 )
 from taskflow.adapters.memory.repositories.tasks import (
     InMemoryActivityRepository,
@@ -35,6 +36,7 @@ __all__ = [
     "InMemoryNotificationRepository",
     "InMemoryOneTimeTokenRepository",
     "InMemoryPreferenceRepository",
+    "InMemoryPushSubscriptionRepository",
     "InMemoryTaskRepository",
     "InMemoryTeamRepository",
     "InMemoryUserRepository",

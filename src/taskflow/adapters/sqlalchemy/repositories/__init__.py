@@ -14,6 +14,7 @@ from taskflow.adapters.sqlalchemy.repositories.notifications import (
     SqlDueSoonRepository,
     SqlNotificationRepository,
     SqlPreferenceRepository,
+    SqlPushSubscriptionRepository,
 )
 from taskflow.adapters.sqlalchemy.repositories.tasks import (
     SqlActivityRepository,
@@ -38,6 +39,7 @@ __all__ = [
     "SqlNotificationRepository",
     "SqlOneTimeTokenRepository",
     "SqlPreferenceRepository",
+    "SqlPushSubscriptionRepository",
     "SqlTaskRepository",
     "SqlTeamRepository",
     "SqlUserRepository",
