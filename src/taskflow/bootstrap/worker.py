@@ -37,9 +37,9 @@ def build_worker(
     """The worker of ``tf``: the queue ``settings`` name (``REDIS_URL``: Redis Streams,
     else in-process; ``settings=None`` is the in-process queue), ``tf.notifications`` as
     the handler, its mail and push delivery (when ``tf`` has a mailer or a push sender)
-    and its periodic jobs (``task.due_soon``, and ``tf.auth.purge_expired`` hourly). Commits of ``tf`` (and
-    of no other ``TaskFlow``) wake its relay. Every part can be replaced;
-    ``worker_options`` go to ``Worker``."""
+    and its periodic jobs (``task.due_soon``, and ``tf.auth.purge_expired`` hourly).
+    Commits of ``tf`` (and of no other ``TaskFlow``) wake its relay. Every part can be
+    replaced; ``worker_options`` go to ``Worker``."""
     if queue is None:
         queue = build_queue(settings) if settings is not None else build_in_process_queue()
     if handler is None:
