@@ -49,7 +49,7 @@ from taskflow.domain.notifications import Channel, Notification, NotificationTyp
 from taskflow.errors import ConfigurationError
 from taskflow.messaging.relay import OutboxRelay
 from taskflow.notifications.config import NotificationConfig
-from taskflow.ports.notifications import Mailer
+from taskflow.ports.notifications import Mailer, PushSender
 
 __all__ = [
     "FAST_PASSWORD_HASHING",
@@ -113,6 +113,7 @@ def make_test_taskflow(
     mailer: Mailer | None = None,
     notification_config: NotificationConfig | None = None,
     database_url: str | None = None,
+    push: PushSender | None = None,
 ) -> TaskFlow:
     """A ``TaskFlow`` with a fake clock, a recording publisher, a recording mailer and
     fast password hashing, on in-memory storage, or on the SQL database of
@@ -120,7 +121,8 @@ def make_test_taskflow(
     ``with`` releases it). Reach the fakes as ``tf.clock``, ``tf.publisher`` and
     ``tf.mailer``. The publisher sends every committed event to the receivers connected
     with ``tf.events`` (``@tf.events.receiver(name)``, lambdas included), as in
-    production, and records it (``tf.publisher.named(name)``)."""
+    production, and records it (``tf.publisher.named(name)``). ``push``: a
+    ``PushSender`` (none by default: no push deliveries)."""
     publisher = publisher or RecordingEventPublisher()
     storage = (
         build_memory_storage(publisher)
@@ -137,6 +139,7 @@ def make_test_taskflow(
         password_hashing=FAST_PASSWORD_HASHING,
         mailer=mailer or RecordingMailer(),
         notification_config=notification_config,
+        push=push,
     )
     taskflow._closers.append(storage.close)  # as from_settings does: tf.close() releases it
     return taskflow
