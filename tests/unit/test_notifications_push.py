@@ -386,9 +386,7 @@ def test_an_overriding_template_changes_the_push_text(
         clock=clock,
         publisher=events,
         push=sender,
-        notification_config=NotificationConfig(
-            push_hosts=("127.0.0.1",), template_dir=tmp_path
-        ),
+        notification_config=NotificationConfig(push_hosts=("127.0.0.1",), template_dir=tmp_path),
     )
     owner = tf.auth.signup(email="o@example.com", password="correct horse", name="O").user.id
     team = tf.teams.create(owner, name="T").id

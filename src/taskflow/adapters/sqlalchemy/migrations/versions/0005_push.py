@@ -71,9 +71,7 @@ def downgrade() -> None:
     op.execute(log.delete().where(log.c.channel == "push"))
     _replace_channel_check(_WITHOUT_PUSH)
     op.drop_column(n.t("notification_preferences"), "push_off")
-    op.drop_index(
-        n.f("ix", "push_subscriptions", "user_id_created_at"), table_name=n.t("push_subscriptions")
-    )
+    # With its index (MariaDB refuses to drop the index alone: the foreign key uses it).
     op.drop_table(n.t("push_subscriptions"))
 
 
