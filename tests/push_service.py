@@ -123,7 +123,7 @@ class PushServiceStandIn:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 status, retry_after = stand_in._handle(self.path, dict(self.headers), body)
@@ -169,7 +169,7 @@ class PushServiceStandIn:
                 version="aes128gcm",
             ).decode("utf-8")
             message = json.loads(text)
-        except Exception as error:  # noqa: BLE001 - any failure to decrypt is a refusal
+        except Exception as error:
             with self._lock:
                 self.rejected.append(f"{name}: cannot decrypt: {error!r}")
             return 400, None

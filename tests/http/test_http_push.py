@@ -10,8 +10,8 @@ import asyncio
 import uuid
 
 import pytest
-from push_service import running_push_service
 
+from push_service import running_push_service
 from taskflow import TaskFlow
 from taskflow.adapters.webpush import WebPushSender
 from taskflow.events import TASK_ASSIGNED
@@ -120,7 +120,7 @@ def test_push_is_turned_off_per_type_in_the_preferences(api, alice):
     assert refused.status == 400
 
 
-def test_a_task_assigned_over_http_reaches_the_subscribed_device(
+def test_a_task_assigned_over_http_reaches_the_subscribed_device(  # noqa: PLR0917
     api, tf, alice, member_bob, team, events, service
 ):
     phone = service.device("bobs-phone")
