@@ -30,6 +30,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from taskflow import TaskFlow
+from taskflow.notifications import NotificationConfig
+from taskflow.ports.notifications import PushSender
+from taskflow.testing import FAST_PASSWORD_HASHING, TEST_AUTH_CONFIG
+
 
 def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
@@ -233,3 +238,19 @@ def running_push_service(vapid_public_key: str | None = None) -> Iterator[PushSe
         yield service
     finally:
         service.stop()
+
+
+def with_push(tf: TaskFlow, push: PushSender, config: NotificationConfig) -> TaskFlow:
+    """A ``TaskFlow`` on the storage, clock, publisher and mailer of ``tf`` (a test's
+    fixture, on any backend), sending Web Push with ``push`` and ``config``."""
+    return TaskFlow.from_adapters(
+        uow_factory=tf.uow_factory,
+        token_store=tf.token_store,
+        clock=tf.clock,
+        publisher=tf.publisher,
+        auth_config=TEST_AUTH_CONFIG,
+        password_hashing=FAST_PASSWORD_HASHING,
+        mailer=tf.mailer,
+        notification_config=config,
+        push=push,
+    )

@@ -11,13 +11,11 @@ import uuid
 
 import pytest
 
-from push_service import running_push_service
-from taskflow import TaskFlow
+from push_service import running_push_service, with_push
 from taskflow.adapters.webpush import WebPushSender
 from taskflow.events import TASK_ASSIGNED
 from taskflow.notifications import NotificationConfig
 from taskflow.settings import new_vapid_private_key
-from taskflow.testing import FAST_PASSWORD_HASHING, TEST_AUTH_CONFIG
 
 
 @pytest.fixture
@@ -35,17 +33,7 @@ def service(sender):
 @pytest.fixture
 def tf(tf, sender):
     """The suite's in-memory ``tf``, with Web Push to loopback push services."""
-    return TaskFlow.from_adapters(
-        uow_factory=tf.uow_factory,
-        token_store=tf.token_store,
-        clock=tf.clock,
-        publisher=tf.publisher,
-        auth_config=TEST_AUTH_CONFIG,
-        password_hashing=FAST_PASSWORD_HASHING,
-        mailer=tf.mailer,
-        notification_config=NotificationConfig(push_hosts=("127.0.0.1",)),
-        push=sender,
-    )
+    return with_push(tf, sender, NotificationConfig(push_hosts=("127.0.0.1",)))
 
 
 def test_the_public_key_is_served_to_signed_in_users(api, alice, sender):
