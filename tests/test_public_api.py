@@ -27,6 +27,10 @@ HEAVY_MODULES = [
     "werkzeug",
     "uvicorn",
     "aiosmtplib",
+    "aiohttp",
+    "pywebpush",
+    "py_vapid",
+    "http_ece",
     "psycopg",
     "pymysql",
     "sentry_sdk",
@@ -35,6 +39,7 @@ HEAVY_MODULES = [
     "taskflow.adapters.fastapi",
     "taskflow.adapters.flask",
     "taskflow.adapters.web",
+    "taskflow.adapters.webpush",
 ]
 
 

@@ -26,7 +26,9 @@ The tree::
     │   ├── CommentNotFound            404 comment_not_found
     │   ├── SessionNotFound            404 session_not_found
     │   ├── NotificationNotFound       404 notification_not_found
-    │   └── DeliveryNotFound           404 delivery_not_found
+    │   ├── DeliveryNotFound           404 delivery_not_found
+    │   ├── PushSubscriptionNotFound   404 push_subscription_not_found
+    │   └── PushUnavailable            404 push_unavailable  (this server sends no push)
     ├── Conflict                       409 conflict
     │   ├── EmailAlreadyExists         409 email_taken
     │   ├── HostUserAlreadyLinked      409 host_user_linked
@@ -46,6 +48,10 @@ The tree::
     ├── MailError                      502 mail_error        (raised by a Mailer)
     │   ├── TransientMailError         502 mail_transient    (worth retrying)
     │   └── PermanentMailError         502 mail_permanent    (refused for good)
+    ├── PushError                      502 push_error        (raised by a PushSender)
+    │   ├── TransientPushError         502 push_transient    (worth retrying)
+    │   └── PermanentPushError         502 push_permanent    (refused for good)
+    │       └── PushSubscriptionGone   502 push_subscription_gone (404/410: remove it)
     ├── SealedValueInvalid             500 sealed_value_invalid (a stored secret did not open)
     └── StorageUnavailable             503 storage_unavailable
 
@@ -86,7 +92,12 @@ __all__ = [
     "NotificationNotFound",
     "OwnerMustTransfer",
     "PermanentMailError",
+    "PermanentPushError",
     "PermissionDenied",
+    "PushError",
+    "PushSubscriptionGone",
+    "PushSubscriptionNotFound",
+    "PushUnavailable",
     "RateLimited",
     "RefreshTokenReused",
     "SealedValueInvalid",
@@ -98,6 +109,7 @@ __all__ = [
     "TokenExpired",
     "TokenRevoked",
     "TransientMailError",
+    "TransientPushError",
     "UserNotFound",
     "VerificationTokenInvalid",
     "VersionConflict",
@@ -246,6 +258,18 @@ class DeliveryNotFound(NotFound):
     default_message = "Delivery not found."
 
 
+class PushSubscriptionNotFound(NotFound):
+    code = "push_subscription_not_found"
+    default_message = "Push subscription not found."
+
+
+class PushUnavailable(NotFound):
+    """This server sends no Web Push (the ``push`` extra is missing or push is off)."""
+
+    code = "push_unavailable"
+    default_message = "This server does not send push notifications."
+
+
 class Conflict(TaskflowError):
     code = "conflict"
     status = 409
@@ -384,6 +408,41 @@ class PermanentMailError(MailError):
 
     code = "mail_permanent"
     default_message = "The mail server refused the message."
+
+
+class PushError(TaskflowError):
+    """A push message could not be handed to the push service. Raised by ``PushSender``
+    adapters and handled by the delivery runner; the message never holds a key."""
+
+    code = "push_error"
+    status = 502
+    default_message = "The push notification could not be sent."
+
+
+class TransientPushError(PushError):
+    """Worth retrying later: connection refused, timeout, a 429 or 5xx answer.
+    ``retry_after``: the seconds the push service asked us to wait, if it said."""
+
+    code = "push_transient"
+    default_message = "The push service is unavailable for now."
+
+    def __init__(self, message: str | None = None, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentPushError(PushError):
+    """The push service refused the message for good (400, 401, 403, 413...)."""
+
+    code = "push_permanent"
+    default_message = "The push service refused the message."
+
+
+class PushSubscriptionGone(PermanentPushError):
+    """The subscription has expired or was withdrawn (404 or 410): it is removed."""
+
+    code = "push_subscription_gone"
+    default_message = "The push subscription no longer exists."
 
 
 class SealedValueInvalid(TaskflowError):

@@ -22,6 +22,7 @@ that production must set its own.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
@@ -48,16 +49,23 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from taskflow.config import AuthConfig, ExportConfig, InviteConfig, PasswordHashingConfig
 from taskflow.errors import ConfigurationError
-from taskflow.notifications.config import DEFAULT_LINK_PATHS, NotificationConfig, check_link_path
+from taskflow.notifications.config import (
+    DEFAULT_LINK_PATHS,
+    DEFAULT_PUSH_HOSTS,
+    NotificationConfig,
+    check_link_path,
+)
 from taskflow.security.keyring import Keyring
 from taskflow.setting_names import refuse_unknown_names
 
 __all__ = [
     "GENERATED_DATA_KEYS_FILE",
     "GENERATED_SECRETS_FILE",
+    "GENERATED_VAPID_KEY_FILE",
     "MIN_SECRET_LENGTH",
     "SQLITE_FILE",
     "Settings",
+    "new_vapid_private_key",
     "parse_duration",
 ]
 
@@ -71,6 +79,8 @@ GENERATED_SECRETS_FILE = "generated-secrets.json"
 """Where the embedded default keeps the secrets it generated, inside ``TASKFLOW_DATA_DIR``."""
 GENERATED_DATA_KEYS_FILE = "generated-data-keys.json"
 """Where the data keyring generated when ``TASKFLOW_DATA_KEYS`` is unset is kept."""
+GENERATED_VAPID_KEY_FILE = "generated-vapid-key.json"
+"""Where the VAPID key generated when ``TASKFLOW_VAPID_PRIVATE_KEY`` is unset is kept."""
 MEMORY_DATABASE_URL = "memory://"
 DEFAULT_APP_URL = "http://localhost:8000"
 """The links' base when ``TASKFLOW_APP_URL`` is unset (``taskflow serve``'s default address)."""
@@ -232,6 +242,28 @@ class Settings(BaseSettings):
     mail_claim_timeout: Duration = timedelta(minutes=5)
     """How long a worker holds a mail it is sending; must exceed the slowest send."""
 
+    # --- Web Push --------------------------------------------------------------------
+    push: Literal["auto", "on", "off"] = "auto"
+    """``auto``: push when the ``push`` extra is installed; ``on``: required (an error
+    without it); ``off``: no push."""
+    vapid_private_key: SecretStr | None = None
+    """The server's VAPID key: base64url of a raw P-256 private key. Unset: generated once
+    into ``data_dir``, like the signing secrets. Every process must use the same one (the
+    browsers subscribed with its public key)."""
+    vapid_subject: str | None = Field(default=None, pattern=r"^(mailto:\S+@\S+|https://\S+)$")
+    """How a push service reaches the sender: ``mailto:admin@example.com`` or an
+    ``https://`` URL. Unset: ``mailto:`` + the address of ``SMTP_FROM``."""
+    push_hosts: CommaList = Field(default_factory=lambda: list(DEFAULT_PUSH_HOSTS))
+    """The push services an endpoint may name (``*.example.com`` for subdomains, ``*``
+    for any public host): the server posts only there."""
+    push_ttl: Duration = timedelta(days=1)
+    """How long a push service keeps a message for a device that is offline."""
+    push_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for a push service."""
+    push_rate_limit: int = Field(default=30, ge=0)
+    """Push notifications per user per ``push_rate_window``; the excess is deferred."""
+    push_rate_window: Duration = timedelta(hours=1)
+
     # --- Web edge --------------------------------------------------------------------
     cors_origins: CommaList = Field(default_factory=list, validation_alias="CORS_ORIGINS")
     rate_limit: str = "100/minute"
@@ -269,13 +301,15 @@ class Settings(BaseSettings):
         "mail_retry_max",
         "mail_rate_window",
         "mail_claim_timeout",
+        "push_ttl",
+        "push_rate_window",
         mode="before",
     )
     @classmethod
     def _parse_duration(cls, value: object) -> object:
         return parse_duration(value)
 
-    @field_validator("smtp_tls", "log_level", mode="before")
+    @field_validator("smtp_tls", "log_level", "push", mode="before")
     @classmethod
     def _case_insensitive(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
@@ -283,7 +317,7 @@ class Settings(BaseSettings):
             return value.upper() if info.field_name == "log_level" else value.lower()
         return value
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "push_hosts", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -430,6 +464,20 @@ class Settings(BaseSettings):
         )
         return keyring
 
+    def vapid_key(self) -> SecretStr:
+        """``TASKFLOW_VAPID_PRIVATE_KEY``; when unset, the key generated once into
+        ``data_dir`` (created on first use)."""
+        if self.vapid_private_key is not None:
+            return self.vapid_private_key
+        return _load_or_create_generated_vapid_key(self.data_dir)
+
+    def resolved_vapid_subject(self) -> str:
+        """``TASKFLOW_VAPID_SUBJECT``, or ``mailto:`` + the sender address of mail."""
+        if self.vapid_subject is not None:
+            return self.vapid_subject
+        address = self.resolved_mail_from().rpartition("<")[2].rstrip(">").strip()
+        return f"mailto:{address}"
+
     # --- The services' configuration -------------------------------------------------
 
     def auth_config(self) -> AuthConfig:
@@ -476,6 +524,10 @@ class Settings(BaseSettings):
             email_rate_limit=self.mail_rate_limit,
             email_rate_window=self.mail_rate_window,
             claim_timeout=self.mail_claim_timeout,
+            push_rate_limit=self.push_rate_limit,
+            push_rate_window=self.push_rate_window,
+            push_ttl=self.push_ttl,
+            push_hosts=tuple(self.push_hosts),
         )
 
     def password_hashing_config(self) -> PasswordHashingConfig:
@@ -574,6 +626,33 @@ def _load_or_create_generated_data_keys(data_dir: Path) -> list[SecretStr]:
             "with an invite, verification or reset link will not be sent)."
         ) from None
     return keys
+
+
+def _load_or_create_generated_vapid_key(data_dir: Path) -> SecretStr:
+    path = data_dir / GENERATED_VAPID_KEY_FILE
+    if not path.exists():
+        content = json.dumps({"vapid_private_key": new_vapid_private_key()})
+        _create_generated_file(data_dir, path, content)
+    _warn_if_readable_by_others(path)
+    try:
+        key = json.loads(path.read_text(encoding="utf-8"))["vapid_private_key"]
+        if not isinstance(key, str) or not key:
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise ConfigurationError(
+            f"{GENERATED_VAPID_KEY_FILE} in TASKFLOW_DATA_DIR is damaged: set "
+            "TASKFLOW_VAPID_PRIVATE_KEY, or delete the file to generate a new key (every "
+            "browser will have to subscribe to push again)."
+        ) from None
+    return SecretStr(key)
+
+
+def new_vapid_private_key() -> str:
+    """A new VAPID private key: base64url of a raw P-256 private key (32 bytes)."""
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415 - when asked
+
+    number = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return base64.urlsafe_b64encode(number.to_bytes(32, "big")).decode("ascii").rstrip("=")
 
 
 def _create_generated_file(data_dir: Path, path: Path, content: str) -> None:

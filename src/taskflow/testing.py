@@ -53,12 +53,11 @@ from taskflow.errors import ConfigurationError
 from taskflow.messaging.relay import OutboxRelay
 from taskflow.notifications.config import NotificationConfig
 from taskflow.ports.identity import UserDirectory
-from taskflow.ports.notifications import Mailer
+from taskflow.ports.notifications import Mailer, PushSender
 
 __all__ = [
-    "FAST_PASSWORD_HASHING",
-    "TEST_AUTH_CONFIG",
     "Drained",
+    "FAST_PASSWORD_HASHING",
     "FakeClock",
     "InMemoryStore",
     "InMemoryTokenStore",
@@ -67,6 +66,7 @@ __all__ = [
     "RecordingEventPublisher",
     "RecordingMailer",
     "SentMail",
+    "TEST_AUTH_CONFIG",
     "drain",
     "make_test_taskflow",
     "one_time_token",
@@ -119,6 +119,7 @@ def make_test_taskflow(
     notification_config: NotificationConfig | None = None,
     database_url: str | None = None,
     directory: UserDirectory | None = None,
+    push: PushSender | None = None,
 ) -> TaskFlow:
     """A ``TaskFlow`` with a fake clock, a recording publisher, a recording mailer and
     fast password hashing, on in-memory storage, or on the SQL database of
@@ -127,7 +128,8 @@ def make_test_taskflow(
     ``tf.mailer``. The publisher sends every committed event to the receivers connected
     with ``tf.events`` (``@tf.events.receiver(name)``, lambdas included), as in
     production, and records it (``tf.publisher.named(name)``). ``directory``: the host's
-    users for identity mode (``InMemoryUserDirectory`` in tests)."""
+    users for identity mode (``InMemoryUserDirectory`` in tests). ``push``: a
+    ``PushSender`` (none by default: no push deliveries)."""
     publisher = publisher or RecordingEventPublisher()
     storage = (
         build_memory_storage(publisher)
@@ -145,6 +147,7 @@ def make_test_taskflow(
         mailer=mailer or RecordingMailer(),
         notification_config=notification_config,
         directory=directory,
+        push=push,
     )
     taskflow._closers.append(storage.close)  # as from_settings does: tf.close() releases it
     return taskflow

@@ -39,24 +39,29 @@ from taskflow.errors import ConfigurationError
 
 __all__ = ["blank_database", "blank_postgres_database"]  # fixtures, imported for pytest
 
-ADDED_AFTER_0004 = {"email_changes", "data_exports"}  # revisions 0006, 0007
-# On users: external_id (revision 0005), deletion_due_at and erased_at (revision 0006).
-_COLUMNS_ADDED_AFTER_0004 = {"external_id", "deletion_due_at", "erased_at"}
+ADDED_AFTER_0004 = {"email_changes", "data_exports", "push_subscriptions"}
+"""Tables of revisions after 0004 (0006, 0007, 0008), absent from a database at 0003."""
+_COLUMNS_ADDED_AFTER_0004 = {
+    ("users", "external_id"),  # 0005
+    ("users", "deletion_due_at"),  # 0006
+    ("users", "erased_at"),  # 0006
+    ("notification_preferences", "push_off"),  # 0008
+}
 
 
 def _added_after_0004(difference: Any) -> bool:
-    """Whether a difference between a 0003 database and today's tables is one that a
-    revision after 0004 made (a table, column or index it added)."""
+    """A difference between a database at 0003 and today's metadata (legacy names) that
+    a revision after 0004 accounts for: a table, column or index it added."""
     kind = difference[0]
     if kind == "add_table":
-        return bool(difference[1].name in ADDED_AFTER_0004)
+        return str(difference[1].name) in ADDED_AFTER_0004
     if kind == "add_column":
-        return bool(difference[3].name in _COLUMNS_ADDED_AFTER_0004)
+        return (str(difference[2]), str(difference[3].name)) in _COLUMNS_ADDED_AFTER_0004
     if kind == "add_index":
         index = difference[1]
-        return bool(
-            index.table.name in ADDED_AFTER_0004
-            or {c.name for c in index.columns} <= _COLUMNS_ADDED_AFTER_0004
+        table = str(index.table.name)
+        return table in ADDED_AFTER_0004 or all(
+            (table, column.name) in _COLUMNS_ADDED_AFTER_0004 for column in index.columns
         )
     return False
 

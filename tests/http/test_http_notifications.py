@@ -109,3 +109,18 @@ def test_preferences_invalid_input_is_400(api, alice):
         reply = api.put("/notifications/preferences", payload, token=alice.token)
         assert reply.status == 400, payload
         assert reply.error_code == "invalid_input"
+
+
+def test_without_push_the_push_routes_say_so(api, alice):
+    reply = api.get("/notifications/push/key", token=alice.token)
+    assert reply.status == 404
+    assert reply.error_code == "push_unavailable"
+    subscribing = api.post(
+        "/notifications/push/subscriptions",
+        {
+            "endpoint": "https://fcm.googleapis.com/fcm/send/x",
+            "keys": {"p256dh": "B" * 87, "auth": "A" * 22},
+        },
+        token=alice.token,
+    )
+    assert subscribing.status == 404

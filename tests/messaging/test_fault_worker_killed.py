@@ -1,10 +1,13 @@
-"""Fault: a worker is killed with SIGKILL in the middle of a batch of hundreds of mails.
+"""Fault: a worker is killed with SIGKILL in the middle of a batch of hundreds of mails
+and as many Web Push messages.
 
 Real parts only: a database shared by the processes (a SQLite file, PostgreSQL, MariaDB),
-a redis-server of the test's own, aiosmtpd on loopback, and ``taskflow worker``
-processes. After a second worker starts, every mail arrives at the SMTP server; the only
-duplicate allowed is the one mail in flight at the kill (the server had accepted it, the
-worker died before recording it: SMTP cannot close that window; see docs/events.md)."""
+a redis-server of the test's own, aiosmtpd on loopback, a push service stand-in on
+loopback (VAPID checked, payloads decrypted), and ``taskflow worker`` processes. After a
+second worker starts, every mail arrives at the SMTP server and every push at the
+device; the only duplicate allowed is the one message in flight at the kill (the server
+had accepted it, the worker died before recording it: neither SMTP nor Web Push can
+close that window; see docs/events.md and docs/notifications.md)."""
 
 from __future__ import annotations
 
@@ -21,11 +24,12 @@ from typing import Any
 import pytest
 from messaging_fakes import RecordingSmtpServer
 
+from push_service import PushServiceStandIn, running_push_service
 from redis_server import RedisServer
 from taskflow import TaskFlow
 from taskflow.domain.models import Event
 from taskflow.events import INVITE_CREATED
-from taskflow.settings import Settings, env_name
+from taskflow.settings import Settings, env_name, new_vapid_private_key
 from taskflow.testing import one_time_token
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -60,11 +64,16 @@ def _environment(
             "REFRESH_SECRET": "r" * 40,
             "TASKFLOW_DATA_DIR": str(tmp_path / "data"),
             "TASKFLOW_MAIL_RATE_LIMIT": "0",
-            "TASKFLOW_MAIL_CLAIM_TIMEOUT": "2s",
+            "TASKFLOW_MAIL_CLAIM_TIMEOUT": "4s",
             "TASKFLOW_MAIL_RETRY_BASE": "1s",
             "TASKFLOW_ARGON2_MEMORY_KIB": "1024",
             "TASKFLOW_ARGON2_TIME_COST": "1",
             "TASKFLOW_LOG_LEVEL": "WARNING",
+            "TASKFLOW_PUSH": "on",
+            "TASKFLOW_VAPID_PRIVATE_KEY": new_vapid_private_key(),
+            "TASKFLOW_VAPID_SUBJECT": "mailto:ops@example.com",
+            "TASKFLOW_PUSH_HOSTS": "127.0.0.1",
+            "TASKFLOW_PUSH_RATE_LIMIT": "0",
         }
     )
     return env
@@ -89,8 +98,9 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
     return condition()
 
 
-def _populate(tf: TaskFlow) -> None:
-    """An owner, MEMBERS members, and TASKS tasks assigned round-robin to the members."""
+def _populate(tf: TaskFlow, push: PushServiceStandIn) -> None:
+    """An owner, MEMBERS members (each with a device subscribed to push), and TASKS tasks
+    assigned round-robin to the members."""
     tokens: list[str] = []
 
     def keep_token(event: Event) -> None:
@@ -108,6 +118,10 @@ def _populate(tf: TaskFlow) -> None:
             member = tf.auth.signup(email=email, password=password, name=f"Member {n}")
             tf.invites.accept(member.user.id, token=tokens[-1])
             members.append(member.user.id)
+            device = push.device(f"member{n}").subscription_json()
+            tf.notifications.subscribe_push(
+                member.user.id, endpoint=device["endpoint"], **device["keys"]
+            )
     finally:
         tf.events.disconnect(INVITE_CREATED, keep_token)
     for n in range(TASKS):
@@ -116,17 +130,17 @@ def _populate(tf: TaskFlow) -> None:
         )
 
 
-def _email_deliveries(tf: TaskFlow) -> list[Any]:
+def _deliveries(tf: TaskFlow, channel: str) -> list[Any]:
     found, cursor = [], None
     while True:
         page = tf.notifications.deliveries(limit=100, cursor=cursor)
-        found += [d for d in page.items if d.channel == "email"]
+        found += [d for d in page.items if d.channel == channel]
         if page.next_cursor is None:
             return found
         cursor = page.next_cursor
 
 
-def test_a_killed_worker_loses_no_mail(
+def test_a_killed_worker_loses_no_mail_and_no_push(
     tmp_path: Path,
     sql_storage: Any,
     own_redis: RedisServer,
@@ -142,8 +156,10 @@ def test_a_killed_worker_loses_no_mail(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     tf = TaskFlow.from_settings(Settings())  # the same database as the workers
-    with tf:
-        _populate(tf)
+    assert tf.push is not None
+    with tf, running_push_service(vapid_public_key=tf.push.public_key) as push:
+        push.delay = 0.004  # as slow as the SMTP server: the kill lands mid-batch
+        _populate(tf, push)
         log = tmp_path / "worker.log"
 
         first = _start_worker(env, log)
@@ -154,14 +170,20 @@ def test_a_killed_worker_loses_no_mail(
         finally:
             first.kill()
         at_kill = len(smtp.received())
+        pushed_at_kill = len(push.received)
         assert at_kill < TASKS, "the first worker finished before the kill: no fault tested"
+        assert pushed_at_kill < TASKS, "every push went before the kill: no fault tested"
 
         second = _start_worker(env, log)
         try:
 
             def all_sent() -> bool:
-                deliveries = _email_deliveries(tf)
-                return len(deliveries) >= TASKS and all(d.status == "sent" for d in deliveries)
+                mails, pushes = _deliveries(tf, "email"), _deliveries(tf, "push")
+                return (
+                    len(mails) >= TASKS
+                    and len(pushes) >= TASKS
+                    and all(d.status == "sent" for d in [*mails, *pushes])
+                )
 
             assert _wait_for(all_sent, 90), log.read_text()
             second.send_signal(signal.SIGTERM)
@@ -169,13 +191,25 @@ def test_a_killed_worker_loses_no_mail(
         finally:
             second.kill()
 
-        deliveries = _email_deliveries(tf)
+        deliveries = _deliveries(tf, "email")
         received = Counter(str(m["X-Taskflow-Delivery"]) for m in smtp.received())
         expected = {str(d.id) for d in deliveries}
         assert set(received) == expected  # every mail arrived, and nothing else
-        duplicates = {key: count for key, count in received.items() if count > 1}
+        pushes = _deliveries(tf, "push")
+        pushed = Counter(d.message["id"] for d in push.received)
+        assert set(pushed) == {str(d.id) for d in pushes}  # every push too
+        assert push.rejected == []  # each one signed (VAPID) and decrypted by its device
+        assigned = {
+            d.message["data"]["title"] for d in push.received if "title" in d.message["data"]
+        }
+        assert len(assigned) == TASKS  # and the invites, by push too
+        duplicates = {key: count for key, count in (received + pushed).items() if count > 1}
+        # One worker sends one message at a time, mail or push: one in flight at the kill.
         assert sum(count - 1 for count in duplicates.values()) <= 1, duplicates
-        print(f"killed after {at_kill} mails; {len(expected)} sent; duplicates: {duplicates}")
+        print(
+            f"killed after {at_kill} mails and {pushed_at_kill} pushes; {len(expected)} mails "
+            f"and {len(pushed)} pushes sent; duplicates: {duplicates}"
+        )
         titles = {
             subject
             for m in smtp.received()

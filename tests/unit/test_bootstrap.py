@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import stat
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from taskflow import ConfigurationError, TaskFlow
-from taskflow.settings import Settings, env_name
+from taskflow.adapters.webpush import WebPushSender
+from taskflow.settings import Settings, env_name, new_vapid_private_key
 
 JWT = "j" * 40
 REFRESH = "r" * 40
@@ -98,3 +101,48 @@ def test_a_mounted_app_follows_the_web_settings_tf_was_built_from() -> None:
         uow_factory=tf.uow_factory, token_store=tf.token_store, auth_config=tf.auth_config
     ) as built_by_hand:
         assert build_web_runtime(built_by_hand).config.cors_origins == ()
+
+
+def test_push_is_on_with_the_extra_and_its_vapid_key_is_generated_once(tmp_path: Path) -> None:
+    settings = Settings(database_url="memory://", **FAST_ARGON2)
+    with TaskFlow.from_settings(settings) as first, TaskFlow.from_settings(settings) as second:
+        assert first.push is not None
+        assert second.push is not None
+        assert first.push.public_key == second.push.public_key
+        assert first.notifications.push_public_key() == first.push.public_key
+    stored = tmp_path / "taskflow-data" / "generated-vapid-key.json"
+    assert stored.exists()
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+
+
+def test_push_off_or_a_given_key(tmp_path: Path) -> None:
+    off = Settings(database_url="memory://", push="off", **FAST_ARGON2)
+    with TaskFlow.from_settings(off) as tf:
+        assert tf.push is None
+    key = new_vapid_private_key()
+    given = Settings(database_url="memory://", vapid_private_key=key, **FAST_ARGON2)
+    with TaskFlow.from_settings(given) as tf:
+        assert tf.push is not None
+        assert (
+            tf.push.public_key == WebPushSender(private_key=key, subject="mailto:a@b.c").public_key
+        )
+    assert not (tmp_path / "taskflow-data" / "generated-vapid-key.json").exists()
+
+
+def test_push_on_without_the_extra_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "taskflow.adapters.webpush", None)  # not installed
+    on = Settings(database_url="memory://", push="on", **FAST_ARGON2)
+    with pytest.raises(ConfigurationError, match=r"taskflow-embed\[push\]"):
+        TaskFlow.from_settings(on)
+    auto = Settings(database_url="memory://", **FAST_ARGON2)
+    with TaskFlow.from_settings(auto) as tf:
+        assert tf.push is None  # auto: no push, and nothing else changes
+
+
+def test_a_bad_vapid_key_or_subject_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="TASKFLOW_VAPID_PRIVATE_KEY"):
+        WebPushSender(private_key="not a key", subject="mailto:a@b.c")
+    with pytest.raises(ConfigurationError, match="TASKFLOW_VAPID_SUBJECT"):
+        WebPushSender(private_key=new_vapid_private_key(), subject="ops@example.com")

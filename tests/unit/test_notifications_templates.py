@@ -161,3 +161,39 @@ def test_an_english_speaker_gets_english_mail_and_inbox(
     assert [n.text for n in tf.notifications.list(crew.assignee).items] == [
         "Task <script>x</script> was assigned to you"
     ]
+
+
+PUSH_TEXTS = {
+    ("fa", NotificationType.TASK_ASSIGNED): ("تسک به شما اختصاص داده شد", "Report (از طرف Ali)"),
+    ("en", NotificationType.TASK_ASSIGNED): ("Task assigned to you", "Report (from Ali)"),
+    ("fa", NotificationType.TASK_COMPLETED): ("تسک تکمیل شد", "Ali تسک Report را تکمیل کرد"),
+    ("en", NotificationType.TASK_COMPLETED): ("Task completed", "Ali completed Report"),
+    ("fa", NotificationType.TASK_DUE_SOON): (
+        "سررسید فردا",
+        "تسک Report فردا سررسید می\u200cشود",
+    ),
+    ("en", NotificationType.TASK_DUE_SOON): ("Due tomorrow", "Task Report is due tomorrow"),
+    ("fa", NotificationType.INVITE_CREATED): (
+        "دعوت به تیم",
+        "به تیم Design دعوت شدید (از طرف Ali)",
+    ),
+    ("en", NotificationType.INVITE_CREATED): (
+        "Team invitation",
+        "You were invited to team Design by Ali",
+    ),
+}
+
+
+@pytest.mark.parametrize(("language", "kind"), list(PUSH_TEXTS))
+def test_every_push_type_has_a_short_push_text_in_both_languages(
+    renderer: TemplateRenderer, language: str, kind: NotificationType
+) -> None:
+    push = renderer.push(kind, language, CONTEXT)
+    assert (push.title, push.body) == PUSH_TEXTS[language, kind]
+    assert "tok" not in push.title + push.body
+
+
+def test_the_push_types_are_those_with_push_texts() -> None:
+    from taskflow.notifications.routing import PUSH_TYPES  # noqa: PLC0415
+
+    assert set(PUSH_TYPES) == {kind for _, kind in PUSH_TEXTS}

@@ -138,6 +138,16 @@ VARIABLE_CASES: list[tuple[str, str, str, object]] = [
         ("TASKFLOW_SQL_DIRECT_LANE", "off", "sql_direct_lane", "off"),
         ("TASKFLOW_TABLE_PREFIX", "tf_", "table_prefix", "tf_"),
         ("TASKFLOW_DB_SCHEMA", "taskflow", "db_schema", "taskflow"),
+        ("TASKFLOW_PUSH", "OFF", "push", "off"),
+        ("TASKFLOW_VAPID_PRIVATE_KEY", "k" * 43, "vapid_private_key", None),
+        ("TASKFLOW_VAPID_SUBJECT", "mailto:ops@example.com", "vapid_subject",
+         "mailto:ops@example.com"),
+        ("TASKFLOW_PUSH_HOSTS", "fcm.googleapis.com, *.push.apple.com", "push_hosts",
+         ["fcm.googleapis.com", "*.push.apple.com"]),
+        ("TASKFLOW_PUSH_TTL", "2h", "push_ttl", timedelta(hours=2)),
+        ("TASKFLOW_PUSH_TIMEOUT", "3", "push_timeout", 3.0),
+        ("TASKFLOW_PUSH_RATE_LIMIT", "7", "push_rate_limit", 7),
+        ("TASKFLOW_PUSH_RATE_WINDOW", "10m", "push_rate_window", timedelta(minutes=10)),
 ]  # fmt: skip
 
 

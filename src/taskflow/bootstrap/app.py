@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from taskflow.adapters.blinker import BlinkerEventPublisher
 from taskflow.bootstrap.mail import build_mailer
+from taskflow.bootstrap.push import build_push_sender
 from taskflow.bootstrap.storage import build_storage
 from taskflow.clock import SystemClock
 from taskflow.config import AuthConfig, ExportConfig, InviteConfig, PasswordHashingConfig
@@ -27,7 +28,7 @@ from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.service import NotificationService
 from taskflow.pagination import CursorCodec
 from taskflow.ports.identity import UserDirectory
-from taskflow.ports.notifications import Mailer
+from taskflow.ports.notifications import Mailer, PushSender
 from taskflow.ports.services import (
     Clock,
     EventBus,
@@ -76,6 +77,7 @@ class TaskFlow:
         mailer: Mailer | None = None,
         directory: UserDirectory | None = None,
         export_config: ExportConfig | None = None,
+        push: PushSender | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.token_store = token_store
@@ -105,6 +107,7 @@ class TaskFlow:
         self.identities = IdentityService(uow_factory, clock, directory)
         self.exports = DataExportService(uow_factory, clock, export_config or ExportConfig())
         self.mailer = mailer
+        self.push = push
         self.notifications = NotificationService(
             uow_factory,
             clock,
@@ -113,6 +116,7 @@ class TaskFlow:
             config=notification_config,
             mailer=mailer,
             attachments={NotificationType.USER_DATA_EXPORT: self.exports.attachment},
+            push=push,
         )
         self._closers: list[Callable[[], None]] = []
         self.settings: Settings | None = None
@@ -135,11 +139,14 @@ class TaskFlow:
         keyring: Keyring | None = None,
         directory: UserDirectory | None = None,
         export_config: ExportConfig | None = None,
+        push: PushSender | None = None,
     ) -> TaskFlow:
         """Build from adapters you made. Defaults: the system clock, a publisher of its own
         (``BlinkerEventPublisher``), and argon2id with ``password_hashing`` (OWASP's
         parameters if not given). Without a ``mailer`` the inbox works but
-        ``tf.notifications.deliver_due`` cannot send.
+        ``tf.notifications.deliver_due`` cannot send mail; without ``push`` (a
+        ``PushSender``, e.g. ``taskflow.adapters.webpush.WebPushSender``) nothing is
+        sent by Web Push.
 
         ``keyring`` seals the one-time tokens waiting in the outbox and signs page
         cursors. Without one, a key of this instance alone is made: cursors and pending
@@ -166,6 +173,7 @@ class TaskFlow:
             mailer=mailer,
             directory=directory,
             export_config=export_config,
+            push=push,
         )
 
     @classmethod
@@ -193,6 +201,7 @@ class TaskFlow:
         notification_config = settings.notification_config()
         keyring = settings.data_keyring()
         mailer = build_mailer(settings)
+        push = build_push_sender(settings)
         publisher = BlinkerEventPublisher()
         storage = build_storage(settings, publisher, migrate=migrate)
         taskflow = cls.from_adapters(
@@ -207,6 +216,7 @@ class TaskFlow:
             keyring=keyring,
             directory=directory,
             export_config=settings.export_config(),
+            push=push,
         )
         taskflow._closers.append(storage.close)
         taskflow.settings = settings

@@ -38,18 +38,17 @@ def build_worker(
 ) -> Worker:
     """The worker of ``tf``: the queue ``settings`` name (``REDIS_URL``: Redis Streams,
     else in-process; ``settings=None`` is the in-process queue), ``tf.notifications`` as
-    the handler, its mail delivery (when ``tf`` has a mailer) and its periodic jobs
-    (``task.due_soon``, and ``tf.auth.purge_expired`` and ``tf.auth.erase_due``
-    hourly). Commits of ``tf`` (and
-    of no other ``TaskFlow``) wake its relay. Every part can be replaced;
-    ``worker_options`` go to ``Worker``."""
+    the handler, its mail and push delivery (when ``tf`` has a mailer or a push sender)
+    and its periodic jobs (``task.due_soon``, and ``tf.auth.purge_expired`` and
+    ``tf.auth.erase_due`` hourly). Commits of ``tf`` (and of no other ``TaskFlow``) wake
+    its relay. Every part can be replaced; ``worker_options`` go to ``Worker``."""
     if queue is None:
         queue = build_queue(settings) if settings is not None else build_in_process_queue()
     if handler is None:
         handler = tf.notifications.handle_event
         # Events that notify nobody (task.created...) skip the handler's transaction.
         worker_options.setdefault("event_names", {route.event for route in ROUTES})
-    if deliver_due is None and tf.mailer is not None:
+    if deliver_due is None and (tf.mailer is not None or tf.push is not None):
         deliver_due = tf.notifications.deliver_due
     if jobs is None:
         jobs = [

@@ -25,6 +25,7 @@ __all__ = [
     "Notification",
     "NotificationPreferences",
     "NotificationType",
+    "PushSubscription",
 ]
 
 LANGUAGES: Final = ("fa", "en")
@@ -36,6 +37,7 @@ DEFAULT_TIMEZONE: Final = "UTC"
 class Channel(enum.StrEnum):
     EMAIL = "email"
     IN_APP = "in_app"
+    PUSH = "push"
 
 
 class NotificationType(enum.StrEnum):
@@ -83,10 +85,12 @@ class DeliveryStatus(enum.StrEnum):
     - ``pending``: waiting to be sent (new, or replayed);
     - ``sending``: claimed by a worker until ``claimed_until`` (a crashed worker's claim
       runs out and another worker takes the delivery again);
-    - ``sent``: the mail server accepted it (final);
+    - ``sent``: the mail server (or, for push, the push service of at least one of the
+      user's devices) accepted it (final);
     - ``deferred``: waiting until ``next_attempt_at``: after a transient failure, in the
       recipient's quiet hours, or over their rate limit (``last_error`` says which);
-    - ``failed``: refused for good by the mail server (a 5xx answer; final, replayable);
+    - ``failed``: refused for good by the mail server (a 5xx answer), or a push that no
+      subscription of the user took (final, replayable);
     - ``dead``: every attempt failed transiently (final, replayable).
     """
 
@@ -151,9 +155,10 @@ class Delivery:
 
 @frozen
 class NotificationPreferences:
-    """A user's choices. In-app notifications cannot be turned off; ``email_off`` lists the
-    types whose mail the user does not want. Quiet hours (both set, or neither) are read
-    in ``timezone`` (IANA, e.g. ``Asia/Tehran``); they may cross midnight (22:00-07:00)."""
+    """A user's choices. In-app notifications cannot be turned off; ``email_off`` and
+    ``push_off`` list the types whose mail, or push notification, the user does not want.
+    Quiet hours (both set, or neither) are read in ``timezone`` (IANA, e.g.
+    ``Asia/Tehran``); they may cross midnight (22:00-07:00) and hold mail and push alike."""
 
     user_id: UUID
     email_off: frozenset[NotificationType] = frozenset()
@@ -162,11 +167,31 @@ class NotificationPreferences:
     timezone: str = DEFAULT_TIMEZONE
     language: str = DEFAULT_LANGUAGE
     updated_at: datetime | None = None
+    push_off: frozenset[NotificationType] = frozenset()
 
     def wants_email(self, notification_type: NotificationType) -> bool:
         return not notification_type.email_can_be_turned_off or (
             notification_type not in self.email_off
         )
+
+    def wants_push(self, notification_type: NotificationType) -> bool:
+        return notification_type not in self.push_off
+
+
+@frozen
+class PushSubscription:
+    """One device (a browser's service worker) that receives Web Push for a user: the
+    push service's ``endpoint`` and the keys the payload is encrypted with (RFC 8291:
+    ``p256dh``, the device's P-256 public key, and ``auth``, its 16-byte secret; both
+    base64url as ``PushSubscription.toJSON()`` gives them). An endpoint belongs to one
+    user at a time: subscribing it again moves it to whoever subscribed last."""
+
+    id: UUID
+    user_id: UUID
+    endpoint: str
+    p256dh: str = field(repr=False)
+    auth: str = field(repr=False)
+    created_at: datetime
 
 
 @frozen

@@ -14,7 +14,7 @@ from attrs.validators import in_
 
 from taskflow.domain.notifications import DEFAULT_LANGUAGE, LANGUAGES, NotificationPreferences
 
-__all__ = ["DEFAULT_LINK_PATHS", "NotificationConfig", "check_link_path"]
+__all__ = ["DEFAULT_LINK_PATHS", "DEFAULT_PUSH_HOSTS", "NotificationConfig", "check_link_path"]
 
 DEFAULT_LINK_PATHS: Final = {
     "invite": "/invites/accept",
@@ -26,6 +26,14 @@ DEFAULT_LINK_PATHS: Final = {
 }
 """The pages of the web client the links in mails open (``?token=`` is appended to all
 but ``task``; ``{id}`` is the task's id)."""
+
+DEFAULT_PUSH_HOSTS: Final = (
+    "fcm.googleapis.com",
+    "*.push.services.mozilla.com",
+    "*.push.apple.com",
+    "*.notify.windows.com",
+)
+"""The push services of Chrome/Edge/Opera/Samsung (FCM), Firefox, Safari and Windows."""
 
 _PATH: Final = re.compile(r"^/[^\s?{}]*$")
 
@@ -68,6 +76,13 @@ class NotificationConfig:
       ``email_change_path`` (mailed to the new address), ``email_change_undo_path``
       (mailed to the old one): the pages the links with a token open
       (``{app_url}{path}?token=...``); ``task_path``: a task's page, with ``{id}``.
+    - ``push_rate_limit`` per ``push_rate_window``: at most that many push notifications
+      per user (each reaches all their devices); the excess is deferred (0: no limit).
+      Push shares ``max_attempts``, the backoff and ``claim_timeout`` with mail.
+    - ``push_ttl``: how long a push service keeps a message for a device that is offline.
+    - ``push_hosts``: the push services a subscription's endpoint may name (``https://``
+      only; ``*.`` allows the subdomains; ``*`` alone allows any host). The server posts
+      to the endpoints it is given, so this keeps it from being pointed anywhere else.
     """
 
     mail_from: str = "TaskFlow <no-reply@localhost>"
@@ -92,6 +107,10 @@ class NotificationConfig:
         default=DEFAULT_LINK_PATHS["email_change_undo"], validator=_link_path
     )
     task_path: str = field(default=DEFAULT_LINK_PATHS["task"], validator=_link_path)
+    push_rate_limit: int = 30
+    push_rate_window: timedelta = timedelta(hours=1)
+    push_ttl: timedelta = timedelta(days=1)
+    push_hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
 
     def link(self, path: str) -> str:
         """``app_url`` + ``path`` (``path`` starts with ``/``)."""

@@ -3,13 +3,14 @@
 =====================  =====================  ===============  ==========================
 event                  notification type      channels         recipient
 =====================  =====================  ===============  ==========================
-task.assigned          task.assigned          email, in-app    the assignee (not when they
-                                                               assigned the task themself)
-task.completed         task.completed         in-app           the task's creator (not when
+task.assigned          task.assigned          email, in-app,   the assignee (not when they
+                                              push             assigned the task themself)
+task.completed         task.completed         in-app, push     the task's creator (not when
                                                                they completed it themself)
-task.due_soon          task.due_soon          email, in-app    the assignee (if the task is
-                                                               still theirs, open, due then)
-invite.created         invite.created         email            the invited address
+task.due_soon          task.due_soon          email, in-app,   the assignee (if the task is
+                                              push             still theirs, open, due then)
+invite.created         invite.created         email, push      the invited address (push: if
+                                                               it is a user's)
 user.signup            user.welcome           email            the new user
 user.verify_email      user.verify_email      email            that user (with the link)
 user.password_reset    user.password_reset    email            that user (with the link)
@@ -38,7 +39,8 @@ The links open the web client's pages: ``NotificationConfig``'s ``app_url`` foll
 ``verify_email_path``, ``reset_password_path``, ``email_change_path`` or
 ``email_change_undo_path`` (settings ``TASKFLOW_*_LINK_PATH``).
 
-Any other event (``task.created``...) notifies nobody. Routing reads the current rows
+Push goes to the devices a user subscribed (none: no push), for the types they did not
+turn off. Any other event (``task.created``...) notifies nobody. Routing reads the current rows
 (task title, names) inside the caller's unit of work; a task deleted in the meantime, or
 a user who no longer exists (or was erased), gets nothing; nor does anyone no longer in
 the task's team.
@@ -75,9 +77,17 @@ from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.secret_links import SEALED_TOKEN, stored_link
 from taskflow.ports.unit_of_work import UnitOfWork
 
-__all__ = ["COMMENT_EXCERPT_LENGTH", "ROUTES", "Planned", "Route", "plan_notifications"]
+__all__ = [
+    "COMMENT_EXCERPT_LENGTH",
+    "PUSH_TYPES",
+    "ROUTES",
+    "Planned",
+    "Route",
+    "plan_notifications",
+]
 
 EMAIL_AND_IN_APP: Final = (Channel.EMAIL, Channel.IN_APP)
+EMAIL_IN_APP_PUSH: Final = (Channel.EMAIL, Channel.IN_APP, Channel.PUSH)
 COMMENT_EXCERPT_LENGTH: Final = 500
 
 
@@ -91,10 +101,10 @@ class Route:
 
 
 ROUTES: Final = (
-    Route(TASK_ASSIGNED, NotificationType.TASK_ASSIGNED, EMAIL_AND_IN_APP),
-    Route(TASK_COMPLETED, NotificationType.TASK_COMPLETED, (Channel.IN_APP,)),
-    Route(TASK_DUE_SOON, NotificationType.TASK_DUE_SOON, EMAIL_AND_IN_APP),
-    Route(INVITE_CREATED, NotificationType.INVITE_CREATED, (Channel.EMAIL,)),
+    Route(TASK_ASSIGNED, NotificationType.TASK_ASSIGNED, EMAIL_IN_APP_PUSH),
+    Route(TASK_COMPLETED, NotificationType.TASK_COMPLETED, (Channel.IN_APP, Channel.PUSH)),
+    Route(TASK_DUE_SOON, NotificationType.TASK_DUE_SOON, EMAIL_IN_APP_PUSH),
+    Route(INVITE_CREATED, NotificationType.INVITE_CREATED, (Channel.EMAIL, Channel.PUSH)),
     Route(USER_SIGNUP, NotificationType.USER_WELCOME, (Channel.EMAIL,)),
     Route(USER_VERIFY_EMAIL, NotificationType.USER_VERIFY_EMAIL, (Channel.EMAIL,)),
     Route(USER_PASSWORD_RESET, NotificationType.USER_PASSWORD_RESET, (Channel.EMAIL,)),
@@ -106,6 +116,8 @@ ROUTES: Final = (
     Route(USER_DATA_EXPORT, NotificationType.USER_DATA_EXPORT, (Channel.EMAIL,)),
 )
 _ROUTE_OF_EVENT: Final = {route.event: route for route in ROUTES}
+PUSH_TYPES: Final = tuple(route.type for route in ROUTES if Channel.PUSH in route.channels)
+"""The types a user may get by push (and turn off, per type)."""
 
 
 @frozen

@@ -9,13 +9,19 @@ For the user (``actor_id`` first, like every service):
 - ``mark_read(actor_id, notification_id)`` → ``Notification``;
   ``mark_all_read(actor_id)`` → how many; ``archive(actor_id, notification_id)``;
 - ``get_preferences(actor_id)`` / ``update_preferences(actor_id, **changes)`` →
-  ``NotificationPreferences`` (changes among ``email`` = {type: bool},
-  ``quiet_hours_start``, ``quiet_hours_end``, ``timezone``, ``language``).
+  ``NotificationPreferences`` (changes among ``email`` = {type: bool}, ``push`` =
+  {type: bool}, ``quiet_hours_start``, ``quiet_hours_end``, ``timezone``, ``language``);
+- Web Push: ``push_public_key()`` (the VAPID key the client subscribes with),
+  ``subscribe_push(actor_id, *, endpoint, p256dh, auth)`` → ``PushSubscription`` (one
+  per device), ``push_subscriptions(actor_id)``, ``unsubscribe_push(actor_id,
+  subscription_id)`` and ``unsubscribe_push_endpoint(actor_id, endpoint)``;
+  ``PushUnavailable`` when this system has no ``PushSender``.
 
 For the worker and operators (no actor: guard them in your application):
 
 - ``handle_event(event)``: the event's deliveries and in-app notifications, once;
-- ``await deliver_due(now=None)``: send the mails that are due; returns how many went;
+- ``await deliver_due(now=None)``: send the mails and pushes that are due; returns how
+  many went;
 - ``run_due_soon(now=None)``: the ``task.due_soon`` job; returns how many tasks;
 - ``deliveries(status=None, limit=50, cursor=None)``, ``get_delivery(id)``,
   ``replay(delivery_id)``: the notification log, and sending a dead/failed mail again.
@@ -42,23 +48,37 @@ from taskflow.domain.notifications import (
     Notification,
     NotificationPreferences,
     NotificationType,
+    PushSubscription,
 )
 from taskflow.domain.queries import TimeKey
-from taskflow.errors import ConfigurationError, DeliveryNotFound, NotificationNotFound
+from taskflow.errors import (
+    ConfigurationError,
+    DeliveryNotFound,
+    InvalidInput,
+    NotificationNotFound,
+    PushSubscriptionNotFound,
+    PushUnavailable,
+)
+from taskflow.ids import new_id
 from taskflow.notifications.config import NotificationConfig
 from taskflow.notifications.delivery import AttachmentSource, DeliveryRunner
 from taskflow.notifications.dispatcher import NotificationDispatcher
 from taskflow.notifications.due_soon import DueSoonJob
+from taskflow.notifications.push import check_endpoint, check_key
+from taskflow.notifications.routing import PUSH_TYPES
 from taskflow.notifications.templates import TemplateRenderer
 from taskflow.pagination import CursorCodec, Page
-from taskflow.ports.notifications import Mailer
+from taskflow.ports.notifications import Mailer, PushSender
 from taskflow.ports.services import Clock, Sealer
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
 from taskflow.validation import InputModel, Language, TimeZoneName, validate
 
-__all__ = ["MAX_PAGE_SIZE", "NotificationService"]
+__all__ = ["MAX_PAGE_SIZE", "MAX_PUSH_SUBSCRIPTIONS", "NotificationService"]
 
 MAX_PAGE_SIZE = 100
+MAX_PUSH_SUBSCRIPTIONS = 20
+"""Devices per user; subscribing one more drops the oldest (a browser that was wiped
+never unsubscribes)."""
 
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 
@@ -80,6 +100,7 @@ class _PreferencesInput(InputModel):
     """PATCH: only the fields given change. Times accept ``"22:00"``."""
 
     email: dict[str, bool] | None = None
+    push: dict[str, bool] | None = None
     quiet_hours_start: Annotated[time | None, Field(strict=False)] = None
     quiet_hours_end: Annotated[time | None, Field(strict=False)] = None
     timezone: TimeZoneName | None = None
@@ -97,6 +118,15 @@ class _PreferencesInput(InputModel):
                 raise ValueError(f"{name!r} is not a notification type") from None
             if not kind.email_can_be_turned_off:
                 raise ValueError(f"the {name} mail cannot be turned off")
+        return value
+
+    @field_validator("push")
+    @classmethod
+    def _push_types(cls, value: dict[str, bool] | None) -> dict[str, bool] | None:
+        for name in value or {}:
+            if name not in PUSH_TYPES:
+                known = ", ".join(PUSH_TYPES)
+                raise ValueError(f"{name!r} is not sent by push (the push types: {known})")
         return value
 
     @field_validator("quiet_hours_start", "quiet_hours_end")
@@ -119,6 +149,24 @@ class _PreferencesInput(InputModel):
         return self
 
 
+class _SubscriptionInput(InputModel):
+    """``PushSubscription.toJSON()`` of the browser: the endpoint and the two keys."""
+
+    endpoint: Annotated[str, Field(min_length=10, max_length=2000)]
+    p256dh: Annotated[str, Field(min_length=80, max_length=100)]
+    auth: Annotated[str, Field(min_length=16, max_length=30)]
+
+    @field_validator("p256dh")
+    @classmethod
+    def _public_key(cls, value: str) -> str:
+        return check_key(value, length=65, point=True)
+
+    @field_validator("auth")
+    @classmethod
+    def _auth_secret(cls, value: str) -> str:
+        return check_key(value, length=16)
+
+
 class NotificationService:
     def __init__(
         self,
@@ -132,18 +180,22 @@ class NotificationService:
         renderer: TemplateRenderer | None = None,
         rng: random.Random | None = None,
         attachments: Mapping[NotificationType, AttachmentSource] | None = None,
+        push: PushSender | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._cursors = cursors
         self.config = config or NotificationConfig()
         self.mailer = mailer
+        self.push = push
         self.renderer = renderer or TemplateRenderer(
             self.config.template_dir,
             app_name=self.config.app_name,
             default_language=self.config.default_language,
         )
-        self._dispatcher = NotificationDispatcher(uow, clock, self.renderer, self.config)
+        self._dispatcher = NotificationDispatcher(
+            uow, clock, self.renderer, self.config, push=push is not None
+        )
         self._due_soon = DueSoonJob(uow, clock)
         self._runner = (
             DeliveryRunner(
@@ -153,10 +205,11 @@ class NotificationService:
                 self.config,
                 mailer,
                 sealer=sealer,
+                push=push,
                 rng=rng,
                 attachments=attachments,
             )
-            if mailer is not None
+            if mailer is not None or push is not None
             else None
         )
 
@@ -240,6 +293,11 @@ class NotificationService:
                 for name, enabled in data.email.items():
                     (off.discard if enabled else off.add)(NotificationType(name))
                 updates["email_off"] = frozenset(off)
+            if data.push is not None:
+                push_off = set(current.push_off)
+                for name, enabled in data.push.items():
+                    (push_off.discard if enabled else push_off.add)(NotificationType(name))
+                updates["push_off"] = frozenset(push_off)
             if "quiet_hours_start" in given:
                 updates["quiet_hours_start"] = data.quiet_hours_start
                 updates["quiet_hours_end"] = data.quiet_hours_end
@@ -252,6 +310,73 @@ class NotificationService:
             uow.commit()
         return updated
 
+    # --- Web Push subscriptions -------------------------------------------------------
+
+    def push_public_key(self) -> str:
+        """The VAPID public key (base64url): the ``applicationServerKey`` a client passes
+        to ``PushManager.subscribe``."""
+        return self._require_push().public_key
+
+    def subscribe_push(
+        self, actor_id: UUID, *, endpoint: str, p256dh: str, auth: str
+    ) -> PushSubscription:
+        """Receive push on one more device (the browser's ``PushSubscription``). The same
+        endpoint again replaces its keys (and its user: a browser is one user's at a
+        time); past ``MAX_PUSH_SUBSCRIPTIONS`` devices the oldest is dropped."""
+        self._require_push()
+        data = validate(_SubscriptionInput, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        try:
+            check_endpoint(data.endpoint, self.config.push_hosts)
+        except ValueError as error:
+            message = f"endpoint {error}"
+            raise InvalidInput(message, [{"field": "endpoint", "message": str(error)}]) from None
+        with self._uow() as uow:
+            stored = uow.push_subscriptions.put(
+                PushSubscription(
+                    id=new_id(),
+                    user_id=actor_id,
+                    endpoint=data.endpoint,
+                    p256dh=data.p256dh,
+                    auth=data.auth,
+                    created_at=self._clock.now(),
+                )
+            )
+            devices = uow.push_subscriptions.list_for_user(actor_id)
+            for oldest in devices[: max(len(devices) - MAX_PUSH_SUBSCRIPTIONS, 0)]:
+                uow.push_subscriptions.remove(oldest.id)
+            uow.commit()
+        return stored
+
+    def push_subscriptions(self, actor_id: UUID) -> builtins.list[PushSubscription]:
+        """The caller's devices, oldest first."""
+        with self._uow(read_only=True) as uow:
+            return list(uow.push_subscriptions.list_for_user(actor_id))
+
+    def unsubscribe_push(self, actor_id: UUID, subscription_id: UUID) -> None:
+        """Stop push to one device; someone else's is ``PushSubscriptionNotFound``."""
+        with self._uow() as uow:
+            found = uow.push_subscriptions.get(subscription_id)
+            if found is None or found.user_id != actor_id:
+                raise PushSubscriptionNotFound()
+            uow.push_subscriptions.remove(subscription_id)
+            uow.commit()
+
+    def unsubscribe_push_endpoint(self, actor_id: UUID, endpoint: str) -> bool:
+        """Stop push to the device of ``endpoint`` (what a browser knows of itself);
+        returns whether the caller had it. Idempotent."""
+        with self._uow() as uow:
+            found = uow.push_subscriptions.get_by_endpoint(endpoint)
+            if found is None or found.user_id != actor_id:
+                return False
+            uow.push_subscriptions.remove(found.id)
+            uow.commit()
+        return True
+
+    def _require_push(self) -> PushSender:
+        if self.push is None:
+            raise PushUnavailable()
+        return self.push
+
     # --- The worker's entry points ---------------------------------------------------
 
     def handle_event(self, event: Event) -> None:
@@ -260,7 +385,8 @@ class NotificationService:
         self._dispatcher.handle_event(event)
 
     async def deliver_due(self, now: datetime | None = None, *, limit: int | None = None) -> int:
-        """Send the mails due at ``now`` (default: the clock); returns how many went."""
+        """Send the mails and pushes due at ``now`` (default: the clock); returns how
+        many went."""
         return await self._require_runner().deliver_due(now, limit=limit)
 
     def run_due_soon(self, now: datetime | None = None) -> int:
@@ -307,6 +433,7 @@ class NotificationService:
     def _require_runner(self) -> DeliveryRunner:
         if self._runner is None:
             raise ConfigurationError(
-                "No mailer is configured: build TaskFlow with mailer=... (or from_settings)."
+                "No mailer nor push sender is configured: build TaskFlow with mailer=... "
+                "(or from_settings)."
             )
         return self._runner

@@ -7,6 +7,8 @@ language and, inside it, one folder per notification type::
     fa/task.assigned/subject.txt        the subject, and the in-app text
     fa/task.assigned/body.txt           the plain-text part
     fa/task.assigned/body.html          the HTML part (extends fa/layout.html)
+    fa/task.assigned/push_title.txt     a push notification's title (push types only)
+    fa/task.assigned/push_body.txt      its one-line text
 
 A folder given as ``template_dir`` is searched first: put a file at the same relative
 path there to override a shipped one for that language (``en/task.assigned/subject.txt``),
@@ -30,7 +32,7 @@ from attrs import frozen
 
 from taskflow.domain.notifications import DEFAULT_LANGUAGE, LANGUAGES, NotificationType
 
-__all__ = ["RenderedMail", "TemplateError", "TemplateRenderer"]
+__all__ = ["RenderedMail", "RenderedPush", "TemplateError", "TemplateRenderer"]
 
 
 class TemplateError(Exception):
@@ -42,6 +44,12 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+
+
+@frozen
+class RenderedPush:
+    title: str
+    body: str
 
 
 class _OverrideLoader(jinja2.BaseLoader):
@@ -111,6 +119,14 @@ class TemplateRenderer:
             text=self._render(notification_type, language, "body.txt", full),
             html=self._render(notification_type, language, "body.html", full),
         )
+
+    def push(
+        self, notification_type: NotificationType, language: str, context: Mapping[str, Any]
+    ) -> RenderedPush:
+        """A push notification's title and text: one line each, spaces collapsed."""
+        title = self._render(notification_type, language, "push_title.txt", context)
+        body = self._render(notification_type, language, "push_body.txt", context)
+        return RenderedPush(title=" ".join(title.split()), body=" ".join(body.split()))
 
     def _render(
         self,

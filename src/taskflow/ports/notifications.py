@@ -1,5 +1,5 @@
-"""Ports of the notification system: its repositories (part of the unit of work) and the
-``Mailer`` that sends an email.
+"""Ports of the notification system: its repositories (part of the unit of work), the
+``Mailer`` that sends an email and the ``PushSender`` that sends a Web Push message.
 
 Repositories follow the rules of ``taskflow.ports.repositories``: they never commit, and
 writes that must not race are single conditional operations answering whether they took
@@ -8,7 +8,7 @@ effect.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Protocol
@@ -21,6 +21,7 @@ from taskflow.domain.notifications import (
     DeliveryStatus,
     Notification,
     NotificationPreferences,
+    PushSubscription,
 )
 from taskflow.domain.queries import Slice, TimeKey
 
@@ -30,6 +31,8 @@ __all__ = [
     "Mailer",
     "NotificationRepository",
     "PreferenceRepository",
+    "PushSender",
+    "PushSubscriptionRepository",
 ]
 
 
@@ -78,18 +81,27 @@ class DeliveryRepository(Protocol):
     def get(self, delivery_id: UUID) -> Delivery | None: ...
 
     def claim_due(
-        self, now: datetime, *, claim_id: UUID, claimed_until: datetime, limit: int
+        self,
+        now: datetime,
+        *,
+        claim_id: UUID,
+        claimed_until: datetime,
+        limit: int,
+        channels: Collection[Channel] = (Channel.EMAIL,),
     ) -> Sequence[Delivery]:
-        """Claim up to ``limit`` email deliveries that are due: ``pending`` or ``deferred``
-        with ``next_attempt_at <= now``, or ``sending`` with ``claimed_until <= now`` (a
-        worker died holding them), oldest ``next_attempt_at`` first. Each is set to
+        """Claim up to ``limit`` deliveries on ``channels`` (email, push) that are due:
+        ``pending`` or ``deferred`` with ``next_attempt_at <= now``, or ``sending`` with
+        ``claimed_until <= now`` (a worker died holding them), oldest ``next_attempt_at``
+        first. Each is set to
         ``sending`` with this ``claim_id`` and ``claimed_until`` by a conditional update,
         so two workers never claim the same row; returns the claimed rows as stored."""
 
     def finish(self, delivery: Delivery, claim_id: UUID) -> bool:
         """Store ``delivery`` (the outcome of an attempt) only if the stored row is still
         ``sending`` under ``claim_id``; return whether it was stored. False: the claim ran
-        out and another worker took the delivery."""
+        out and another worker took the delivery. (A ``delivery`` still ``sending`` under
+        the same claim records progress and keeps the claim: a push that reached some of
+        the user's devices.)"""
 
     def update(self, delivery: Delivery) -> None:
         """Store ``delivery`` unconditionally (operator actions such as replay)."""
@@ -144,3 +156,41 @@ class Mailer(Protocol):
     refused the message for good (a 5xx answer). Returning means the server accepted it."""
 
     async def send(self, message: EmailMessage) -> None: ...
+
+
+class PushSubscriptionRepository(Protocol):
+    """The devices that receive Web Push: unique by endpoint."""
+
+    def put(self, subscription: PushSubscription) -> PushSubscription:
+        """Insert, or, when the endpoint is stored already (whoever it belonged to),
+        replace its user and keys; return the stored row, which keeps the existing id.
+        Of two concurrent calls for one endpoint, both succeed and one row remains."""
+
+    def get(self, subscription_id: UUID) -> PushSubscription | None: ...
+
+    def get_by_endpoint(self, endpoint: str) -> PushSubscription | None: ...
+
+    def list_for_user(self, user_id: UUID) -> Sequence[PushSubscription]:
+        """The user's subscriptions, oldest first by (created_at, id)."""
+
+    def remove(self, subscription_id: UUID) -> bool:
+        """Delete it; return whether a row was deleted."""
+
+
+class PushSender(Protocol):
+    """Sends one Web Push message (RFC 8030) to one subscription, encrypted for it (RFC
+    8291, ``aes128gcm``) and signed with the server's VAPID key (RFC 8292).
+
+    Raises ``PushSubscriptionGone`` when the push service says the subscription no
+    longer exists (404, 410), ``PermanentPushError`` for any other refusal for good, and
+    ``TransientPushError`` for a failure worth retrying (a 429 or 5xx answer, a timeout,
+    no connection). Returning means the push service accepted the message. Optionally
+    ``async def aclose()``, called at the end of each delivery pass."""
+
+    @property
+    def public_key(self) -> str:
+        """The VAPID public key, base64url (the client's ``applicationServerKey``)."""
+
+    async def send(
+        self, subscription: PushSubscription, payload: bytes, *, ttl: int, topic: str | None
+    ) -> None: ...

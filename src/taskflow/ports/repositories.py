@@ -37,8 +37,8 @@ from taskflow.domain.queries import Slice, TaskQuery, TimeKey
 __all__ = [
     "ActivityRepository",
     "CommentRepository",
-    "EmailChangeRepository",
     "DataExportRepository",
+    "EmailChangeRepository",
     "InviteRepository",
     "LoginFailureRepository",
     "MembershipRepository",

@@ -18,6 +18,7 @@ from taskflow.ports.notifications import (
     DueSoonRepository,
     NotificationRepository,
     PreferenceRepository,
+    PushSubscriptionRepository,
 )
 from taskflow.ports.repositories import (
     ActivityRepository,
@@ -82,6 +83,9 @@ class UnitOfWork(Protocol):
 
     @property
     def data_exports(self) -> DataExportRepository: ...
+
+    @property
+    def push_subscriptions(self) -> PushSubscriptionRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository:

@@ -33,6 +33,7 @@ from taskflow.domain.notifications import (
     DueSoonMark,
     Notification,
     NotificationPreferences,
+    PushSubscription,
 )
 
 __all__ = ["InMemoryStore"]
@@ -59,6 +60,7 @@ class InMemoryStore:
     notification_preferences: dict[UUID, NotificationPreferences] = field(factory=dict)
     due_soon_marks: dict[tuple[UUID, date], DueSoonMark] = field(factory=dict)
     data_exports: dict[UUID, datetime] = field(factory=dict)  # user id -> last requested
+    push_subscriptions: dict[UUID, PushSubscription] = field(factory=dict)
     lock: threading.RLock = field(factory=threading.RLock, repr=False)
 
     _TABLES = (
@@ -80,6 +82,7 @@ class InMemoryStore:
         "notification_preferences",
         "due_soon_marks",
         "data_exports",
+        "push_subscriptions",
     )
 
     def snapshot(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from taskflow.adapters.memory.repositories import (
     InMemoryNotificationRepository,
     InMemoryOneTimeTokenRepository,
     InMemoryPreferenceRepository,
+    InMemoryPushSubscriptionRepository,
     InMemoryTaskRepository,
     InMemoryTeamRepository,
     InMemoryUserRepository,
@@ -57,6 +58,7 @@ class InMemoryUnitOfWork:
         self.preferences = InMemoryPreferenceRepository(store)
         self.due_soon = InMemoryDueSoonRepository(store)
         self.data_exports = InMemoryDataExportRepository(store)
+        self.push_subscriptions = InMemoryPushSubscriptionRepository(store)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -46,8 +46,8 @@ __all__ = [
     "DEFAULT_TABLE_PREFIX",
     "MAX_IDENTIFIER_LENGTH",
     "NAMING_CONVENTION",
-    "TASK",
     "TABLE_NAMES",
+    "TASK",
     "TableSet",
     "UtcDateTime",
     "check_schema_name",
@@ -64,6 +64,7 @@ __all__ = [
     "notifications",
     "one_time_tokens",
     "outbox",
+    "push_subscriptions",
     "revoked_tokens",
     "sessions",
     "table_set",
@@ -159,7 +160,7 @@ _ACTIVITY_KINDS: Final = (
 )
 
 _DELIVERY_STATUSES: Final = ("pending", "sending", "sent", "deferred", "failed", "dead")
-_CHANNELS: Final = ("email", "in_app")
+_CHANNELS: Final = ("email", "in_app", "push")
 
 
 TABLE_NAMES: Final = (
@@ -181,6 +182,7 @@ TABLE_NAMES: Final = (
     "notification_preferences",
     "due_soon_reminders",
     "data_exports",
+    "push_subscriptions",
 )
 """taskflow's tables, by their names without the prefix."""
 
@@ -271,6 +273,7 @@ class TableSet:
     notification_preferences: sa.Table
     due_soon_reminders: sa.Table
     data_exports: sa.Table
+    push_subscriptions: sa.Table
 
     def name(self, table: str) -> str:
         """The name ``table`` (as in ``TABLE_NAMES``) has in the database."""
@@ -626,6 +629,8 @@ def _build(prefix: str, schema: str | None) -> TableSet:
         sa.Column("timezone", sa.String(64), nullable=False),
         sa.Column("language", sa.String(8), nullable=False),
         _ts("updated_at", nullable=True),
+        # Migration 0005; NULL (a row written before it) is "every push on".
+        sa.Column("push_off", sa.JSON(), nullable=True),
         schema=schema,
         info={"database": AUTH},
         **_MYSQL_OPTIONS,
@@ -644,6 +649,27 @@ def _build(prefix: str, schema: str | None) -> TableSet:
         _ts("created_at"),
         schema=schema,
         info={"database": TASK},
+        **_MYSQL_OPTIONS,
+    )
+
+    # --- Web Push subscriptions (migration 0005), auth side --------------------------------
+    # One row per device; the endpoint is unique, through its SHA-256 (an endpoint is a
+    # URL of a few hundred characters, too long for a unique index on MariaDB).
+    push_subscriptions = sa.Table(
+        prefix + "push_subscriptions",
+        metadata,
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("user_id", sa.Uuid(), fk("users", ondelete="CASCADE"), nullable=False),
+        sa.Column("endpoint", sa.Text(), nullable=False),
+        sa.Column("endpoint_hash", sa.String(64), nullable=False),
+        sa.Column("p256dh", sa.String(100), nullable=False),
+        sa.Column("auth", sa.String(50), nullable=False),
+        _ts("created_at"),
+        sa.UniqueConstraint("endpoint_hash"),
+        # A user's devices, oldest first.
+        sa.Index(None, "user_id", "created_at"),
+        schema=schema,
+        info={"database": AUTH},
         **_MYSQL_OPTIONS,
     )
 
@@ -690,6 +716,7 @@ def _build(prefix: str, schema: str | None) -> TableSet:
         notification_preferences=notification_preferences,
         due_soon_reminders=due_soon_reminders,
         data_exports=data_exports,
+        push_subscriptions=push_subscriptions,
     )
 
 
@@ -717,3 +744,4 @@ notification_log: Final = DEFAULT.notification_log
 notification_preferences: Final = DEFAULT.notification_preferences
 due_soon_reminders: Final = DEFAULT.due_soon_reminders
 data_exports: Final = DEFAULT.data_exports
+push_subscriptions: Final = DEFAULT.push_subscriptions

@@ -53,6 +53,7 @@ from taskflow.adapters.sqlalchemy.repositories import (
     SqlNotificationRepository,
     SqlOneTimeTokenRepository,
     SqlPreferenceRepository,
+    SqlPushSubscriptionRepository,
     SqlTaskRepository,
     SqlTeamRepository,
     SqlUserRepository,
@@ -197,6 +198,7 @@ class SqlAlchemyUnitOfWork:
         self.preferences = SqlPreferenceRepository(auth, tables)
         self.due_soon = SqlDueSoonRepository(task, tables)
         self.data_exports = SqlDataExportRepository(auth, tables)
+        self.push_subscriptions = SqlPushSubscriptionRepository(auth, tables)
 
     def _source(self, side: str) -> ConnectionSource:
         return lambda: self.connection(side)

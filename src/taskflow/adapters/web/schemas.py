@@ -52,6 +52,12 @@ __all__ = [
     "ProfileIn",
     "ProfileOut",
     "PreferencesOut",
+    "PushKeyOut",
+    "PushKeysIn",
+    "PushSubscriptionIn",
+    "PushSubscriptionListOut",
+    "PushSubscriptionOut",
+    "PushUnsubscribeIn",
     "ReadyOut",
     "RefreshIn",
     "SessionOut",
@@ -432,6 +438,9 @@ class PreferencesIn(_In):
     email: dict[str, bool] | None = Field(
         default=None, description='Mail on or off per type, e.g. {"task.completed": false}.'
     )
+    push: dict[str, bool] | None = Field(
+        default=None, description='Push on or off per type, e.g. {"task.due_soon": false}.'
+    )
     quiet_hours_start: time | None = Field(default=None, description="HH:MM, wall clock.")
     quiet_hours_end: time | None = Field(default=None, description="HH:MM, wall clock.")
     timezone: str | None = Field(default=None, description="IANA zone, e.g. Asia/Tehran.")
@@ -443,10 +452,48 @@ class PreferencesIn(_In):
 
 class PreferencesOut(_Out):
     email: dict[str, bool] = Field(description="Whether each type is also mailed.")
+    push: dict[str, bool] = Field(
+        description="Whether each push type goes to the user's subscribed devices."
+    )
     quiet_hours_start: time | None
     quiet_hours_end: time | None
     timezone: str
     language: str
+
+
+class PushKeyOut(_Out):
+    public_key: str = Field(
+        description="The VAPID public key, base64url: PushManager.subscribe's applicationServerKey."
+    )
+
+
+class PushKeysIn(_In):
+    p256dh: str = Field(max_length=100, description="The device's P-256 key, base64url.")
+    auth: str = Field(max_length=30, description="The device's 16-byte secret, base64url.")
+
+
+class PushSubscriptionIn(_In):
+    """The browser's ``PushSubscription.toJSON()``, as it is."""
+
+    endpoint: str = Field(max_length=2000, description="The push service's URL for the device.")
+    keys: PushKeysIn
+    expirationTime: float | None = Field(  # noqa: N815 - the browser's name
+        default=None, description="Ignored: a subscription that expires is removed then."
+    )
+
+
+class PushSubscriptionOut(_Out):
+    id: UUID
+    endpoint: str
+    created_at: datetime
+
+
+class PushSubscriptionListOut(_Out):
+    items: list[PushSubscriptionOut]
+
+
+class PushUnsubscribeIn(_In):
+    endpoint: str = Field(max_length=2000)
 
 
 # --- query strings ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from taskflow.adapters.web.schemas import (
     NotificationOut,
     PreferencesOut,
     ProfileOut,
+    PushSubscriptionOut,
     SessionOut,
     SignupOut,
     TaskOut,
@@ -20,7 +21,13 @@ from taskflow.adapters.web.schemas import (
     UserRefOut,
     UserWithTeamsOut,
 )
-from taskflow.domain.notifications import Notification, NotificationPreferences, NotificationType
+from taskflow.domain.notifications import (
+    Notification,
+    NotificationPreferences,
+    NotificationType,
+    PushSubscription,
+)
+from taskflow.notifications.routing import PUSH_TYPES
 from taskflow.services.read_models import (
     AccountProfile,
     AuthResult,
@@ -40,6 +47,7 @@ __all__ = [
     "notification_out",
     "preferences_out",
     "profile_out",
+    "push_subscription_out",
     "session_out",
     "signup_out",
     "task_out",
@@ -162,8 +170,15 @@ def notification_out(notification: Notification) -> NotificationOut:
 def preferences_out(preferences: NotificationPreferences) -> PreferencesOut:
     return PreferencesOut(
         email={kind.value: preferences.wants_email(kind) for kind in NotificationType},
+        push={kind.value: preferences.wants_push(kind) for kind in PUSH_TYPES},
         quiet_hours_start=preferences.quiet_hours_start,
         quiet_hours_end=preferences.quiet_hours_end,
         timezone=preferences.timezone,
         language=preferences.language,
+    )
+
+
+def push_subscription_out(subscription: PushSubscription) -> PushSubscriptionOut:
+    return PushSubscriptionOut(
+        id=subscription.id, endpoint=subscription.endpoint, created_at=subscription.created_at
     )

@@ -1,4 +1,4 @@
-"""The caller's in-app notifications and notification preferences."""
+"""The caller's in-app notifications, notification preferences and Web Push devices."""
 
 from __future__ import annotations
 
@@ -21,10 +21,19 @@ from taskflow.adapters.web.schemas import (
     PageOut,
     PreferencesIn,
     PreferencesOut,
+    PushKeyOut,
+    PushSubscriptionIn,
+    PushSubscriptionListOut,
+    PushSubscriptionOut,
+    PushUnsubscribeIn,
     UnreadCountOut,
     page_of,
 )
-from taskflow.adapters.web.serializers import notification_out, preferences_out
+from taskflow.adapters.web.serializers import (
+    notification_out,
+    preferences_out,
+    push_subscription_out,
+)
 
 __all__ = ["router"]
 
@@ -50,6 +59,61 @@ def unread_count(principal: CurrentPrincipal, tf: TaskFlowDep) -> UnreadCountOut
 @router.post("/notifications/read-all", responses=error_responses(401))
 def mark_all_read(principal: CurrentPrincipal, tf: TaskFlowDep) -> MarkedReadOut:
     return MarkedReadOut(marked_read=tf.notifications.mark_all_read(principal.user_id))
+
+
+# --- Web Push (before /notifications/{id}/...: "push" is not a notification id) ---------
+
+
+@router.get("/notifications/push/key", responses=error_responses(401, 404))
+def push_key(principal: CurrentPrincipal, tf: TaskFlowDep) -> PushKeyOut:
+    """The VAPID public key to subscribe with (404 push_unavailable: no push here)."""
+    del principal  # signed-in callers only, like every /notifications route
+    return PushKeyOut(public_key=tf.notifications.push_public_key())
+
+
+@router.get("/notifications/push/subscriptions", responses=error_responses(401))
+def push_subscriptions(principal: CurrentPrincipal, tf: TaskFlowDep) -> PushSubscriptionListOut:
+    """The caller's devices, oldest first."""
+    items = tf.notifications.push_subscriptions(principal.user_id)
+    return PushSubscriptionListOut(items=[push_subscription_out(item) for item in items])
+
+
+@router.post(
+    "/notifications/push/subscriptions",
+    status_code=201,
+    responses=error_responses(400, 401, 404, 413),
+)
+def subscribe_push(
+    body: PushSubscriptionIn, principal: CurrentPrincipal, tf: TaskFlowDep
+) -> PushSubscriptionOut:
+    """Receive push on this device: the body is the browser's PushSubscription.toJSON()."""
+    stored = tf.notifications.subscribe_push(
+        principal.user_id, endpoint=body.endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth
+    )
+    return push_subscription_out(stored)
+
+
+@router.delete(
+    "/notifications/push/subscriptions/{subscription_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 404),
+)
+def unsubscribe_push(subscription_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
+    tf.notifications.unsubscribe_push(principal.user_id, subscription_id)
+
+
+@router.post(
+    "/notifications/push/unsubscribe",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(400, 401, 413),
+)
+def unsubscribe_push_endpoint(
+    body: PushUnsubscribeIn, principal: CurrentPrincipal, tf: TaskFlowDep
+) -> None:
+    """Stop push to the device of this endpoint (idempotent)."""
+    tf.notifications.unsubscribe_push_endpoint(principal.user_id, body.endpoint)
 
 
 @router.post("/notifications/{notification_id}/read", responses=error_responses(400, 401, 404))

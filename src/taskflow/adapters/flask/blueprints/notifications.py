@@ -1,4 +1,4 @@
-"""The caller's in-app notifications and notification preferences."""
+"""The caller's in-app notifications, notification preferences and Web Push devices."""
 
 from __future__ import annotations
 
@@ -18,10 +18,18 @@ from taskflow.adapters.web.schemas import (
     MarkedReadOut,
     NotificationListQuery,
     PreferencesIn,
+    PushKeyOut,
+    PushSubscriptionIn,
+    PushSubscriptionListOut,
+    PushUnsubscribeIn,
     UnreadCountOut,
     page_of,
 )
-from taskflow.adapters.web.serializers import notification_out, preferences_out
+from taskflow.adapters.web.serializers import (
+    notification_out,
+    preferences_out,
+    push_subscription_out,
+)
 
 __all__ = ["blueprint"]
 
@@ -50,6 +58,45 @@ def mark_all_read() -> Response:
     principal = current_principal()
     marked = get_taskflow().notifications.mark_all_read(principal.user_id)
     return reply(MarkedReadOut(marked_read=marked))
+
+
+@blueprint.get("/notifications/push/key")
+def push_key() -> Response:
+    current_principal()  # signed-in callers only, like every /notifications route
+    return reply(PushKeyOut(public_key=get_taskflow().notifications.push_public_key()))
+
+
+@blueprint.get("/notifications/push/subscriptions")
+def push_subscriptions() -> Response:
+    principal = current_principal()
+    items = get_taskflow().notifications.push_subscriptions(principal.user_id)
+    return reply(PushSubscriptionListOut(items=[push_subscription_out(item) for item in items]))
+
+
+@blueprint.post("/notifications/push/subscriptions")
+def subscribe_push() -> Response:
+    principal = current_principal()
+    body = parse_body(PushSubscriptionIn)
+    stored = get_taskflow().notifications.subscribe_push(
+        principal.user_id, endpoint=body.endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth
+    )
+    return reply(push_subscription_out(stored), 201)
+
+
+@blueprint.delete("/notifications/push/subscriptions/<subscription_id>")
+def unsubscribe_push(subscription_id: str) -> Response:
+    principal = current_principal()
+    subscription_uuid = path_uuid(subscription_id, "subscription_id")
+    get_taskflow().notifications.unsubscribe_push(principal.user_id, subscription_uuid)
+    return reply(None, 204)
+
+
+@blueprint.post("/notifications/push/unsubscribe")
+def unsubscribe_push_endpoint() -> Response:
+    principal = current_principal()
+    body = parse_body(PushUnsubscribeIn)
+    get_taskflow().notifications.unsubscribe_push_endpoint(principal.user_id, body.endpoint)
+    return reply(None, 204)
 
 
 @blueprint.post("/notifications/<notification_id>/read")

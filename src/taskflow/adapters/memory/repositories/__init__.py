@@ -14,6 +14,7 @@ from taskflow.adapters.memory.repositories.notifications import (
     InMemoryDueSoonRepository,
     InMemoryNotificationRepository,
     InMemoryPreferenceRepository,
+    InMemoryPushSubscriptionRepository,
 )
 from taskflow.adapters.memory.repositories.tasks import (
     InMemoryActivityRepository,
@@ -39,6 +40,7 @@ __all__ = [
     "InMemoryNotificationRepository",
     "InMemoryOneTimeTokenRepository",
     "InMemoryPreferenceRepository",
+    "InMemoryPushSubscriptionRepository",
     "InMemoryTaskRepository",
     "InMemoryTeamRepository",
     "InMemoryUserRepository",

@@ -4,7 +4,7 @@ each conditional write atomic."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from taskflow.domain.notifications import (
     DueSoonMark,
     Notification,
     NotificationPreferences,
+    PushSubscription,
 )
 from taskflow.domain.queries import Slice, TimeKey
 
@@ -27,6 +28,7 @@ __all__ = [
     "InMemoryDueSoonRepository",
     "InMemoryNotificationRepository",
     "InMemoryPreferenceRepository",
+    "InMemoryPushSubscriptionRepository",
 ]
 
 
@@ -112,12 +114,18 @@ class InMemoryDeliveryRepository(InMemoryRepository):
         return self._store.deliveries.get(delivery_id)
 
     def claim_due(
-        self, now: datetime, *, claim_id: UUID, claimed_until: datetime, limit: int
+        self,
+        now: datetime,
+        *,
+        claim_id: UUID,
+        claimed_until: datetime,
+        limit: int,
+        channels: Collection[Channel] = (Channel.EMAIL,),
     ) -> Sequence[Delivery]:
         due = [
             d
             for d in self._store.deliveries.values()
-            if d.channel is Channel.EMAIL
+            if d.channel in channels
             and (
                 (d.status in _CLAIMABLE and d.next_attempt_at <= now)
                 or (
@@ -228,3 +236,36 @@ class InMemoryDueSoonRepository(InMemoryRepository):
             task_id=task_id, due_date=due_date, created_at=now
         )
         return True
+
+
+class InMemoryPushSubscriptionRepository(InMemoryRepository):
+    def put(self, subscription: PushSubscription) -> PushSubscription:
+        existing = self.get_by_endpoint(subscription.endpoint)
+        stored = (
+            attrs.evolve(
+                existing,
+                user_id=subscription.user_id,
+                p256dh=subscription.p256dh,
+                auth=subscription.auth,
+            )
+            if existing is not None
+            else subscription
+        )
+        self._store.push_subscriptions[stored.id] = stored
+        return stored
+
+    def get(self, subscription_id: UUID) -> PushSubscription | None:
+        return self._store.push_subscriptions.get(subscription_id)
+
+    def get_by_endpoint(self, endpoint: str) -> PushSubscription | None:
+        return next(
+            (s for s in self._store.push_subscriptions.values() if s.endpoint == endpoint), None
+        )
+
+    def list_for_user(self, user_id: UUID) -> Sequence[PushSubscription]:
+        rows = [s for s in self._store.push_subscriptions.values() if s.user_id == user_id]
+        rows.sort(key=lambda s: (s.created_at, s.id))
+        return rows
+
+    def remove(self, subscription_id: UUID) -> bool:
+        return self._store.push_subscriptions.pop(subscription_id, None) is not None

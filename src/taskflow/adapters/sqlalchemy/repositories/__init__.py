@@ -17,6 +17,7 @@ from taskflow.adapters.sqlalchemy.repositories.notifications import (
     SqlDueSoonRepository,
     SqlNotificationRepository,
     SqlPreferenceRepository,
+    SqlPushSubscriptionRepository,
 )
 from taskflow.adapters.sqlalchemy.repositories.tasks import (
     SqlActivityRepository,
@@ -43,6 +44,7 @@ __all__ = [
     "SqlEmailChangeRepository",
     "SqlOneTimeTokenRepository",
     "SqlPreferenceRepository",
+    "SqlPushSubscriptionRepository",
     "SqlTaskRepository",
     "SqlTeamRepository",
     "SqlUserRepository",

@@ -7,7 +7,8 @@ whose row count decides on every backend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -28,6 +29,7 @@ from taskflow.domain.notifications import (
     Notification,
     NotificationPreferences,
     NotificationType,
+    PushSubscription,
 )
 from taskflow.domain.queries import Slice, TimeKey
 
@@ -36,6 +38,7 @@ __all__ = [
     "SqlDueSoonRepository",
     "SqlNotificationRepository",
     "SqlPreferenceRepository",
+    "SqlPushSubscriptionRepository",
 ]
 
 
@@ -207,10 +210,10 @@ class SqlDeliveryRepository(InsertOnceRepository):
         row = self._execute(sa.select(self._t).where(self._t.c.id == delivery_id)).first()
         return _delivery(row) if row else None
 
-    def _due(self, now: datetime) -> ColumnElement[bool]:
+    def _due(self, now: datetime, channels: Collection[Channel]) -> ColumnElement[bool]:
         c = self._t.c
         return sa.and_(
-            c.channel == Channel.EMAIL.value,
+            c.channel.in_(sorted(channel.value for channel in channels)),
             sa.or_(
                 sa.and_(
                     c.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.DEFERRED.value]),
@@ -221,11 +224,22 @@ class SqlDeliveryRepository(InsertOnceRepository):
         )
 
     def claim_due(
-        self, now: datetime, *, claim_id: UUID, claimed_until: datetime, limit: int
+        self,
+        now: datetime,
+        *,
+        claim_id: UUID,
+        claimed_until: datetime,
+        limit: int,
+        channels: Collection[Channel] = (Channel.EMAIL,),
     ) -> Sequence[Delivery]:
         c = self._t.c
+        if not channels:
+            return []
         candidates = (
-            sa.select(c.id).where(self._due(now)).order_by(c.next_attempt_at, c.id).limit(limit)
+            sa.select(c.id)
+            .where(self._due(now, channels))
+            .order_by(c.next_attempt_at, c.id)
+            .limit(limit)
         )
         if self._is_postgresql():
             candidates = candidates.with_for_update(skip_locked=True)
@@ -234,7 +248,7 @@ class SqlDeliveryRepository(InsertOnceRepository):
             return []
         self._execute(
             self._t.update()
-            .where(c.id.in_(ids), self._due(now))
+            .where(c.id.in_(ids), self._due(now, channels))
             .values(
                 status=DeliveryStatus.SENDING.value,
                 claim_id=claim_id,
@@ -300,6 +314,7 @@ def _preferences(row: Row[Any]) -> NotificationPreferences:
     return NotificationPreferences(
         user_id=row.user_id,
         email_off=frozenset(NotificationType(name) for name in row.email_off or ()),
+        push_off=frozenset(NotificationType(name) for name in row.push_off or ()),
         quiet_hours_start=row.quiet_hours_start,
         quiet_hours_end=row.quiet_hours_end,
         timezone=row.timezone,
@@ -325,6 +340,7 @@ class SqlPreferenceRepository(InsertOnceRepository):
     def put(self, preferences: NotificationPreferences) -> None:
         values = {
             "email_off": sorted(kind.value for kind in preferences.email_off),
+            "push_off": sorted(kind.value for kind in preferences.push_off),
             "quiet_hours_start": preferences.quiet_hours_start,
             "quiet_hours_end": preferences.quiet_hours_end,
             "timezone": preferences.timezone,
@@ -339,6 +355,68 @@ class SqlPreferenceRepository(InsertOnceRepository):
 
     def delete(self, user_id: UUID) -> None:
         self._execute(self._t.delete().where(self._t.c.user_id == user_id))
+
+
+# --- Web Push subscriptions ------------------------------------------------------------
+
+
+def _subscription(row: Row[Any]) -> PushSubscription:
+    return PushSubscription(
+        id=row.id,
+        user_id=row.user_id,
+        endpoint=row.endpoint,
+        p256dh=row.p256dh,
+        auth=row.auth,
+        created_at=row.created_at,
+    )
+
+
+def endpoint_hash(endpoint: str) -> str:
+    """The unique key of an endpoint (SHA-256, hex)."""
+    return hashlib.sha256(endpoint.encode("utf-8")).hexdigest()
+
+
+class SqlPushSubscriptionRepository(InsertOnceRepository):
+    _table = "push_subscriptions"
+
+    def put(self, subscription: PushSubscription) -> PushSubscription:
+        key = endpoint_hash(subscription.endpoint)
+        keys = {
+            "user_id": subscription.user_id,
+            "p256dh": subscription.p256dh,
+            "auth": subscription.auth,
+        }
+        update = self._t.update().where(self._t.c.endpoint_hash == key).values(keys)
+        if self._rowcount(update) == 0:
+            values = {
+                "id": subscription.id,
+                "endpoint": subscription.endpoint,
+                "endpoint_hash": key,
+                "created_at": subscription.created_at,
+                **keys,
+            }
+            if not self._insert_once(self._t, values):
+                self._execute(update)  # inserted by a concurrent unit meanwhile: ours wins
+        stored = self.get_by_endpoint(subscription.endpoint)
+        assert stored is not None  # noqa: S101 - written just above in this unit
+        return stored
+
+    def get(self, subscription_id: UUID) -> PushSubscription | None:
+        row = self._execute(sa.select(self._t).where(self._t.c.id == subscription_id)).first()
+        return _subscription(row) if row else None
+
+    def get_by_endpoint(self, endpoint: str) -> PushSubscription | None:
+        statement = sa.select(self._t).where(self._t.c.endpoint_hash == endpoint_hash(endpoint))
+        row = self._execute(statement).first()
+        return _subscription(row) if row else None
+
+    def list_for_user(self, user_id: UUID) -> Sequence[PushSubscription]:
+        c = self._t.c
+        statement = sa.select(self._t).where(c.user_id == user_id).order_by(c.created_at, c.id)
+        return [_subscription(row) for row in self._execute(statement)]
+
+    def remove(self, subscription_id: UUID) -> bool:
+        return self._rowcount(self._t.delete().where(self._t.c.id == subscription_id)) == 1
 
 
 # --- The due-soon job ------------------------------------------------------------------
