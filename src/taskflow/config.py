@@ -33,6 +33,11 @@ class AuthConfig:
     lockout_duration: timedelta = timedelta(minutes=15)
     email_verification_ttl: timedelta = timedelta(days=2)
     password_reset_ttl: timedelta = timedelta(hours=1)
+    previous_jwt_secrets: tuple[SecretStr, ...] = field(default=(), repr=False)
+    """Access-token secrets of before the last rotation: tokens they signed are still
+    accepted until they expire; nothing new is signed with them."""
+    previous_refresh_secrets: tuple[SecretStr, ...] = field(default=(), repr=False)
+    """The same for refresh tokens."""
 
 
 @frozen
