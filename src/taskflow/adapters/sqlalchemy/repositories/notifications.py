@@ -243,6 +243,18 @@ class SqlDeliveryRepository(_InsertOnce):
         row = self._execute(sa.select(self._t).where(self._t.c.id == delivery_id)).first()
         return _delivery(row) if row else None
 
+    def count_by_status(self, channel: Channel) -> dict[DeliveryStatus, int]:
+        c = self._t.c
+        statement = (
+            sa.select(c.status, sa.func.count())
+            .where(c.channel == channel.value)
+            .group_by(c.status)
+        )
+        counts = dict.fromkeys(DeliveryStatus, 0)
+        for status, count in self._execute(statement):
+            counts[DeliveryStatus(status)] = int(count)
+        return counts
+
     def _due(self, now: datetime) -> ColumnElement[bool]:
         c = self._t.c
         return sa.and_(
