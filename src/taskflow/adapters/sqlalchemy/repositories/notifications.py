@@ -251,8 +251,8 @@ class SqlDeliveryRepository(_InsertOnce):
             .group_by(c.status)
         )
         counts = dict.fromkeys(DeliveryStatus, 0)
-        for status, count in self._execute(statement):
-            counts[DeliveryStatus(status)] = int(count)
+        for row in self._execute(statement):
+            counts[DeliveryStatus(row[0])] = int(row[1])
         return counts
 
     def _due(self, now: datetime) -> ColumnElement[bool]:
