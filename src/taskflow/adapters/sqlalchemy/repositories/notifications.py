@@ -251,8 +251,9 @@ class SqlDeliveryRepository(_InsertOnce):
             .group_by(c.status)
         )
         counts = dict.fromkeys(DeliveryStatus, 0)
-        for row in self._execute(statement):
-            counts[DeliveryStatus(row[0])] = int(row[1])
+        rows: list[Any] = list(self._execute(statement))
+        for status, count in rows:
+            counts[DeliveryStatus(status)] = int(count)
         return counts
 
     def _due(self, now: datetime) -> ColumnElement[bool]:
