@@ -10,9 +10,10 @@ serve several apps (the application-factory pattern).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from taskflow.adapters.flask.blueprints import AREAS, ops
@@ -27,8 +28,12 @@ from taskflow.adapters.flask.helpers import EXTENSION_KEY
 from taskflow.adapters.web.config import WebConfig
 from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.bootstrap import TaskFlow
+from taskflow.bootstrap.metrics import build_metrics
 from taskflow.bootstrap.web import build_web_runtime
 from taskflow.errors import ConfigurationError, TaskflowError
+
+if TYPE_CHECKING:
+    from taskflow.adapters.prometheus import TaskflowMetrics
 
 __all__ = ["TaskFlowExtension", "create_app"]
 
@@ -49,11 +54,22 @@ class TaskFlowExtension:
         areas: Iterable[str] | None = None,
         url_prefix: str = "",
         app_wide: bool = False,
+        metrics: bool | TaskflowMetrics = False,
+        metrics_path: str = "/metrics",
     ) -> None:
         if app is not None:
             if tf is None:
                 raise ConfigurationError("TaskFlowExtension(app, tf): tf is required.")
-            self.init_app(app, tf, config, areas=areas, url_prefix=url_prefix, app_wide=app_wide)
+            self.init_app(
+                app,
+                tf,
+                config,
+                areas=areas,
+                url_prefix=url_prefix,
+                app_wide=app_wide,
+                metrics=metrics,
+                metrics_path=metrics_path,
+            )
 
     def init_app(
         self,
@@ -64,19 +80,33 @@ class TaskFlowExtension:
         areas: Iterable[str] | None = None,
         url_prefix: str = "",
         app_wide: bool = False,
+        metrics: bool | TaskflowMetrics = False,
+        metrics_path: str = "/metrics",
     ) -> WebRuntime:
         """Register taskflow's blueprints on ``app``. ``app_wide=True``: the edge and the
         error body apply to every request of the app (its own views and unmatched URLs
         too), and taskflow's body limit becomes the app's ``MAX_CONTENT_LENGTH`` when it
         has none. Otherwise the app is changed in one way only: a ``TaskflowError`` that
         escapes one of its own views (``current_principal()`` without a token, say)
-        answers taskflow's error body, unless the app handles ``TaskflowError`` itself."""
+        answers taskflow's error body, unless the app handles ``TaskflowError`` itself.
+
+        ``metrics=True`` serves Prometheus metrics at ``url_prefix + metrics_path`` (the
+        ``metrics`` extra; off by default, so nothing lands on a URL of the app's own);
+        a ``TaskflowMetrics`` may be given instead (``build_metrics``)."""
         selected = list(AREAS) if areas is None else list(areas)
         unknown = sorted(set(selected) - set(AREAS))
         if unknown:
             raise ConfigurationError(f"Unknown taskflow areas: {', '.join(unknown)}.")
         runtime = build_web_runtime(tf, config)
         app.extensions[EXTENSION_KEY] = runtime
+        if metrics is not False:
+            runtime.metrics = build_metrics(tf) if metrics is True else metrics
+            app.add_url_rule(
+                url_prefix + metrics_path,
+                endpoint="taskflow_metrics",
+                view_func=_metrics_view(runtime.metrics),
+                methods=["GET"],
+            )
         app.register_blueprint(ops.blueprint, url_prefix=url_prefix or None)
         for area in selected:
             blueprint: Blueprint = AREAS[area]
@@ -94,8 +124,20 @@ class TaskFlowExtension:
         return runtime
 
 
-def create_app(tf: TaskFlow, config: WebConfig | None = None) -> Flask:
-    """The reference server: a Flask app serving the whole REST contract."""
+def create_app(
+    tf: TaskFlow, config: WebConfig | None = None, *, metrics: bool | TaskflowMetrics = False
+) -> Flask:
+    """The reference server: a Flask app serving the whole REST contract (and
+    ``GET /metrics`` with ``metrics=True``)."""
     app = Flask("taskflow")
-    TaskFlowExtension(app, tf, config, app_wide=True)
+    TaskFlowExtension(app, tf, config, app_wide=True, metrics=metrics)
     return app
+
+
+def _metrics_view(metrics: TaskflowMetrics) -> Callable[[], Response]:
+    from taskflow.adapters.prometheus import CONTENT_TYPE  # noqa: PLC0415 - an extra
+
+    def serve_metrics() -> Response:
+        return Response(metrics.render(), content_type=CONTENT_TYPE)
+
+    return serve_metrics

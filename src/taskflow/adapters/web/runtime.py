@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from attrs import define, field
 
 from taskflow.adapters.circuit_breaker import CircuitBreaker
@@ -10,6 +12,9 @@ from taskflow.adapters.web.config import WebConfig
 from taskflow.adapters.web.health import ReadyStatus, readiness
 from taskflow.adapters.web.ratelimit import RateLimiter
 from taskflow.bootstrap import TaskFlow
+
+if TYPE_CHECKING:
+    from taskflow.adapters.prometheus import TaskflowMetrics
 
 __all__ = ["WebRuntime"]
 
@@ -24,6 +29,15 @@ class WebRuntime:
     config: WebConfig
     limiter: RateLimiter = field(repr=False)
     redis_breaker: CircuitBreaker = field(repr=False)
+    metrics: TaskflowMetrics | None = field(default=None, repr=False)
+    route_prefix: str = ""
+    """The prefix taskflow's routes were mounted under (``mount_taskflow(prefix=...)``)."""
+    """Set when the app serves ``/metrics`` (``metrics=True`` when mounted)."""
+
+    def observe_request(self, method: str, route: str, status: int, duration_s: float) -> None:
+        """Count one request answered through taskflow's edge (when metrics are on)."""
+        if self.metrics is not None:
+            self.metrics.observe_request(method, route, status, duration_s)
 
     def readiness(self) -> tuple[ReadyStatus, dict[str, str]]:
         """``GET /ready``: the overall status and each dependency's state."""
