@@ -151,6 +151,14 @@ class Playback:
         return env
 
 
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -244,15 +252,8 @@ def test_the_dockerfiles_install_and_start_commands_work_in_a_fresh_venv(tmp_pat
                 shutil.copy2(copied, target / copied.name)
     build_env = playback.environment(build, interpreter)
     for command in build.runs:
-        result = subprocess.run(
-            [require_tool("sh", "a POSIX shell"), "-c", playback.rewrite(command)],
-            cwd=workdir,
-            env=build_env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        shell = [require_tool("sh", "a POSIX shell"), "-c", playback.rewrite(command)]
+        result = _run(shell, workdir, build_env, timeout=600)
         assert result.returncode == 0, (
             f"RUN {command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
@@ -275,15 +276,7 @@ def test_the_dockerfiles_install_and_start_commands_work_in_a_fresh_venv(tmp_pat
     taskflow = shutil.which(runtime.entrypoint[0], path=env["PATH"])
     assert taskflow is not None
     assert Path(taskflow).is_relative_to(playback.root), "taskflow from the fresh venv"
-    migrated = subprocess.run(
-        [taskflow, "db", "upgrade"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    migrated = _run([taskflow, "db", "upgrade"], cwd, env, timeout=120)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     command = [taskflow, *(port_ if port_ != exposed else str(port) for port_ in runtime.cmd)]
     log = tmp_path / "server.log"
@@ -298,15 +291,7 @@ def test_the_dockerfiles_install_and_start_commands_work_in_a_fresh_venv(tmp_pat
                 time.sleep(0.2)
         assert server.poll() is None, log.read_text(errors="replace")
         assert runtime.healthcheck is not None
-        healthcheck = subprocess.run(
-            runtime.healthcheck,
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        healthcheck = _run(runtime.healthcheck, cwd, env, timeout=30)
         assert healthcheck.returncode == 0, healthcheck.stderr + log.read_text(errors="replace")
         assert httpx.get(f"{base}/ready", timeout=5).json()["status"] == "ready"
         metrics = httpx.get(f"{base}/metrics", timeout=5)
@@ -316,9 +301,4 @@ def test_the_dockerfiles_install_and_start_commands_work_in_a_fresh_venv(tmp_pat
     assert server.returncode in {0, -signal.SIGTERM}, log.read_text(errors="replace")
     assert "Application shutdown complete" in log.read_text(errors="replace")
     # And the healthcheck fails once the server is gone (it is not a no-op).
-    assert (
-        subprocess.run(
-            runtime.healthcheck, env=env, capture_output=True, timeout=30, check=False
-        ).returncode
-        != 0
-    )
+    assert _run(runtime.healthcheck, cwd, env, timeout=30).returncode != 0

@@ -90,18 +90,12 @@ def test_a_rotated_codec_signs_with_the_new_key_and_accepts_the_old_until_expiry
     assert dropped.decode(new.token, TokenType.ACCESS, now=NOW) == new.claims
 
 
-def legacy_token(secret: SecretStr, token_type: str = "access") -> str:  # noqa: S107
-    """A token as taskflow signed them before the kid: no ``kid`` in the header."""
-    payload = {
-        "sub": str(uuid4()),
-        "sid": str(uuid4()),
-        "jti": str(uuid4()),
-        "iat": int(NOW.timestamp()),
-        "exp": int((NOW + timedelta(minutes=15)).timestamp()),
-        "iss": "taskflow",
-        "aud": "taskflow",
-        "type": token_type,
-    }
+def legacy_token(secret: SecretStr, token_type: TokenType = TokenType.ACCESS) -> str:
+    """A token as taskflow signed them before the kid: the same claims, no ``kid``."""
+    issued = TokenCodec(TEST_AUTH_CONFIG).issue(
+        token_type, user_id=uuid4(), session_id=uuid4(), now=NOW
+    )
+    payload = jwt.decode(issued.token, options={"verify_signature": False})
     token = jwt.encode(payload, secret.get_secret_value(), algorithm="HS256")
     assert "kid" not in jwt.get_unverified_header(token)
     return token
@@ -113,7 +107,7 @@ def test_a_token_without_kid_works_with_the_current_key_and_during_a_rotation() 
     assert TokenCodec(ROTATED).decode(legacy, TokenType.ACCESS, now=NOW).user_id
     with pytest.raises(InvalidToken):
         TokenCodec(DROPPED).decode(legacy, TokenType.ACCESS, now=NOW)
-    legacy_refresh = legacy_token(OLD_REFRESH, "refresh")
+    legacy_refresh = legacy_token(OLD_REFRESH, TokenType.REFRESH)
     assert TokenCodec(TEST_AUTH_CONFIG).decode(legacy_refresh, TokenType.REFRESH, now=NOW)
 
 

@@ -116,8 +116,8 @@ def run_serve_command(args: argparse.Namespace) -> int:
     # The migrations run on the storage the server then uses (one set of engines).
     with TaskFlow.from_settings(settings, migrate=not args.skip_migrations) as tf:
         worker = None if args.no_worker else _start_worker(tf, settings)
-        metrics = None if args.no_metrics else _metrics(tf, worker)
         try:
+            metrics = None if args.no_metrics else _metrics(tf, worker)
             logger.info(
                 "taskflow %s server on http://%s:%d (database: %s; mail: %s)",
                 args.app,

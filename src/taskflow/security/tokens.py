@@ -103,22 +103,28 @@ class TokenCodec:
         self._algorithm = config.jwt_algorithm
         # Per type: the current key first, then the previous ones, by kid.
         self._keys = {
-            TokenType.ACCESS: _keys_by_id(
-                TokenType.ACCESS,
-                config.jwt_secret,
-                config.previous_jwt_secrets,
+            token_type: _keys_by_id(
+                token_type,
+                current,
+                previous,
                 minimum=minimum,
-                names=("JWT_SECRET", "TASKFLOW_JWT_PREVIOUS_SECRETS"),
-                algorithm=config.jwt_algorithm,
-            ),
-            TokenType.REFRESH: _keys_by_id(
-                TokenType.REFRESH,
-                config.refresh_secret,
-                config.previous_refresh_secrets,
-                minimum=minimum,
-                names=("REFRESH_SECRET", "TASKFLOW_REFRESH_PREVIOUS_SECRETS"),
-                algorithm=config.jwt_algorithm,
-            ),
+                names=names,
+                algorithm=self._algorithm,
+            )
+            for token_type, current, previous, names in (
+                (
+                    TokenType.ACCESS,
+                    config.jwt_secret,
+                    config.previous_jwt_secrets,
+                    ("JWT_SECRET", "TASKFLOW_JWT_PREVIOUS_SECRETS"),
+                ),
+                (
+                    TokenType.REFRESH,
+                    config.refresh_secret,
+                    config.previous_refresh_secrets,
+                    ("REFRESH_SECRET", "TASKFLOW_REFRESH_PREVIOUS_SECRETS"),
+                ),
+            )
         }
         self._lifetimes = {
             TokenType.ACCESS: config.access_token_ttl,
