@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +17,8 @@ import pytest
 import taskflow
 from taskflow.entrypoints import cli
 from taskflow.entrypoints.cli import Command
+from taskflow.security.tokens import TokenCodec
+from taskflow.settings import Settings, env_name
 
 FAKE_COMMANDS = """
 import argparse
@@ -251,3 +254,33 @@ def test_serve_links_to_the_address_it_serves_when_app_url_is_unset(
 
     settings = with_served_app_url(Settings(_env_file=None), host, 9000)
     assert settings.notification_config().app_url == expected
+
+
+def test_keys_prints_a_new_usable_key_and_the_rotation_steps(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert cli.main(["keys"]) == 0
+    first = capsys.readouterr().out
+    assert cli.main(["keys", "--bare"]) == 0
+    bare = capsys.readouterr().out.strip()
+    key = first.splitlines()[0].removeprefix("New key: ")
+    assert key != bare  # a new key each time
+    assert "TASKFLOW_JWT_PREVIOUS_SECRETS" in first
+    assert "TASKFLOW_REFRESH_PREVIOUS_SECRETS" in first
+    assert "TASKFLOW_DATA_KEYS" in first
+    # Every variable the steps name is a real setting (the settings refuse unknown ones).
+    variables = {env_name(field) for field in Settings.model_fields}
+    named = set(re.findall(r"\b(?:TASKFLOW_[A-Z_]+[A-Z]|JWT_SECRET|REFRESH_SECRET)\b", first))
+    assert named
+    assert named <= variables
+    # The key is accepted where the steps put it, at HS512's length too.
+    for candidate in (key, bare):
+        assert len(candidate) >= 64
+        settings = Settings(
+            data_dir=tmp_path,
+            jwt_secret=candidate,
+            refresh_secret=candidate[::-1],
+            jwt_previous_secrets=bare if candidate == key else key,
+            jwt_algorithm="HS512",
+        )
+        TokenCodec(settings.auth_config())

@@ -39,6 +39,11 @@ class AuthConfig:
     """How long the link mailed to the old address undoes a completed email change."""
     deletion_grace: timedelta = timedelta(days=7)
     """Between a deletion request and the erasure; a login in between cancels it."""
+    previous_jwt_secrets: tuple[SecretStr, ...] = field(default=(), repr=False)
+    """Access-token secrets of before the last rotation: tokens they signed are still
+    accepted until they expire; nothing new is signed with them."""
+    previous_refresh_secrets: tuple[SecretStr, ...] = field(default=(), repr=False)
+    """The same for refresh tokens."""
 
 
 @frozen

@@ -163,6 +163,13 @@ class Settings(BaseSettings):
     # --- Tokens ----------------------------------------------------------------------
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
     refresh_secret: SecretStr | None = Field(default=None, validation_alias="REFRESH_SECRET")
+    jwt_previous_secrets: SecretStr | None = None
+    """``TASKFLOW_JWT_PREVIOUS_SECRETS``: the access-token secrets of before the last
+    rotations, comma-separated. Tokens they signed are accepted until they expire; drop
+    a key once ``TASKFLOW_ACCESS_TOKEN_TTL`` has passed since it was replaced (docs/deploy.md)."""
+    refresh_previous_secrets: SecretStr | None = None
+    """``TASKFLOW_REFRESH_PREVIOUS_SECRETS``: the same for ``REFRESH_SECRET``; drop a key
+    once ``TASKFLOW_REFRESH_TOKEN_TTL`` has passed since it was replaced."""
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = Field(default="taskflow", min_length=1)
     jwt_audience: str = Field(default="taskflow", min_length=1)
@@ -389,6 +396,23 @@ class Settings(BaseSettings):
                 "to let taskflow generate them for a development set-up."
             )
         _check_secret_pair(jwt, refresh)
+        for name, listed in (
+            ("TASKFLOW_JWT_PREVIOUS_SECRETS", self.jwt_previous_secrets),
+            ("TASKFLOW_REFRESH_PREVIOUS_SECRETS", self.refresh_previous_secrets),
+        ):
+            if any(len(key.get_secret_value()) < MIN_SECRET_LENGTH for key in _split(listed)):
+                raise ConfigurationError(
+                    f"{name}: every key must be at least {MIN_SECRET_LENGTH} characters."
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _check_previous_secrets_need_current(self) -> Settings:
+        if self.jwt_secret is None and (self.jwt_previous_secrets or self.refresh_previous_secrets):
+            raise ConfigurationError(
+                "TASKFLOW_JWT_PREVIOUS_SECRETS or TASKFLOW_REFRESH_PREVIOUS_SECRETS is set but "
+                "JWT_SECRET and REFRESH_SECRET are not: previous keys rotate set secrets."
+            )
         return self
 
     @model_validator(mode="after")
@@ -453,8 +477,7 @@ class Settings(BaseSettings):
         """The keyring of ``TASKFLOW_DATA_KEYS``; when unset, a key generated once into
         ``data_dir`` (created on first use) and a warning."""
         if self.data_keys is not None:
-            keys = [key.strip() for key in self.data_keys.get_secret_value().split(",")]
-            return Keyring([SecretStr(key) for key in keys if key])
+            return Keyring(list(_split(self.data_keys)))
         keyring = Keyring(_load_or_create_generated_data_keys(self.data_dir))
         logger.warning(
             "TASKFLOW_DATA_KEYS is not set: using the key generated in TASKFLOW_DATA_DIR "
@@ -497,6 +520,8 @@ class Settings(BaseSettings):
             email_change_ttl=self.email_change_ttl,
             email_change_undo_ttl=self.email_change_undo_ttl,
             deletion_grace=self.account_deletion_grace,
+            previous_jwt_secrets=_split(self.jwt_previous_secrets),
+            previous_refresh_secrets=_split(self.refresh_previous_secrets),
         )
 
     def invite_config(self) -> InviteConfig:
@@ -585,6 +610,14 @@ def _describe(error: ValidationError) -> str:
         message = item["msg"].removeprefix("Value error, ")
         problems.append(f"{name}: {message}" if name else message)
     return "Invalid settings: " + "; ".join(problems)
+
+
+def _split(listed: SecretStr | None) -> tuple[SecretStr, ...]:
+    """The keys of a comma-separated secret setting, in order, blanks left out."""
+    if listed is None:
+        return ()
+    keys = (key.strip() for key in listed.get_secret_value().split(","))
+    return tuple(SecretStr(key) for key in keys if key)
 
 
 def _check_secret_pair(jwt: SecretStr, refresh: SecretStr) -> None:

@@ -158,3 +158,43 @@ def test_a_released_message_is_delivered_next_with_the_same_attempt(
     (taken,) = receive(other, 1)
     assert taken.event == event
     assert taken.attempt == 1
+
+
+def _depth_follows_the_messages(queue: RepairableQueue) -> None:
+    assert queue.depth() == 0
+    queue.publish([_event(n) for n in range(4)])
+    assert queue.depth() == 4  # waiting
+    first, second, third = receive(queue, 3)
+    assert queue.depth() == 4  # in a consumer's hands: not done yet
+    queue.ack(first)
+    assert queue.depth() == 3
+    queue.retry(second, "SMTP 451")  # waits for its retry: still to do
+    queue.release(third)
+    assert queue.depth() == 3
+    rest = receive(queue, 3)
+    queue.ack_many(rest)
+    assert queue.depth() == 0
+
+
+def test_depth_counts_what_is_published_and_not_settled(make_queue: MakeQueue) -> None:
+    queue = make_queue(retry_delay=0.01, max_attempts=2)
+    _depth_follows_the_messages(queue)
+    # A dead letter is out of the backlog (it waits for an operator, not a worker).
+    queue.publish([_event(9)])
+    for _attempt in (1, 2):
+        (message,) = receive(queue, 1)
+        queue.retry(message, "boom")
+    assert queue.depth() == 0
+    if queue.durable:  # Redis keeping acknowledged entries: the group's lag + pending
+        _depth_follows_the_messages(
+            make_queue("keeper", retry_delay=0.01, delete_acknowledged=False)
+        )
+
+
+def test_depth_is_one_number_for_every_consumer(make_queue: MakeQueue) -> None:
+    relay, worker = make_queue("relay"), make_queue("worker")
+    relay.publish([_event(n) for n in range(2)])
+    receive(worker, 1)
+    if relay.durable:  # another process's view (the in-process queue has no other)
+        assert relay.depth() == 2
+    assert worker.depth() == 2

@@ -81,10 +81,13 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
 
-def build_api(kind: str, tf: TaskFlow, config: WebConfig = NO_RATE_LIMITS) -> Api:
+def build_api(
+    kind: str, tf: TaskFlow, config: WebConfig = NO_RATE_LIMITS, *, metrics: Any = False
+) -> Api:
+    """The reference server of ``kind`` on ``tf``; ``metrics`` as ``create_app``'s."""
     if kind == "fastapi":
         client = TestClient(
-            create_fastapi_app(tf, config),
+            create_fastapi_app(tf, config, metrics=metrics),
             raise_server_exceptions=False,
             client=("127.0.0.1", 50000),  # the peer Flask's test client reports too
         )
@@ -101,7 +104,7 @@ def build_api(kind: str, tf: TaskFlow, config: WebConfig = NO_RATE_LIMITS) -> Ap
 
         return Api(kind, send_fastapi)
 
-    flask_app = create_flask_app(tf, config)
+    flask_app = create_flask_app(tf, config, metrics=metrics)
     flask_app.testing = False  # let the error handlers answer, as in production
     flask_client = flask_app.test_client()
 

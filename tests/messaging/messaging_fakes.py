@@ -43,6 +43,9 @@ class SwitchableDurableQueue:
 
     def release(self, message: Message) -> None: ...
 
+    def depth(self) -> int:
+        return len(self.published)
+
     def drain_settled(self) -> list[UUID]:
         return []
 

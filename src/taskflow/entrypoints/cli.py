@@ -1,5 +1,5 @@
-"""The ``taskflow`` command line: ``taskflow version``, ``taskflow db``, ``taskflow serve``
-and ``taskflow worker``.
+"""The ``taskflow`` command line: ``taskflow version``, ``taskflow db``, ``taskflow serve``,
+``taskflow worker`` and ``taskflow keys``.
 
 How a subcommand is added (the ONE place is ``COMMANDS`` below):
 
@@ -94,6 +94,12 @@ def _configure_worker(parser: argparse.ArgumentParser) -> None:
     configure_worker_command(parser)
 
 
+def _configure_keys(parser: argparse.ArgumentParser) -> None:
+    from taskflow.entrypoints.keys import configure_keys_command  # noqa: PLC0415
+
+    configure_keys_command(parser)
+
+
 # The one place where subcommands are registered.
 COMMANDS: tuple[Command, ...] = (
     Command("version", "print taskflow's version", configure_version_command),
@@ -113,6 +119,11 @@ COMMANDS: tuple[Command, ...] = (
         "worker",
         "run the relay, the event consumers, the mail delivery and the periodic jobs",
         _configure_worker,
+    ),
+    Command(
+        "keys",
+        "print a new random key and the steps to rotate a secret with it",
+        _configure_keys,
     ),
 )
 

@@ -9,7 +9,8 @@ installed package: ``Settings()`` from the environment and ``.env``; by default 
 file in ``TASKFLOW_DATA_DIR``, mail written as ``.eml`` files into its ``mail`` folder and
 the in-process queue. On start it applies the database migrations (what
 ``taskflow db upgrade`` does; ``--skip-migrations`` when your deployment runs them
-itself) and starts the worker in a thread (``--no-worker`` when ``taskflow worker`` runs
+itself), serves Prometheus metrics at ``GET /metrics`` (``--no-metrics`` to turn
+it off) and starts the worker in a thread (``--no-worker`` when ``taskflow worker`` runs
 separately, e.g. with ``REDIS_URL``). ``DATABASE_URL``, ``REDIS_URL``, ``SMTP_*`` switch to
 PostgreSQL or MariaDB, Redis and a real mail server. With ``TASKFLOW_APP_URL`` unset, the
 links in the mails its worker sends use the address it serves (``http://HOST:PORT``).
@@ -28,10 +29,12 @@ import logging
 from typing import TYPE_CHECKING, Final
 
 from taskflow.bootstrap import TaskFlow, build_worker
+from taskflow.bootstrap.metrics import build_metrics
 from taskflow.errors import ConfigurationError
 from taskflow.version import pip_install
 
 if TYPE_CHECKING:
+    from taskflow.adapters.prometheus import TaskflowMetrics
     from taskflow.messaging.worker import Worker
     from taskflow.settings import Settings
 
@@ -66,6 +69,12 @@ def configure_serve_command(parser: argparse.ArgumentParser) -> None:
         "--no-worker",
         action="store_true",
         help="do not run the notification worker in this process (run `taskflow worker`)",
+    )
+    parser.add_argument(
+        "--no-metrics",
+        action="store_true",
+        help="do not serve GET /metrics (Prometheus; on by default when the metrics "
+        "extra is installed)",
     )
     parser.add_argument(
         "--threads",
@@ -108,6 +117,7 @@ def run_serve_command(args: argparse.Namespace) -> int:
     with TaskFlow.from_settings(settings, migrate=not args.skip_migrations) as tf:
         worker = None if args.no_worker else _start_worker(tf, settings)
         try:
+            metrics = None if args.no_metrics else _metrics(tf, worker)
             logger.info(
                 "taskflow %s server on http://%s:%d (database: %s; mail: %s)",
                 args.app,
@@ -117,13 +127,19 @@ def run_serve_command(args: argparse.Namespace) -> int:
                 settings.smtp_host or settings.resolved_mail_dir(),
             )
             if args.app == "flask":
-                _serve_flask(
-                    tf, settings, args.host, args.port, 8 if args.threads is None else args.threads
-                )
+                threads = 8 if args.threads is None else args.threads
+                _serve_flask(tf, settings, args.host, args.port, threads, metrics=metrics)
             else:
                 threads = settings.db_pool_size if args.threads is None else args.threads
                 _serve_fastapi(
-                    tf, settings, args.host, args.port, threads, loop=args.loop, http=args.http
+                    tf,
+                    settings,
+                    args.host,
+                    args.port,
+                    threads,
+                    loop=args.loop,
+                    http=args.http,
+                    metrics=metrics,
                 )
         finally:
             if worker is not None:
@@ -167,6 +183,18 @@ def _start_worker(tf: TaskFlow, settings: Settings) -> Worker:
     return worker
 
 
+def _metrics(tf: TaskFlow, worker: Worker | None) -> TaskflowMetrics | None:
+    """``GET /metrics``, with the in-process worker's queue depth when there is one; off,
+    with a warning, when prometheus-client is not installed (the server still runs)."""
+    if importlib.util.find_spec("prometheus_client") is None:
+        logger.warning(
+            "GET /metrics is off: prometheus-client is not installed (%s)",
+            pip_install("metrics"),
+        )
+        return None
+    return build_metrics(tf, queue=None if worker is None else worker.queue)
+
+
 def _describe_database(settings: Settings) -> str:
     """What the log may say about the database: never the URL (it can hold a password)."""
     if settings.uses_memory_storage:
@@ -185,13 +213,16 @@ def _serve_fastapi(
     *,
     loop: str = "auto",
     http: str = "auto",
+    metrics: TaskflowMetrics | None = None,
 ) -> None:
     import uvicorn  # noqa: PLC0415
 
     from taskflow.adapters.fastapi import create_app  # noqa: PLC0415 - an extra
     from taskflow.adapters.web import WebConfig  # noqa: PLC0415
 
-    app = create_app(tf, WebConfig.from_settings(settings), threads=threads)
+    app = create_app(
+        tf, WebConfig.from_settings(settings), threads=threads, metrics=metrics or False
+    )
     # access_log off: taskflow logs one line per request itself (with the path template
     # and the request id). Forwarded headers are handled by taskflow's trusted proxies.
     uvicorn.run(
@@ -206,7 +237,15 @@ def _serve_fastapi(
     )
 
 
-def _serve_flask(tf: TaskFlow, settings: Settings, host: str, port: int, threads: int) -> None:
+def _serve_flask(
+    tf: TaskFlow,
+    settings: Settings,
+    host: str,
+    port: int,
+    threads: int,
+    *,
+    metrics: TaskflowMetrics | None = None,
+) -> None:
     try:
         import waitress  # noqa: PLC0415
     except ModuleNotFoundError:
@@ -217,7 +256,7 @@ def _serve_flask(tf: TaskFlow, settings: Settings, host: str, port: int, threads
     from taskflow.adapters.flask import create_app  # noqa: PLC0415
     from taskflow.adapters.web import WebConfig  # noqa: PLC0415
 
-    app = create_app(tf, WebConfig.from_settings(settings))
+    app = create_app(tf, WebConfig.from_settings(settings), metrics=metrics or False)
     # Forwarded headers pass through untouched, as with uvicorn's proxy_headers=False:
     # taskflow believes them only from TASKFLOW_TRUSTED_PROXIES (networks, where
     # waitress's trusted_proxy takes one address). By default waitress deletes them.

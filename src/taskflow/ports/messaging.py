@@ -40,6 +40,10 @@ class OutboxRepository(Protocol):
     def count_unpublished(self) -> int:
         """How many events still wait in the outbox (for monitoring)."""
 
+    def oldest_unpublished_at(self) -> datetime | None:
+        """When the oldest event still waiting in the outbox occurred (None: none waits).
+        Its age is the relay's lag (for monitoring)."""
+
     def purge_published(self, before: datetime) -> int:
         """Delete events published before ``before``; returns how many."""
 
@@ -93,6 +97,11 @@ class Queue(Protocol):
     def release(self, message: Message) -> None:
         """Give back a message that was received but not worked on (at shutdown), so
         another consumer gets it without waiting for the visibility timeout."""
+
+    def depth(self) -> int:
+        """Messages published and not yet settled: waiting, in a consumer's hands, or
+        waiting for a retry (dead letters excluded). The worker's backlog, for
+        monitoring and autoscaling; one number for every consumer of the queue."""
 
     def drain_settled(self) -> list[UUID]:
         """Ids of events whose messages were acknowledged or dead-lettered since the last

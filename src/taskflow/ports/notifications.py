@@ -115,6 +115,10 @@ class DeliveryRepository(Protocol):
     ) -> Slice[Delivery]:
         """Newest first by (created_at, id), optionally of one status."""
 
+    def count_by_status(self, channel: Channel) -> dict[DeliveryStatus, int]:
+        """How many deliveries of ``channel`` are in each status (every status present,
+        0 for none), for monitoring."""
+
     def for_event(self, event_id: UUID) -> Sequence[Delivery]:
         """Every delivery of one event, in creation order."""
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY, THREADS_STATE_KEY
 from taskflow.adapters.fastapi.errors import (
@@ -30,9 +30,13 @@ from taskflow.adapters.fastapi.routers import AREAS, auth, ops
 from taskflow.adapters.web.config import WebConfig
 from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.bootstrap import TaskFlow
+from taskflow.bootstrap.metrics import build_metrics
 from taskflow.bootstrap.web import build_web_runtime
 from taskflow.errors import ConfigurationError
 from taskflow.version import __version__
+
+if TYPE_CHECKING:
+    from taskflow.adapters.prometheus import TaskflowMetrics
 
 __all__ = ["create_app", "install_exception_handlers", "mount_taskflow"]
 
@@ -55,6 +59,8 @@ def mount_taskflow(
     threads: int | None = None,
     app_wide: bool = False,
     identity: Callable[[Request], Any] | None = None,
+    metrics: bool | TaskflowMetrics = False,
+    metrics_path: str = "/metrics",
 ) -> WebRuntime:
     """Serve taskflow's REST API from ``app`` (under ``prefix``). ``areas`` picks among
     ``auth``, ``teams``, ``tasks``, ``comments``, ``notifications`` (default: all).
@@ -76,7 +82,13 @@ def mount_taskflow(
     function of the request (plain or ``async``) answers your user id of the caller (an
     int, a string or a UUID), or None (401). ``tf`` must have your ``UserDirectory``.
     The ``auth`` area then serves only ``/auth/me`` and the invite endpoints: sign-up,
-    login, tokens, sessions and passwords are your app's."""
+    login, tokens, sessions and passwords are your app's.
+
+    ``metrics=True`` serves Prometheus metrics at ``prefix + metrics_path`` (the
+    ``metrics`` extra; off by default, so nothing lands on a path of the app's own):
+    taskflow's requests, the queue depth, the outbox lag and the mails. Pass a
+    ``TaskflowMetrics`` (``taskflow.bootstrap.metrics.build_metrics``) to choose its
+    queue, or to add its ``registry`` to the app's own exposition."""
     if threads is not None and threads < 1:
         raise ConfigurationError("The thread pool needs at least 1 thread.")
     selected = list(AREAS) if areas is None else list(areas)
@@ -86,6 +98,15 @@ def mount_taskflow(
     runtime = build_web_runtime(tf, config)
     if identity is not None:
         runtime.use_identity(identity)
+    runtime.route_prefix = prefix
+    if metrics is not False:
+        runtime.metrics = build_metrics(tf) if metrics is True else metrics
+        app.add_api_route(
+            prefix + metrics_path,
+            _metrics_endpoint(runtime.metrics),
+            methods=["GET"],
+            include_in_schema=False,
+        )
     setattr(app.state, RUNTIME_STATE_KEY, runtime)
     # Idle workers are joined when the interpreter exits (concurrent.futures does it).
     service_threads = ThreadPoolExecutor(threads or 40, thread_name_prefix="taskflow-service")
@@ -109,7 +130,11 @@ def mount_taskflow(
 
 
 def create_app(
-    tf: TaskFlow, config: WebConfig | None = None, *, threads: int | None = None
+    tf: TaskFlow,
+    config: WebConfig | None = None,
+    *,
+    threads: int | None = None,
+    metrics: bool | TaskflowMetrics = False,
 ) -> FastAPI:
     """The reference server: a FastAPI app serving the whole REST contract.
 
@@ -119,7 +144,8 @@ def create_app(
     connection pool: with more threads than pooled connections, the extra threads wait
     for a connection or open one that is closed again when returned (with SQLAlchemy's
     defaults, 5 pooled connections and 40 threads, about one request in six under load
-    opened a new PostgreSQL connection)."""
+    opened a new PostgreSQL connection). ``metrics``: ``GET /metrics``, as in
+    ``mount_taskflow``."""
     if threads is not None and threads < 1:
         raise ConfigurationError("The thread pool needs at least 1 thread.")
     app = FastAPI(
@@ -128,8 +154,18 @@ def create_app(
         description=API_DESCRIPTION,
         lifespan=None if threads is None else _thread_pool_of(threads),
     )
-    mount_taskflow(app, tf, config, threads=threads, app_wide=True)
+    mount_taskflow(app, tf, config, threads=threads, app_wide=True, metrics=metrics)
     return app
+
+
+def _metrics_endpoint(metrics: TaskflowMetrics) -> Callable[[], Response]:
+    from taskflow.adapters.prometheus import CONTENT_TYPE  # noqa: PLC0415 - an extra
+
+    def serve_metrics() -> Response:
+        # A plain def: FastAPI runs it in its thread pool (the backlog reads the database).
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    return serve_metrics
 
 
 def _thread_pool_of(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

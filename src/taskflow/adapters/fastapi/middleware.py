@@ -105,15 +105,28 @@ async def through_the_edge(
         if not state["started"]:
             await _send_error(send_with_headers, reply)
     finally:
-        route = scope.get("route")
-        template = getattr(route, "path", None) or "<no route>"
-        log_request(
-            scope["method"],
-            scope.get("root_path", "") + template,
-            int(state["status"]),
-            time.perf_counter() - started,
-            request_id,
-        )
+        template = _path_template(scope, runtime.route_prefix)
+        duration = time.perf_counter() - started
+        log_request(scope["method"], template, int(state["status"]), duration, request_id)
+        runtime.observe_request(scope["method"], template, int(state["status"]), duration)
+
+
+def _path_template(scope: Scope, prefix: str) -> str:
+    """The matched route's path template, with the prefix it was mounted under. FastAPI
+    versions differ: older ones copy an included route with the prefix in its ``path``;
+    newer ones keep the router's own route (no prefix) behind an included router. The
+    route's pattern tells which: a ``path`` that does not match the request lacks it."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template is None:
+        return "<no route>"
+    root = scope.get("root_path", "")
+    path = scope["path"]
+    path = path[len(root) :] if root and path.startswith(root) else path
+    pattern = getattr(route, "path_regex", None)
+    if prefix and pattern is not None and not pattern.match(path):
+        template = prefix + template
+    return f"{root}{template}"
 
 
 def _headers(scope: Scope) -> dict[str, str]:

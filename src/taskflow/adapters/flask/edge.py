@@ -100,13 +100,10 @@ def finish_response(response: Response) -> Response:
             response.headers[name] = value
     started: float = g.get("_taskflow_started") or time.perf_counter()
     rule = request.url_rule.rule if request.url_rule is not None else "<no route>"
-    log_request(
-        request.method,
-        _RULE_ARGUMENT.sub(r"{\1}", rule),
-        response.status_code,
-        time.perf_counter() - started,
-        request_id,
-    )
+    template = _RULE_ARGUMENT.sub(r"{\1}", rule)
+    duration = time.perf_counter() - started
+    log_request(request.method, template, response.status_code, duration, request_id)
+    runtime.observe_request(request.method, template, response.status_code, duration)
     return response
 
 

@@ -11,9 +11,9 @@ serve several apps (the application-factory pattern).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from taskflow.adapters.flask.blueprints import AREAS, auth, ops
@@ -28,8 +28,12 @@ from taskflow.adapters.flask.helpers import EXTENSION_KEY
 from taskflow.adapters.web.config import WebConfig
 from taskflow.adapters.web.runtime import WebRuntime
 from taskflow.bootstrap import TaskFlow
+from taskflow.bootstrap.metrics import build_metrics
 from taskflow.bootstrap.web import build_web_runtime
 from taskflow.errors import ConfigurationError, TaskflowError
+
+if TYPE_CHECKING:
+    from taskflow.adapters.prometheus import TaskflowMetrics
 
 __all__ = ["TaskFlowExtension", "create_app"]
 
@@ -51,6 +55,8 @@ class TaskFlowExtension:
         url_prefix: str = "",
         app_wide: bool = False,
         identity: Callable[[], Any] | None = None,
+        metrics: bool | TaskflowMetrics = False,
+        metrics_path: str = "/metrics",
     ) -> None:
         if app is not None:
             if tf is None:
@@ -63,6 +69,8 @@ class TaskFlowExtension:
                 url_prefix=url_prefix,
                 app_wide=app_wide,
                 identity=identity,
+                metrics=metrics,
+                metrics_path=metrics_path,
             )
 
     def init_app(
@@ -75,6 +83,8 @@ class TaskFlowExtension:
         url_prefix: str = "",
         app_wide: bool = False,
         identity: Callable[[], Any] | None = None,
+        metrics: bool | TaskflowMetrics = False,
+        metrics_path: str = "/metrics",
     ) -> WebRuntime:
         """Register taskflow's blueprints on ``app``. ``app_wide=True``: the edge and the
         error body apply to every request of the app (its own views and unmatched URLs
@@ -87,7 +97,11 @@ class TaskFlowExtension:
         function of no argument (it reads ``flask.request``, ``flask.session`` or
         Flask-Login's ``current_user``) answers your user id of the caller (an int, a
         string or a UUID), or None (401). ``tf`` must have your ``UserDirectory``. The
-        ``auth`` area then serves only ``/auth/me`` and the invite endpoints."""
+        ``auth`` area then serves only ``/auth/me`` and the invite endpoints.
+
+        ``metrics=True`` serves Prometheus metrics at ``url_prefix + metrics_path`` (the
+        ``metrics`` extra; off by default, so nothing lands on a URL of the app's own);
+        a ``TaskflowMetrics`` may be given instead (``build_metrics``)."""
         selected = list(AREAS) if areas is None else list(areas)
         unknown = sorted(set(selected) - set(AREAS))
         if unknown:
@@ -98,6 +112,14 @@ class TaskFlowExtension:
             if runtime.identity is not None and runtime.identity.is_async:
                 raise ConfigurationError("identity= must be a plain function on Flask.")
         app.extensions[EXTENSION_KEY] = runtime
+        if metrics is not False:
+            runtime.metrics = build_metrics(tf) if metrics is True else metrics
+            app.add_url_rule(
+                url_prefix + metrics_path,
+                endpoint="taskflow_metrics",
+                view_func=_metrics_view(runtime.metrics),
+                methods=["GET"],
+            )
         app.register_blueprint(ops.blueprint, url_prefix=url_prefix or None)
         for area in selected:
             blueprint: Blueprint = AREAS[area]
@@ -117,8 +139,20 @@ class TaskFlowExtension:
         return runtime
 
 
-def create_app(tf: TaskFlow, config: WebConfig | None = None) -> Flask:
-    """The reference server: a Flask app serving the whole REST contract."""
+def create_app(
+    tf: TaskFlow, config: WebConfig | None = None, *, metrics: bool | TaskflowMetrics = False
+) -> Flask:
+    """The reference server: a Flask app serving the whole REST contract (and
+    ``GET /metrics`` with ``metrics=True``)."""
     app = Flask("taskflow")
-    TaskFlowExtension(app, tf, config, app_wide=True)
+    TaskFlowExtension(app, tf, config, app_wide=True, metrics=metrics)
     return app
+
+
+def _metrics_view(metrics: TaskflowMetrics) -> Callable[[], Response]:
+    from taskflow.adapters.prometheus import CONTENT_TYPE  # noqa: PLC0415 - an extra
+
+    def serve_metrics() -> Response:
+        return Response(metrics.render(), content_type=CONTENT_TYPE)
+
+    return serve_metrics

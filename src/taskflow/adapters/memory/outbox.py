@@ -39,6 +39,11 @@ class InMemoryOutboxRepository:
         published = self._store.outbox_published
         return sum(1 for event in self._store.outbox if event.id not in published)
 
+    def oldest_unpublished_at(self) -> datetime | None:
+        published = self._store.outbox_published
+        waiting = [event.occurred_at for event in self._store.outbox if event.id not in published]
+        return min(waiting, default=None)
+
     def purge_published(self, before: datetime) -> int:
         published = self._store.outbox_published
         doomed = {event_id for event_id, when in published.items() if when < before}

@@ -53,6 +53,7 @@ class InProcessQueue:
         self._delayed: list[tuple[float, int, Message]] = []  # (due, tie-breaker, message)
         self._order = itertools.count()
         self._settled: list[UUID] = []
+        self._in_hand: set[str] = set()  # receipts received and not yet settled
         self._dead: list[DeadLetter] = []
         self._changed = threading.Condition()
 
@@ -66,6 +67,10 @@ class InProcessQueue:
         with self._changed:
             return len(self._ready) + len(self._delayed)
 
+    def depth(self) -> int:
+        with self._changed:
+            return len(self._ready) + len(self._delayed) + len(self._in_hand)
+
     def publish(self, events: Sequence[Event]) -> None:
         with self._changed:
             self._ready.extend(Message(event=e, receipt=str(e.id)) for e in events)
@@ -78,7 +83,9 @@ class InProcessQueue:
                 self._promote_due()
                 if self._ready:
                     count = min(max_messages, len(self._ready))
-                    return [self._ready.popleft() for _ in range(count)]
+                    received = [self._ready.popleft() for _ in range(count)]
+                    self._in_hand.update(message.receipt for message in received)
+                    return received
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return []
@@ -92,9 +99,11 @@ class InProcessQueue:
     def ack_many(self, messages: Sequence[Message]) -> None:
         with self._changed:
             self._settled.extend(message.event.id for message in messages)
+            self._in_hand.difference_update(message.receipt for message in messages)
 
     def retry(self, message: Message, error: str) -> None:
         with self._changed:
+            self._in_hand.discard(message.receipt)
             if message.attempt >= self._max_attempts:
                 logger.error(
                     "event %s (%s) is dead after %d attempts: %s",
@@ -113,6 +122,7 @@ class InProcessQueue:
 
     def release(self, message: Message) -> None:
         with self._changed:
+            self._in_hand.discard(message.receipt)
             self._ready.appendleft(message)
             self._changed.notify_all()
 

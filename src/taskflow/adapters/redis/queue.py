@@ -175,6 +175,20 @@ class RedisStreamQueue:
             )
             self._next_reclaim_ms = 0
 
+    def depth(self) -> int:
+        with _unavailable_as_storage_error():
+            if self._delete_acknowledged:
+                # Acknowledged and dead-lettered entries are deleted: what the stream
+                # still holds is exactly what waits or is in hand (any Redis version).
+                return int(self._redis.xlen(self.stream))
+            self._ensure_group()
+            for group in self._redis.xinfo_groups(self.stream):
+                if _text(group["name"]) == self.group:
+                    lag = group.get("lag")  # Redis >= 7: entries never delivered
+                    if lag is not None:
+                        return int(lag) + int(group["pending"])
+            return int(self._redis.xlen(self.stream))  # an upper bound
+
     def drain_settled(self) -> list[UUID]:
         return []  # durable: the relay marks events published as soon as XADD succeeds
 

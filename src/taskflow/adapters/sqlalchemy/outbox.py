@@ -75,6 +75,17 @@ class SqlOutboxRepository:
         )
         return sum(self._each(lambda connection: int(connection.execute(statement).scalar_one())))
 
+    def oldest_unpublished_at(self) -> datetime | None:
+        c = self._outbox.c
+        # The (published_at, occurred_at) index answers it without a scan.
+        statement = sa.select(sa.func.min(c.occurred_at)).where(c.published_at.is_(None))
+        oldest = [
+            moment
+            for moment in self._each(lambda connection: connection.execute(statement).scalar())
+            if moment is not None
+        ]
+        return min(oldest, default=None)
+
     def purge_published(self, before: datetime) -> int:
         c = self._outbox.c
         statement = self._outbox.delete().where(

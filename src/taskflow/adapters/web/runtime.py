@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
 
@@ -15,6 +15,9 @@ from taskflow.adapters.web.identity import HostResolver
 from taskflow.adapters.web.ratelimit import RateLimiter
 from taskflow.bootstrap import TaskFlow
 from taskflow.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from taskflow.adapters.prometheus import TaskflowMetrics
 
 __all__ = ["WebRuntime"]
 
@@ -32,6 +35,15 @@ class WebRuntime:
     redis_breaker: CircuitBreaker = field(repr=False)
     identity: HostResolver | None = field(default=None, repr=False)
     """Identity mode: the host's resolver of the caller (None: taskflow's own tokens)."""
+    metrics: TaskflowMetrics | None = field(default=None, repr=False)
+    route_prefix: str = ""
+    """The prefix taskflow's routes were mounted under (``mount_taskflow(prefix=...)``)."""
+    """Set when the app serves ``/metrics`` (``metrics=True`` when mounted)."""
+
+    def observe_request(self, method: str, route: str, status: int, duration_s: float) -> None:
+        """Count one request answered through taskflow's edge (when metrics are on)."""
+        if self.metrics is not None:
+            self.metrics.observe_request(method, route, status, duration_s)
 
     def readiness(self) -> tuple[ReadyStatus, dict[str, str]]:
         """``GET /ready``: the overall status and each dependency's state."""

@@ -113,6 +113,13 @@ class InMemoryDeliveryRepository(InMemoryRepository):
     def get(self, delivery_id: UUID) -> Delivery | None:
         return self._store.deliveries.get(delivery_id)
 
+    def count_by_status(self, channel: Channel) -> dict[DeliveryStatus, int]:
+        counts = dict.fromkeys(DeliveryStatus, 0)
+        for delivery in self._store.deliveries.values():
+            if delivery.channel is channel:
+                counts[delivery.status] += 1
+        return counts
+
     def claim_due(
         self,
         now: datetime,

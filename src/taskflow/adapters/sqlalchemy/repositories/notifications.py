@@ -210,6 +210,19 @@ class SqlDeliveryRepository(InsertOnceRepository):
         row = self._execute(sa.select(self._t).where(self._t.c.id == delivery_id)).first()
         return _delivery(row) if row else None
 
+    def count_by_status(self, channel: Channel) -> dict[DeliveryStatus, int]:
+        c = self._t.c
+        statement = (
+            sa.select(c.status, sa.func.count())
+            .where(c.channel == channel.value)
+            .group_by(c.status)
+        )
+        counts = dict.fromkeys(DeliveryStatus, 0)
+        rows: list[Any] = list(self._execute(statement))
+        for status, count in rows:
+            counts[DeliveryStatus(status)] = int(count)
+        return counts
+
     def _due(self, now: datetime, channels: Collection[Channel]) -> ColumnElement[bool]:
         c = self._t.c
         return sa.and_(
