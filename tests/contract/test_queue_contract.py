@@ -1,8 +1,9 @@
-"""The Queue port's contract, on every queue: the in-process one and Redis Streams.
+"""The Queue port's contract, on every queue: the in-process one, Redis Streams and
+RabbitMQ.
 Delivery in order, acknowledgement, retries with the next attempt after a delay, dead
 letters after the last attempt and their replay, release at shutdown. (Redis-only
 behaviour, consumer groups, reclaiming a dead consumer's messages, the streams' contents,
-is in tests/messaging/test_redis_queue.py.)"""
+is in tests/messaging/test_redis_queue.py; RabbitMQ's in tests/messaging/test_rabbitmq_queue.py.)"""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ queue under test; every consumer of one test shares the same messages."""
     params=[
         pytest.param("in_process", id="in_process"),
         pytest.param("redis", marks=pytest.mark.redis, id="redis"),
+        pytest.param("rabbitmq", marks=pytest.mark.rabbitmq, id="rabbitmq"),
     ]
 )
 def make_queue(request: pytest.FixtureRequest) -> Iterator[MakeQueue]:
@@ -50,6 +52,21 @@ def make_queue(request: pytest.FixtureRequest) -> Iterator[MakeQueue]:
             return made[0]
 
         yield in_process
+    elif request.param == "rabbitmq":
+        from taskflow.adapters.rabbitmq import RabbitMQQueue  # noqa: PLC0415
+
+        url: str = request.getfixturevalue("rabbitmq_url")
+        name: str = request.getfixturevalue("rabbitmq_prefix")
+
+        def on_rabbitmq(consumer: str = "w", **options: Any) -> RepairableQueue:
+            del consumer  # each queue object is a consumer of its own
+            queue = RabbitMQQueue(url, queue=name, **options)
+            made.append(queue)
+            return queue
+
+        yield on_rabbitmq
+        if made:
+            made[0].delete()  # the test's queues and exchanges
     else:
         from taskflow.adapters.redis import RedisStreamQueue  # noqa: PLC0415
 

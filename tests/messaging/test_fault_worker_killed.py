@@ -1,10 +1,11 @@
 """Fault: a worker is killed with SIGKILL in the middle of a batch of hundreds of mails.
 
 Real parts only: a database shared by the processes (a SQLite file, PostgreSQL, MariaDB),
-a redis-server of the test's own, aiosmtpd on loopback, and ``taskflow worker``
-processes. After a second worker starts, every mail arrives at the SMTP server; the only
-duplicate allowed is the one mail in flight at the kill (the server had accepted it, the
-worker died before recording it: SMTP cannot close that window; see docs/events.md)."""
+a queue (a redis-server of the test's own, or a queue of the test's own on the shared
+RabbitMQ), aiosmtpd on loopback, and ``taskflow worker`` processes. After a second worker
+starts, every mail arrives at the SMTP server; the only duplicate allowed is the one mail
+in flight at the kill (the server had accepted it, the worker died before recording it:
+SMTP cannot close that window; see docs/events.md)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from taskflow.events import INVITE_CREATED
 from taskflow.settings import Settings, env_name
 from taskflow.testing import one_time_token
 
-pytestmark = [pytest.mark.redis, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 TASKS = 300
 MEMBERS = 4
@@ -42,8 +43,30 @@ def smtp() -> Iterator[RecordingSmtpServer]:
     server.stop()
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("rabbitmq", marks=pytest.mark.rabbitmq),
+    ]
+)
+def queue_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The variables that point the workers at a queue of this test's own."""
+    if request.param == "redis":
+        server = RedisServer(tmp_path)
+        server.start()
+        yield {"REDIS_URL": server.url}
+        server.stop()
+        return
+    from taskflow.adapters.rabbitmq import RabbitMQQueue  # noqa: PLC0415
+
+    url: str = request.getfixturevalue("rabbitmq_url")
+    name: str = request.getfixturevalue("rabbitmq_prefix")
+    yield {"TASKFLOW_QUEUE_URL": url, "TASKFLOW_QUEUE_NAME": name}
+    RabbitMQQueue(url, queue=name).delete()
+
+
 def _environment(
-    tmp_path: Path, database_url: str, redis_url: str, smtp_port: int
+    tmp_path: Path, database_url: str, queue_settings: dict[str, str], smtp_port: int
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFLOW_")}
     for field in Settings.model_fields:
@@ -51,7 +74,7 @@ def _environment(
     env.update(
         {
             "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
+            **queue_settings,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp_port),
             "SMTP_TLS": "none",
@@ -129,14 +152,15 @@ def _email_deliveries(tf: TaskFlow) -> list[Any]:
 def test_a_killed_worker_loses_no_mail(
     tmp_path: Path,
     sql_storage: Any,
-    own_redis: RedisServer,
+    queue_settings: dict[str, str],
     smtp: RecordingSmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """On each SQL backend: a SQLite file, or this run's PostgreSQL schema / MariaDB
-    database (empty and migrated), shared by this process and the workers."""
+    database (empty and migrated), shared by this process and the workers; on each
+    durable queue."""
     database_url = sql_storage.databases.auth.url.render_as_string(hide_password=False)
-    env = _environment(tmp_path, database_url, own_redis.url, smtp.port)
+    env = _environment(tmp_path, database_url, queue_settings, smtp.port)
     for field in Settings.model_fields:
         monkeypatch.delenv(env_name(field), raising=False)
     for key, value in env.items():

@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any
 
 from taskflow.bootstrap import TaskFlow, build_queue, build_worker
+from taskflow.bootstrap.queue import QUEUE_NAMES
 from taskflow.errors import ConfigurationError
 
 __all__ = ["configure_worker_command", "run_worker_command"]
@@ -55,7 +56,7 @@ def run_worker_command(args: argparse.Namespace) -> int:
             settings.resolved_app_url(),
         )
     options: dict[str, Any] = {"max_attempts": args.max_attempts}
-    if settings.redis_url is not None:
+    if settings.queue_kind == "redis":  # RabbitMQ sees a dead consumer's connection close
         options["visibility_timeout"] = args.visibility_timeout
     with TaskFlow.from_settings(settings) as tf:
         worker = build_worker(tf, settings, queue=build_queue(settings, **options))
@@ -66,7 +67,7 @@ def run_worker_command(args: argparse.Namespace) -> int:
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        queue_name = "Redis Streams" if settings.redis_url is not None else "in-process"
+        queue_name = QUEUE_NAMES[settings.queue_kind]
         logger.info("taskflow worker running (%s queue); SIGTERM to stop", queue_name)
         worker.run()
         worker.queue.close()
