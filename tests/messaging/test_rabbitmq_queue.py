@@ -232,6 +232,8 @@ def test_an_unroutable_publish_is_not_confirmed(make_queue: MakeQueue, channel: 
     channel.queue_unbind(queue.queue, queue.exchange, queue.queue)
     with pytest.raises(StorageUnavailable):
         queue.publish([_event(1)])  # the broker returned it: not published
+    queue.publish([_event(2)])  # a new connection declared (and bound) it again
+    assert len(receive(queue, 2)) == 2
 
 
 def test_an_unreachable_broker_is_a_storage_error() -> None:

@@ -337,7 +337,9 @@ class RabbitMQQueue:
                 ) from None
             raise StorageUnavailable(_UNAVAILABLE) from error
         except (pika.exceptions.UnroutableError, pika.exceptions.NackError) as error:
-            # Not confirmed: the queue is missing or full. Nothing may count as sent.
+            # Not confirmed: the queue is missing or full. Nothing may count as sent; the
+            # next connection declares the queue again.
+            link.reset()
             raise StorageUnavailable(_UNAVAILABLE) from error
         except _BROKER_ERRORS as error:
             link.reset()
