@@ -9,6 +9,7 @@ SMTP cannot close that window; see docs/events.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -207,3 +208,100 @@ def test_a_killed_worker_loses_no_mail(
             if "task-" in subject
         }
         assert len({t[t.index("task-") : t.index("task-") + 8] for t in titles}) == TASKS
+
+
+@pytest.mark.rabbitmq
+def test_a_killed_celery_worker_loses_no_mail(
+    tmp_path: Path,
+    sql_storage: Any,
+    rabbitmq_url: str,
+    rabbitmq_prefix: str,
+    smtp: RecordingSmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same fault with the Celery adapter: taskflow's tasks in the host's Celery
+    worker (prefork, embedded beat), broker RabbitMQ; the worker and all its processes
+    are killed with SIGKILL mid-batch, then a second worker starts."""
+    database_url = sql_storage.databases.auth.url.render_as_string(hide_password=False)
+    env = _environment(tmp_path, database_url, {}, smtp.port)
+    here = str(Path(__file__).parent)
+    env.update(
+        {
+            "HOST_CELERY_BROKER": rabbitmq_url,
+            "HOST_CELERY_QUEUE": rabbitmq_prefix,
+            "PYTHONPATH": os.pathsep.join([here, *sys.path]),
+        }
+    )
+    for field in Settings.model_fields:
+        monkeypatch.delenv(env_name(field), raising=False)
+    for key, value in env.items():
+        if key.startswith(("TASKFLOW_", "DATABASE_", "SMTP_", "JWT_", "REFRESH_")):
+            monkeypatch.setenv(key, value)
+    tf = TaskFlow.from_settings(Settings())
+    log = tmp_path / "celery.log"
+
+    def start_celery() -> subprocess.Popen[bytes]:
+        with log.open("ab") as output:
+            return subprocess.Popen(
+                [
+                    sys.executable,
+                    *("-m", "celery", "-A", "celery_host", "worker", "--beat"),
+                    *("--pool", "prefork", "--concurrency", "1", "--loglevel", "WARNING"),
+                    *("--schedule", str(tmp_path / "beat-schedule")),
+                    *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+                ],
+                env=env,
+                cwd=tmp_path,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the pool and beat too
+            )
+
+    try:
+        with tf:
+            _populate(tf)
+            first = start_celery()
+            try:
+                assert _wait_for(lambda: len(smtp.received()) >= 100, 90), log.read_text()
+                os.killpg(first.pid, signal.SIGKILL)  # the worker, its pool and its beat
+                first.wait(10)
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(first.pid, signal.SIGKILL)
+                first.wait(10)
+            at_kill = len(smtp.received())
+            assert at_kill < TASKS, "the first worker finished before the kill: no fault tested"
+
+            second = start_celery()
+            try:
+
+                def all_sent() -> bool:
+                    deliveries = _email_deliveries(tf)
+                    return len(deliveries) >= TASKS and all(d.status == "sent" for d in deliveries)
+
+                assert _wait_for(all_sent, 120), log.read_text()
+                second.send_signal(signal.SIGTERM)  # a warm shutdown
+                assert second.wait(60) == 0, log.read_text()
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(second.pid, signal.SIGKILL)
+                second.wait(10)
+
+            deliveries = _email_deliveries(tf)
+            received = Counter(str(m["X-Taskflow-Delivery"]) for m in smtp.received())
+            assert set(received) == {str(d.id) for d in deliveries}  # all, and nothing else
+            duplicates = {key: count for key, count in received.items() if count > 1}
+            assert sum(count - 1 for count in duplicates.values()) <= 1, duplicates
+            print(f"celery: killed after {at_kill} mails; duplicates: {duplicates}")
+    finally:
+        _delete_queue(rabbitmq_url, rabbitmq_prefix)
+
+
+def _delete_queue(url: str, name: str) -> None:
+    import pika  # noqa: PLC0415
+
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    channel.queue_delete(name)
+    channel.exchange_delete(name)
+    connection.close()

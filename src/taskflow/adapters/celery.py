@@ -152,34 +152,18 @@ class TaskflowTasks:
         self._last_kick: dict[str, float] = {}
         self.handle_event = self._register_handle_event()
         self.publisher = CeleryPublisher(self.handle_event)
-        self.relay_outbox = app.task(
-            name=f"{prefix}.relay_outbox", ignore_result=True, shared=False
-        )(self._relay_outbox)
-        self.deliver_mail = app.task(
-            name=f"{prefix}.deliver_mail",
-            shared=False,  # this app's only, not every app made later
-            ignore_result=True,
+        self.relay_outbox = self._register("relay_outbox", self._relay_outbox)
+        self.deliver_mail = self._register(
+            "deliver_mail",
+            self._deliver_mail,
             autoretry_for=(Exception,),
             retry_backoff=True,
             retry_backoff_max=int(max_retry_delay),
             max_retries=max_attempts,
-        )(self._deliver_mail)
-        self.due_soon = app.task(
-            name=f"{prefix}.due_soon",
-            shared=False,  # this app's only, not every app made later
-            ignore_result=True,
-            autoretry_for=(Exception,),
-            retry_backoff=True,
-            max_retries=3,
-        )(self._due_soon)
-        self.purge_expired = app.task(
-            name=f"{prefix}.purge_expired",
-            shared=False,  # this app's only, not every app made later
-            ignore_result=True,
-            autoretry_for=(Exception,),
-            retry_backoff=True,
-            max_retries=3,
-        )(self._purge_expired)
+        )
+        retried = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 3}
+        self.due_soon = self._register("due_soon", self._due_soon, **retried)
+        self.purge_expired = self._register("purge_expired", self._purge_expired, **retried)
 
     # What the host merges --------------------------------------------------------------
 
@@ -233,6 +217,18 @@ class TaskflowTasks:
             tf.close()
 
     # The tasks ---------------------------------------------------------------------
+
+    def _register(self, job: str, run: Callable[[], object], **options: Any) -> Task[Any, Any]:
+        def task() -> object:  # a plain function: Celery reads its signature
+            return run()
+
+        task.__name__ = task.__qualname__ = job
+        # shared=False: this app's task only, not one of every app made later.
+        decorate: Any = self.app.task(
+            name=f"{self.prefix}.{job}", shared=False, ignore_result=True, **options
+        )
+        registered: Task[Any, Any] = decorate(task)
+        return registered
 
     def _register_handle_event(self) -> Task[Any, Any]:
         tasks = self
