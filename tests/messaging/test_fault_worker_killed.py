@@ -210,12 +210,25 @@ def test_a_killed_worker_loses_no_mail(
         assert len({t[t.index("task-") : t.index("task-") + 8] for t in titles}) == TASKS
 
 
+@pytest.fixture
+def celery_broker(rabbitmq_url: str, rabbitmq_prefix: str) -> Iterator[dict[str, str]]:
+    """The host's variables naming its Celery broker (RabbitMQ) and a queue of this test's
+    own, deleted afterwards."""
+    yield {"HOST_CELERY_BROKER": rabbitmq_url, "HOST_CELERY_QUEUE": rabbitmq_prefix}
+    import pika  # noqa: PLC0415
+
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq_url))
+    channel = connection.channel()
+    channel.queue_delete(rabbitmq_prefix)
+    channel.exchange_delete(rabbitmq_prefix)  # Celery's default exchange: the queue's name
+    connection.close()
+
+
 @pytest.mark.rabbitmq
 def test_a_killed_celery_worker_loses_no_mail(
     tmp_path: Path,
     sql_storage: Any,
-    rabbitmq_url: str,
-    rabbitmq_prefix: str,
+    celery_broker: dict[str, str],
     smtp: RecordingSmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -225,13 +238,7 @@ def test_a_killed_celery_worker_loses_no_mail(
     database_url = sql_storage.databases.auth.url.render_as_string(hide_password=False)
     env = _environment(tmp_path, database_url, {}, smtp.port)
     here = str(Path(__file__).parent)
-    env.update(
-        {
-            "HOST_CELERY_BROKER": rabbitmq_url,
-            "HOST_CELERY_QUEUE": rabbitmq_prefix,
-            "PYTHONPATH": os.pathsep.join([here, *sys.path]),
-        }
-    )
+    env.update(celery_broker, PYTHONPATH=os.pathsep.join([here, *sys.path]))
     for field in Settings.model_fields:
         monkeypatch.delenv(env_name(field), raising=False)
     for key, value in env.items():
@@ -257,51 +264,38 @@ def test_a_killed_celery_worker_loses_no_mail(
                 start_new_session=True,  # its own process group: the pool and beat too
             )
 
-    try:
-        with tf:
-            _populate(tf)
-            first = start_celery()
-            try:
-                assert _wait_for(lambda: len(smtp.received()) >= 100, 90), log.read_text()
-                os.killpg(first.pid, signal.SIGKILL)  # the worker, its pool and its beat
-                first.wait(10)
-            finally:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(first.pid, signal.SIGKILL)
-                first.wait(10)
-            at_kill = len(smtp.received())
-            assert at_kill < TASKS, "the first worker finished before the kill: no fault tested"
+    with tf:
+        _populate(tf)
+        first = start_celery()
+        try:
+            assert _wait_for(lambda: len(smtp.received()) >= 100, 90), log.read_text()
+            os.killpg(first.pid, signal.SIGKILL)  # the worker, its pool and its beat
+            first.wait(10)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(first.pid, signal.SIGKILL)
+            first.wait(10)
+        at_kill = len(smtp.received())
+        assert at_kill < TASKS, "the first worker finished before the kill: no fault tested"
 
-            second = start_celery()
-            try:
+        second = start_celery()
+        try:
 
-                def all_sent() -> bool:
-                    deliveries = _email_deliveries(tf)
-                    return len(deliveries) >= TASKS and all(d.status == "sent" for d in deliveries)
+            def all_sent() -> bool:
+                deliveries = _email_deliveries(tf)
+                return len(deliveries) >= TASKS and all(d.status == "sent" for d in deliveries)
 
-                assert _wait_for(all_sent, 120), log.read_text()
-                second.send_signal(signal.SIGTERM)  # a warm shutdown
-                assert second.wait(60) == 0, log.read_text()
-            finally:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(second.pid, signal.SIGKILL)
-                second.wait(10)
+            assert _wait_for(all_sent, 120), log.read_text()
+            second.send_signal(signal.SIGTERM)  # a warm shutdown
+            assert second.wait(60) == 0, log.read_text()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(second.pid, signal.SIGKILL)
+            second.wait(10)
 
-            deliveries = _email_deliveries(tf)
-            received = Counter(str(m["X-Taskflow-Delivery"]) for m in smtp.received())
-            assert set(received) == {str(d.id) for d in deliveries}  # all, and nothing else
-            duplicates = {key: count for key, count in received.items() if count > 1}
-            assert sum(count - 1 for count in duplicates.values()) <= 1, duplicates
-            print(f"celery: killed after {at_kill} mails; duplicates: {duplicates}")
-    finally:
-        _delete_queue(rabbitmq_url, rabbitmq_prefix)
-
-
-def _delete_queue(url: str, name: str) -> None:
-    import pika  # noqa: PLC0415
-
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    channel = connection.channel()
-    channel.queue_delete(name)
-    channel.exchange_delete(name)
-    connection.close()
+        deliveries = _email_deliveries(tf)
+        received = Counter(str(m["X-Taskflow-Delivery"]) for m in smtp.received())
+        assert set(received) == {str(d.id) for d in deliveries}  # all, and nothing else
+        duplicates = {key: count for key, count in received.items() if count > 1}
+        assert sum(count - 1 for count in duplicates.values()) <= 1, duplicates
+        print(f"celery: killed after {at_kill} mails; duplicates: {duplicates}")

@@ -131,7 +131,6 @@ class TaskflowTasks:
         self._factory = taskflow
         self._tf: TaskFlow | None = None
         self._lock = threading.Lock()
-        self._local = threading.local()
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay
         self._max_retry_delay = max_retry_delay
@@ -291,16 +290,23 @@ class TaskflowTasks:
         tf = self.taskflow
         if tf.mailer is None:
             return 0
-        loop = getattr(self._local, "loop", None)
-        if loop is None:  # one loop per thread: the SMTP connection is kept between passes
-            loop = self._local.loop = asyncio.new_event_loop()
-        sent, deadline = 0, time.monotonic() + 60
-        while time.monotonic() < deadline:
-            passed = loop.run_until_complete(tf.notifications.deliver_due())
-            sent += passed
-            if passed == 0:
-                break
-        return sent
+
+        async def passes() -> int:  # one event loop (and SMTP connection) for them all
+            sent, deadline = 0, time.monotonic() + 60
+            try:
+                while time.monotonic() < deadline:
+                    passed = await tf.notifications.deliver_due()
+                    sent += passed
+                    if passed == 0:
+                        break
+            finally:
+                # The connection belongs to this loop, which ends here: QUIT, not leak.
+                close = getattr(tf.mailer, "aclose", None)
+                if close is not None:
+                    await close()
+            return sent
+
+        return asyncio.run(passes())
 
     def _due_soon(self) -> int:
         return self.taskflow.notifications.run_due_soon()
