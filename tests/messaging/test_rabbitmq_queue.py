@@ -351,3 +351,14 @@ def test_the_messages_of_a_consumer_killed_with_sigkill_go_to_the_next_one(
             holder.stdout.close()
     again = receive(survivor, 5)  # at once: no visibility timeout to wait for
     assert sorted((m.event.id, m.attempt) for m in again) == sorted((e.id, 2) for e in events)
+
+
+def test_a_publisher_connection_the_broker_dropped_is_replaced_once(
+    make_queue: MakeQueue,
+) -> None:
+    queue = make_queue()
+    queue.publish([_event(1)])
+    # What a connection idle past its heartbeat looks like: the broker closed it.
+    queue._publisher._connection._impl._transport._sock.shutdown(socket.SHUT_RDWR)  # noqa: SLF001
+    queue.publish([_event(2)])  # no StorageUnavailable: a new connection
+    assert len(receive(queue, 2)) == 2

@@ -189,9 +189,23 @@ class RabbitMQQueue:
         if not events:
             return
         with self._publisher.lock, self._failures_as_unavailable(self._publisher):
-            channel = self._publisher.channel()
-            for event in events:
-                self._send(channel, self.exchange, self.queue, event_to_json(event), {})
+            reused = self._publisher.is_open
+            try:
+                self._publish(events)
+            except (pika.exceptions.AMQPConnectionError, pika.exceptions.ChannelWrongStateError):
+                if not reused:
+                    raise
+                # The broker may have closed a connection left idle past its heartbeat
+                # (a blocking connection answers heartbeats only when used): once more on
+                # a new one. A message the old one sent unconfirmed may go twice, which
+                # the idempotent handler absorbs.
+                self._publisher.reset()
+                self._publish(events)
+
+    def _publish(self, events: Sequence[Event]) -> None:
+        channel = self._publisher.channel()
+        for event in events:
+            self._send(channel, self.exchange, self.queue, event_to_json(event), {})
 
     def receive(self, *, max_messages: int, timeout: float) -> list[Message]:
         with self._consumer.lock, self._failures_as_unavailable(self._consumer):
@@ -329,7 +343,7 @@ class RabbitMQQueue:
             yield
         except pika.exceptions.ChannelClosedByBroker as error:
             link.reset()
-            if error.reply_code == _PRECONDITION_FAILED:
+            if error.reply_code == _PRECONDITION_FAILED and "inequivalent" in error.reply_text:
                 raise ConfigurationError(
                     f"RabbitMQ refused the queue {self.queue!r}: it exists with other "
                     f"arguments ({error.reply_text}). Keep the same max_attempts as the "
