@@ -359,6 +359,6 @@ def test_a_publisher_connection_the_broker_dropped_is_replaced_once(
     queue = make_queue()
     queue.publish([_event(1)])
     # What a connection idle past its heartbeat looks like: the broker closed it.
-    queue._publisher._connection._impl._transport._sock.shutdown(socket.SHUT_RDWR)  # noqa: SLF001
+    queue._publisher._connection._impl._transport._sock.shutdown(socket.SHUT_RDWR)
     queue.publish([_event(2)])  # no StorageUnavailable: a new connection
     assert len(receive(queue, 2)) == 2
