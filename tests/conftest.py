@@ -14,8 +14,9 @@ them four times would only cost time. ``tests/contract`` holds one contract suit
 (fixture ``sql_storage``, SQL backends only).
 
 Shared services of the contract suites: ``redis_client`` / ``redis_prefix`` (a real Redis,
-``TASKFLOW_TEST_REDIS_URL``, one key prefix per test) and ``smtp_server`` (aiosmtpd on a
-free loopback port).
+``TASKFLOW_TEST_REDIS_URL``, one key prefix per test), ``rabbitmq_url`` /
+``rabbitmq_prefix`` (a real RabbitMQ, ``TASKFLOW_TEST_RABBITMQ_URL``, one queue name
+prefix per test) and ``smtp_server`` (aiosmtpd on a free loopback port).
 
 Each run gets its own PostgreSQL schema / MariaDB database (``tf_<pid>_<random>``),
 created ONCE per session by the migrations (``alembic upgrade head``: this also proves
@@ -394,6 +395,32 @@ def redis_prefix(redis_client: Any) -> Iterator[str]:
     keys = list(redis_client.scan_iter(match=prefix + "*", count=500))
     if keys:
         redis_client.delete(*keys)
+
+
+RABBITMQ_URL = os.environ.get("TASKFLOW_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+@pytest.fixture
+def rabbitmq_url() -> str:
+    """The URL of the shared RabbitMQ, once it answered. Unreachable: the test is skipped
+    with the reason, or fails with ``TASKFLOW_REQUIRE_SERVICES=1`` (CI)."""
+    import pika  # noqa: PLC0415
+    import pika.exceptions  # noqa: PLC0415
+
+    parameters = pika.URLParameters(RABBITMQ_URL)
+    parameters.connection_attempts = 1
+    parameters.socket_timeout = 2
+    try:
+        pika.BlockingConnection(parameters).close()
+    except (pika.exceptions.AMQPError, OSError) as error:
+        _unreachable("rabbitmq", error)
+    return RABBITMQ_URL
+
+
+@pytest.fixture
+def rabbitmq_prefix() -> str:
+    """A queue name prefix no other test uses (the test deletes its queues)."""
+    return f"taskflow-test.{uuid4().hex}"
 
 
 @pytest.fixture

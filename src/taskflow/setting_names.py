@@ -20,7 +20,13 @@ from typing import Final
 
 from taskflow.errors import ConfigurationError
 
-__all__ = ["NOT_SETTINGS", "NOT_SETTINGS_PREFIXES", "PREFIX", "refuse_unknown_names"]
+__all__ = [
+    "NOT_SETTINGS",
+    "NOT_SETTINGS_PREFIXES",
+    "PREFIX",
+    "TEST_HARNESS_VARIABLES",
+    "refuse_unknown_names",
+]
 
 PREFIX: Final = "TASKFLOW_"
 
@@ -28,7 +34,20 @@ NOT_SETTINGS: Final = frozenset({"TASKFLOW_REQUIRE_SERVICES"})
 """``TASKFLOW_*`` variables that are known and are not settings: the test harness's
 (``TASKFLOW_REQUIRE_SERVICES=1`` makes a backend test fail instead of skipping)."""
 NOT_SETTINGS_PREFIXES: Final = ("TASKFLOW_TEST_", "TASKFLOW_BENCH_")
-"""The test suite's (``TASKFLOW_TEST_POSTGRES_URL``...) and the benchmarks' variables."""
+"""The test suite's and the benchmarks' variables (``TEST_HARNESS_VARIABLES``...)."""
+TEST_HARNESS_VARIABLES: Final = frozenset(
+    {
+        "TASKFLOW_REQUIRE_SERVICES",
+        "TASKFLOW_TEST_BACKENDS",
+        "TASKFLOW_TEST_POSTGRES_URL",
+        "TASKFLOW_TEST_MARIADB_URL",
+        "TASKFLOW_TEST_REDIS_URL",
+        "TASKFLOW_TEST_RABBITMQ_URL",
+    }
+)
+"""The test harness's variables (tests/conftest.py; ``.ci/run`` exports them): the
+servers the backend tests use, and ``TASKFLOW_REQUIRE_SERVICES=1`` that makes a test of
+an unreachable server fail instead of skipping. Known, so never refused."""
 
 _NEAR_MISS: Final = 2
 """A ``.env`` key this many edits (or fewer) from a setting's variable is a typo of it."""
@@ -83,6 +102,7 @@ def _is_unknown_taskflow_name(name: str, known_variables: set[str]) -> bool:
         name.startswith(PREFIX)
         and name not in known_variables
         and name not in NOT_SETTINGS
+        and name not in TEST_HARNESS_VARIABLES
         and not name.startswith(NOT_SETTINGS_PREFIXES)
     )
 

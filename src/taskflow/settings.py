@@ -94,6 +94,13 @@ _RATE_LIMIT = re.compile(
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$", re.IGNORECASE)
 _TABLE_PREFIX = re.compile(r"(?:[a-z][a-z0-9_]*)?")
 _SCHEMA_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_QUEUE_SCHEMES: dict[str, Literal["redis", "rabbitmq"]] = {
+    "amqp": "rabbitmq",
+    "amqps": "rabbitmq",
+    "redis": "redis",
+    "rediss": "redis",
+    "unix": "redis",
+}
 
 
 def parse_duration(value: object) -> object:
@@ -204,6 +211,14 @@ class Settings(BaseSettings):
     # --- Queue, mail, error tracking -------------------------------------------------
     redis_url: SecretStr | None = Field(default=None, validation_alias="REDIS_URL")
     """Unset: the in-process queue and worker thread."""
+    queue_url: SecretStr | None = None
+    """``TASKFLOW_QUEUE_URL``: the event queue's server, when it is not ``REDIS_URL``'s:
+    ``amqp://`` or ``amqps://`` for RabbitMQ, ``redis://``, ``rediss://`` or ``unix://``
+    for Redis Streams. Unset: Redis Streams on ``REDIS_URL`` if set, else in-process."""
+    queue_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+    """``TASKFLOW_QUEUE_NAME``: the queue's name on RabbitMQ (default ``taskflow.events``,
+    also the prefix of its exchanges, retry and dead-letter queues) or the stream's on
+    Redis (default ``taskflow:events``), for several deployments on one server."""
     smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
     """Unset: each mail is written as an ``.eml`` file into ``mail_dir``."""
     smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="SMTP_PORT")
@@ -415,6 +430,18 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("queue_url")
+    @classmethod
+    def _check_queue_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            scheme = value.get_secret_value().partition("://")[0].lower()
+            if scheme not in _QUEUE_SCHEMES:
+                raise ValueError(
+                    "use amqp:// or amqps:// (RabbitMQ), or redis://, rediss:// or unix:// "
+                    "(Redis Streams)"
+                )
+        return value
+
     @model_validator(mode="after")
     def _check_argon2(self) -> Settings:
         if self.argon2_memory_kib < 8 * self.argon2_parallelism:  # argon2's own minimum
@@ -434,6 +461,20 @@ class Settings(BaseSettings):
     def uses_redis(self) -> bool:
         """False: the in-process queue (``REDIS_URL`` unset)."""
         return self.redis_url is not None
+
+    @property
+    def queue_kind(self) -> Literal["in_process", "redis", "rabbitmq"]:
+        """The event queue: ``TASKFLOW_QUEUE_URL``'s scheme, else ``redis`` with
+        ``REDIS_URL``, else ``in_process``."""
+        if self.queue_url is not None:
+            return _QUEUE_SCHEMES[self.queue_url.get_secret_value().partition("://")[0].lower()]
+        return "redis" if self.redis_url is not None else "in_process"
+
+    def resolved_queue_url(self) -> str | None:
+        """The event queue's URL (``None``: in-process). It may hold a password: never
+        log it."""
+        url = self.queue_url or self.redis_url
+        return url.get_secret_value() if url is not None else None
 
     @property
     def uses_smtp(self) -> bool:

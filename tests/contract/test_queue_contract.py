@@ -1,8 +1,9 @@
-"""The Queue port's contract, on every queue: the in-process one and Redis Streams.
+"""The Queue port's contract, on every queue: the in-process one, Redis Streams and
+RabbitMQ.
 Delivery in order, acknowledgement, retries with the next attempt after a delay, dead
 letters after the last attempt and their replay, release at shutdown. (Redis-only
 behaviour, consumer groups, reclaiming a dead consumer's messages, the streams' contents,
-is in tests/messaging/test_redis_queue.py.)"""
+is in tests/messaging/test_redis_queue.py; RabbitMQ's in tests/messaging/test_rabbitmq_queue.py.)"""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ queue under test; every consumer of one test shares the same messages."""
     params=[
         pytest.param("in_process", id="in_process"),
         pytest.param("redis", marks=pytest.mark.redis, id="redis"),
+        pytest.param("rabbitmq", marks=pytest.mark.rabbitmq, id="rabbitmq"),
     ]
 )
 def make_queue(request: pytest.FixtureRequest) -> Iterator[MakeQueue]:
@@ -50,6 +52,21 @@ def make_queue(request: pytest.FixtureRequest) -> Iterator[MakeQueue]:
             return made[0]
 
         yield in_process
+    elif request.param == "rabbitmq":
+        from taskflow.adapters.rabbitmq import RabbitMQQueue  # noqa: PLC0415
+
+        url: str = request.getfixturevalue("rabbitmq_url")
+        name: str = request.getfixturevalue("rabbitmq_prefix")
+
+        def on_rabbitmq(consumer: str = "w", **options: Any) -> RepairableQueue:
+            del consumer  # each queue object is a consumer of its own
+            queue = RabbitMQQueue(url, queue=name, **options)
+            made.append(queue)
+            return queue
+
+        yield on_rabbitmq
+        if made:
+            made[0].delete()  # the test's queues and exchanges
     else:
         from taskflow.adapters.redis import RedisStreamQueue  # noqa: PLC0415
 
@@ -176,7 +193,9 @@ def _depth_follows_the_messages(queue: RepairableQueue) -> None:
     assert queue.depth() == 0
 
 
-def test_depth_counts_what_is_published_and_not_settled(make_queue: MakeQueue) -> None:
+def test_depth_counts_what_is_published_and_not_settled(
+    make_queue: MakeQueue, request: pytest.FixtureRequest
+) -> None:
     queue = make_queue(retry_delay=0.01, max_attempts=2)
     _depth_follows_the_messages(queue)
     # A dead letter is out of the backlog (it waits for an operator, not a worker).
@@ -185,16 +204,25 @@ def test_depth_counts_what_is_published_and_not_settled(make_queue: MakeQueue) -
         (message,) = receive(queue, 1)
         queue.retry(message, "boom")
     assert queue.depth() == 0
-    if queue.durable:  # Redis keeping acknowledged entries: the group's lag + pending
+    if _backend(request) == "redis":  # keeping acknowledged entries: lag + pending
         _depth_follows_the_messages(
             make_queue("keeper", retry_delay=0.01, delete_acknowledged=False)
         )
 
 
-def test_depth_is_one_number_for_every_consumer(make_queue: MakeQueue) -> None:
+def test_depth_is_one_number_for_every_consumer(
+    make_queue: MakeQueue, request: pytest.FixtureRequest
+) -> None:
     relay, worker = make_queue("relay"), make_queue("worker")
     relay.publish([_event(n) for n in range(2)])
     receive(worker, 1)
-    if relay.durable:  # another process's view (the in-process queue has no other)
+    if _backend(request) == "redis":  # another process's view (in-process has no other)
         assert relay.depth() == 2
+    elif _backend(request) == "rabbitmq":
+        # AMQP shows other consumers only the ready messages: the worker prefetched both.
+        assert relay.depth() == 0
     assert worker.depth() == 2
+
+
+def _backend(request: pytest.FixtureRequest) -> str:
+    return str(request.node.callspec.params["make_queue"])

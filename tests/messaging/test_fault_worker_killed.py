@@ -2,15 +2,17 @@
 and as many Web Push messages.
 
 Real parts only: a database shared by the processes (a SQLite file, PostgreSQL, MariaDB),
-a redis-server of the test's own, aiosmtpd on loopback, a push service stand-in on
-loopback (VAPID checked, payloads decrypted), and ``taskflow worker`` processes. After a
-second worker starts, every mail arrives at the SMTP server and every push at the
-device; the only duplicate allowed is the one message in flight at the kill (the server
-had accepted it, the worker died before recording it: neither SMTP nor Web Push can
-close that window; see docs/events.md and docs/notifications.md)."""
+a queue (a redis-server of the test's own, or a queue of the test's own on the shared
+RabbitMQ), aiosmtpd on loopback, a push service stand-in on loopback (VAPID checked,
+payloads decrypted), and ``taskflow worker`` processes. After a second worker starts,
+every mail arrives at the SMTP server and every push at the device; the only duplicate
+allowed is the one message in flight at the kill (the server had accepted it, the worker
+died before recording it: neither SMTP nor Web Push can close that window; see
+docs/events.md and docs/notifications.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -32,7 +34,7 @@ from taskflow.events import INVITE_CREATED
 from taskflow.settings import Settings, env_name, new_vapid_private_key
 from taskflow.testing import one_time_token
 
-pytestmark = [pytest.mark.redis, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 TASKS = 300
 MEMBERS = 4
@@ -46,8 +48,30 @@ def smtp() -> Iterator[RecordingSmtpServer]:
     server.stop()
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("rabbitmq", marks=pytest.mark.rabbitmq),
+    ]
+)
+def queue_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The variables that point the workers at a queue of this test's own."""
+    if request.param == "redis":
+        server = RedisServer(tmp_path)
+        server.start()
+        yield {"REDIS_URL": server.url}
+        server.stop()
+        return
+    from taskflow.adapters.rabbitmq import RabbitMQQueue  # noqa: PLC0415
+
+    url: str = request.getfixturevalue("rabbitmq_url")
+    name: str = request.getfixturevalue("rabbitmq_prefix")
+    yield {"TASKFLOW_QUEUE_URL": url, "TASKFLOW_QUEUE_NAME": name}
+    RabbitMQQueue(url, queue=name).delete()
+
+
 def _environment(
-    tmp_path: Path, database_url: str, redis_url: str, smtp_port: int
+    tmp_path: Path, database_url: str, queue_settings: dict[str, str], smtp_port: int
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFLOW_")}
     for field in Settings.model_fields:
@@ -55,7 +79,7 @@ def _environment(
     env.update(
         {
             "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
+            **queue_settings,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp_port),
             "SMTP_TLS": "none",
@@ -98,9 +122,9 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
     return condition()
 
 
-def _populate(tf: TaskFlow, push: PushServiceStandIn) -> None:
-    """An owner, MEMBERS members (each with a device subscribed to push), and TASKS tasks
-    assigned round-robin to the members."""
+def _populate(tf: TaskFlow, push: PushServiceStandIn | None = None) -> None:
+    """An owner, MEMBERS members (each with a device subscribed to ``push``, if given),
+    and TASKS tasks assigned round-robin to the members."""
     tokens: list[str] = []
 
     def keep_token(event: Event) -> None:
@@ -118,6 +142,8 @@ def _populate(tf: TaskFlow, push: PushServiceStandIn) -> None:
             member = tf.auth.signup(email=email, password=password, name=f"Member {n}")
             tf.invites.accept(member.user.id, token=tokens[-1])
             members.append(member.user.id)
+            if push is None:
+                continue
             device = push.device(f"member{n}").subscription_json()
             tf.notifications.subscribe_push(
                 member.user.id, endpoint=device["endpoint"], **device["keys"]
@@ -143,14 +169,15 @@ def _deliveries(tf: TaskFlow, channel: str) -> list[Any]:
 def test_a_killed_worker_loses_no_mail_and_no_push(
     tmp_path: Path,
     sql_storage: Any,
-    own_redis: RedisServer,
+    queue_settings: dict[str, str],
     smtp: RecordingSmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """On each SQL backend: a SQLite file, or this run's PostgreSQL schema / MariaDB
-    database (empty and migrated), shared by this process and the workers."""
+    database (empty and migrated), shared by this process and the workers; on each
+    durable queue."""
     database_url = sql_storage.databases.auth.url.render_as_string(hide_password=False)
-    env = _environment(tmp_path, database_url, own_redis.url, smtp.port)
+    env = _environment(tmp_path, database_url, queue_settings, smtp.port)
     for field in Settings.model_fields:
         monkeypatch.delenv(env_name(field), raising=False)
     for key, value in env.items():
@@ -217,3 +244,94 @@ def test_a_killed_worker_loses_no_mail_and_no_push(
             if "task-" in subject
         }
         assert len({t[t.index("task-") : t.index("task-") + 8] for t in titles}) == TASKS
+
+
+@pytest.fixture
+def celery_broker(rabbitmq_url: str, rabbitmq_prefix: str) -> Iterator[dict[str, str]]:
+    """The host's variables naming its Celery broker (RabbitMQ) and a queue of this test's
+    own, deleted afterwards."""
+    yield {"HOST_CELERY_BROKER": rabbitmq_url, "HOST_CELERY_QUEUE": rabbitmq_prefix}
+    import pika  # noqa: PLC0415
+
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq_url))
+    channel = connection.channel()
+    channel.queue_delete(rabbitmq_prefix)
+    channel.exchange_delete(rabbitmq_prefix)  # Celery's default exchange: the queue's name
+    connection.close()
+
+
+@pytest.mark.rabbitmq
+def test_a_killed_celery_worker_loses_no_mail(
+    tmp_path: Path,
+    sql_storage: Any,
+    celery_broker: dict[str, str],
+    smtp: RecordingSmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same fault with the Celery adapter: taskflow's tasks in the host's Celery
+    worker (prefork, embedded beat), broker RabbitMQ; the worker and all its processes
+    are killed with SIGKILL mid-batch, then a second worker starts."""
+    database_url = sql_storage.databases.auth.url.render_as_string(hide_password=False)
+    env = _environment(tmp_path, database_url, {}, smtp.port)
+    here = str(Path(__file__).parent)
+    env.update(celery_broker, PYTHONPATH=os.pathsep.join([here, *sys.path]))
+    for field in Settings.model_fields:
+        monkeypatch.delenv(env_name(field), raising=False)
+    for key, value in env.items():
+        if key.startswith(("TASKFLOW_", "DATABASE_", "SMTP_", "JWT_", "REFRESH_")):
+            monkeypatch.setenv(key, value)
+    tf = TaskFlow.from_settings(Settings())
+    log = tmp_path / "celery.log"
+
+    def start_celery() -> subprocess.Popen[bytes]:
+        with log.open("ab") as output:
+            return subprocess.Popen(
+                [
+                    sys.executable,
+                    *("-m", "celery", "-A", "celery_host", "worker", "--beat"),
+                    *("--pool", "prefork", "--concurrency", "1", "--loglevel", "WARNING"),
+                    *("--schedule", str(tmp_path / "beat-schedule")),
+                    *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+                ],
+                env=env,
+                cwd=tmp_path,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the pool and beat too
+            )
+
+    with tf:
+        _populate(tf)
+        first = start_celery()
+        try:
+            assert _wait_for(lambda: len(smtp.received()) >= 100, 90), log.read_text()
+            os.killpg(first.pid, signal.SIGKILL)  # the worker, its pool and its beat
+            first.wait(10)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(first.pid, signal.SIGKILL)
+            first.wait(10)
+        at_kill = len(smtp.received())
+        assert at_kill < TASKS, "the first worker finished before the kill: no fault tested"
+
+        second = start_celery()
+        try:
+
+            def all_sent() -> bool:
+                deliveries = _deliveries(tf, "email")
+                return len(deliveries) >= TASKS and all(d.status == "sent" for d in deliveries)
+
+            assert _wait_for(all_sent, 120), log.read_text()
+            second.send_signal(signal.SIGTERM)  # a warm shutdown
+            assert second.wait(60) == 0, log.read_text()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(second.pid, signal.SIGKILL)
+            second.wait(10)
+
+        deliveries = _deliveries(tf, "email")
+        received = Counter(str(m["X-Taskflow-Delivery"]) for m in smtp.received())
+        assert set(received) == {str(d.id) for d in deliveries}  # all, and nothing else
+        duplicates = {key: count for key, count in received.items() if count > 1}
+        assert sum(count - 1 for count in duplicates.values()) <= 1, duplicates
+        print(f"celery: killed after {at_kill} mails; duplicates: {duplicates}")

@@ -77,6 +77,8 @@ VARIABLE_CASES: list[tuple[str, str, str, object]] = [
         ("TASK_DATABASE_URL", "sqlite:///task.db", "task_database_url", None),
         ("DATABASE_REPLICA_URL", "sqlite:///replica.db", "database_replica_url", None),
         ("REDIS_URL", "redis://127.0.0.1:6379/0", "redis_url", None),
+        ("TASKFLOW_QUEUE_URL", "amqp://u:p@mq/vhost", "queue_url", None),
+        ("TASKFLOW_QUEUE_NAME", "acme.events", "queue_name", "acme.events"),
         ("SMTP_PASSWORD", "pw", "smtp_password", None),
         ("SENTRY_DSN", "https://key@sentry.example/1", "sentry_dsn", None),
         ("SMTP_HOST", "mail.example.com", "smtp_host", "mail.example.com"),
@@ -530,6 +532,7 @@ SECRET_FIELDS = [
 
 def _all_secrets_set() -> Settings:
     values: dict[str, object] = {field: f"{field}-{MARKER}" for field in SECRET_FIELDS}
+    values["queue_url"] = f"amqp://u:{MARKER}@mq/vhost"  # its scheme is checked
     return Settings(jwt_secret=f"jwt-{MARKER}", refresh_secret=f"refresh-{MARKER}", **values)
 
 

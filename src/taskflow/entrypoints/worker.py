@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from taskflow.bootstrap import TaskFlow, build_queue, build_worker
 from taskflow.bootstrap.metrics import build_metrics
+from taskflow.bootstrap.queue import QUEUE_NAMES
 from taskflow.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def run_worker_command(args: argparse.Namespace) -> int:
             settings.resolved_app_url(),
         )
     options: dict[str, Any] = {"max_attempts": args.max_attempts}
-    if settings.redis_url is not None:
+    if settings.queue_kind == "redis":  # RabbitMQ sees a dead consumer's connection close
         options["visibility_timeout"] = args.visibility_timeout
     with TaskFlow.from_settings(settings) as tf:
         worker = build_worker(tf, settings, queue=build_queue(settings, **options))
@@ -86,7 +87,7 @@ def run_worker_command(args: argparse.Namespace) -> int:
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        queue_name = "Redis Streams" if settings.redis_url is not None else "in-process"
+        queue_name = QUEUE_NAMES[settings.queue_kind]
         stop_metrics = _serve_metrics(tf, worker, args.metrics_host, args.metrics_port)
         logger.info("taskflow worker running (%s queue); SIGTERM to stop", queue_name)
         try:

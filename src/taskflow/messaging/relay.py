@@ -24,7 +24,7 @@ import time
 from datetime import timedelta
 from uuid import UUID
 
-from taskflow.ports.messaging import Queue
+from taskflow.ports.messaging import QueuePublisher
 from taskflow.ports.services import Clock
 from taskflow.ports.unit_of_work import UnitOfWorkFactory
 
@@ -44,7 +44,7 @@ class OutboxRelay:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        queue: Queue,
+        queue: QueuePublisher,
         clock: Clock,
         *,
         batch_size: int = 100,

@@ -21,7 +21,7 @@ from attrs import frozen
 
 from taskflow.domain.models import Event
 
-__all__ = ["Message", "OutboxRepository", "Queue"]
+__all__ = ["Message", "OutboxRepository", "Queue", "QueuePublisher"]
 
 
 class OutboxRepository(Protocol):
@@ -59,6 +59,21 @@ class Message:
     event: Event
     receipt: str
     attempt: int = 1
+
+
+class QueuePublisher(Protocol):
+    """The relay's side of a queue (``Queue`` has it; so does a publisher whose consumers
+    are not taskflow's, such as the Celery adapter's)."""
+
+    @property
+    def durable(self) -> bool:
+        """See ``Queue.durable``."""
+
+    def publish(self, events: Sequence[Event]) -> None:
+        """See ``Queue.publish``."""
+
+    def drain_settled(self) -> list[UUID]:
+        """See ``Queue.drain_settled``."""
 
 
 class Queue(Protocol):

@@ -25,6 +25,7 @@ SECRET_KEYS = (
     "jti",
     "database_url",
     "redis_url",
+    "queue_url",
     "smtp_password",
     "sentry_dsn",
 )
