@@ -17,6 +17,7 @@ from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing_extensions import TypeAliasType
 
 from taskflow.domain.models import TaskActivity, TeamSummary, UserRef
 
@@ -70,10 +71,20 @@ __all__ = [
 T = TypeVar("T")
 OutT = TypeVar("OutT", bound=BaseModel)
 
-TaskStatusValue = Literal["todo", "in_progress", "done"]
-PriorityValue = Literal["low", "medium", "high"]
-RoleValue = Literal["member", "admin", "owner"]
-AssignableRoleValue = Literal["member", "admin"]
+# The shared enums are named type aliases: each is one named schema in the OpenAPI
+# document (``TaskStatus``...) that a generated client turns into one named type, instead
+# of a copy inlined into every field and parameter that uses it (which generators name
+# after the field, e.g. ``ListTeamTasksTeamsTeamIdTasksGetPriorityType0Item``). Validation
+# is that of the Literal.
+TaskStatusValue = TypeAliasType("TaskStatus", Literal["todo", "in_progress", "done"])
+PriorityValue = TypeAliasType("Priority", Literal["low", "medium", "high"])
+RoleValue = TypeAliasType("Role", Literal["member", "admin", "owner"])
+AssignableRoleValue = TypeAliasType("AssignableRole", Literal["member", "admin"])
+LanguageValue = TypeAliasType("Language", Literal["fa", "en"])
+TaskSortValue = TypeAliasType(
+    "TaskSort", Literal["created_at", "updated_at", "due_date", "priority"]
+)
+SortOrderValue = TypeAliasType("SortOrder", Literal["asc", "desc"])
 
 
 class _In(BaseModel):
@@ -118,7 +129,7 @@ class SignupIn(_In):
     email: str
     password: str
     name: str
-    language: Literal["fa", "en"] | None = Field(
+    language: LanguageValue | None = Field(
         default=None,
         description="The user's language for mails and notifications. Omitted: the "
         "request's Accept-Language if it names fa or en, else the server's default "
@@ -379,7 +390,7 @@ class PreferencesIn(_In):
     quiet_hours_start: time | None = Field(default=None, description="HH:MM, wall clock.")
     quiet_hours_end: time | None = Field(default=None, description="HH:MM, wall clock.")
     timezone: str | None = Field(default=None, description="IANA zone, e.g. Asia/Tehran.")
-    language: Literal["fa", "en"] | None = None
+    language: LanguageValue | None = None
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
@@ -417,8 +428,8 @@ class TaskListQuery(PageQuery):
     due_after: date | None = None
     overdue: bool = False
     q: str | None = Field(default=None, description="Text in the title (case-insensitive).")
-    sort: Literal["created_at", "updated_at", "due_date", "priority"] = "created_at"
-    order: Literal["asc", "desc"] = "desc"
+    sort: TaskSortValue = "created_at"
+    order: SortOrderValue = "desc"
 
     def filters(self) -> dict[str, Any]:
         return self.model_dump()

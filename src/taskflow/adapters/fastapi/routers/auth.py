@@ -22,7 +22,7 @@ from taskflow.adapters.fastapi.dependencies import (
     rate_limit,
 )
 from taskflow.adapters.fastapi.responses import JSONBytesResponse
-from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.fastapi.routing import TaskflowRoute, operation_id
 from taskflow.adapters.web.languages import preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
@@ -55,9 +55,15 @@ from taskflow.bootstrap import TaskFlow
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
+router = APIRouter(
+    tags=["auth"], route_class=TaskflowRoute, generate_unique_id_function=operation_id
+)
 """The auth area: ``/auth/me`` itself, and every other route through ``_limited``."""
-_limited = APIRouter(dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
+_limited = APIRouter(
+    dependencies=[Depends(rate_limit)],
+    route_class=TaskflowRoute,
+    generate_unique_id_function=operation_id,
+)
 """The routes with the general rate limit as a dependency (included at the end)."""
 _strict = [Depends(auth_rate_limit)]
 
@@ -109,6 +115,7 @@ def logout(
 
 @router.get(
     "/auth/me",
+    operation_id="getMe",
     response_model=UserWithTeamsOut,
     response_class=JSONBytesResponse,
     responses=error_responses(401, 404),
