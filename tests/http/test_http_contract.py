@@ -38,6 +38,8 @@ SEED_ENDPOINTS = {
     ("GET", "/ready"),
 }
 PUBLIC = {
+    "/auth/cookie/login",
+    "/auth/cookie/refresh",
     "/auth/signup",
     "/auth/login",
     "/auth/refresh",

@@ -28,6 +28,7 @@ __all__ = [
     "ChangeRoleIn",
     "CommentIn",
     "CommentOut",
+    "CookieLoginOut",
     "EmailIn",
     "EndedSessionsOut",
     "ErrorBody",
@@ -75,16 +76,15 @@ OutT = TypeVar("OutT", bound=BaseModel)
 # document (``TaskStatus``...) that a generated client turns into one named type, instead
 # of a copy inlined into every field and parameter that uses it (which generators name
 # after the field, e.g. ``ListTeamTasksTeamsTeamIdTasksGetPriorityType0Item``). Validation
-# is that of the Literal.
-TaskStatusValue = TypeAliasType("TaskStatus", Literal["todo", "in_progress", "done"])
-PriorityValue = TypeAliasType("Priority", Literal["low", "medium", "high"])
-RoleValue = TypeAliasType("Role", Literal["member", "admin", "owner"])
-AssignableRoleValue = TypeAliasType("AssignableRole", Literal["member", "admin"])
-LanguageValue = TypeAliasType("Language", Literal["fa", "en"])
-TaskSortValue = TypeAliasType(
-    "TaskSort", Literal["created_at", "updated_at", "due_date", "priority"]
-)
-SortOrderValue = TypeAliasType("SortOrder", Literal["asc", "desc"])
+# is that of the Literal. (The web schemas' own names: not the domain's enums of the same
+# names, which this module does not import.)
+TaskStatus = TypeAliasType("TaskStatus", Literal["todo", "in_progress", "done"])
+Priority = TypeAliasType("Priority", Literal["low", "medium", "high"])
+Role = TypeAliasType("Role", Literal["member", "admin", "owner"])
+AssignableRole = TypeAliasType("AssignableRole", Literal["member", "admin"])
+Language = TypeAliasType("Language", Literal["fa", "en"])
+TaskSort = TypeAliasType("TaskSort", Literal["created_at", "updated_at", "due_date", "priority"])
+SortOrder = TypeAliasType("SortOrder", Literal["asc", "desc"])
 
 
 class _In(BaseModel):
@@ -129,7 +129,7 @@ class SignupIn(_In):
     email: str
     password: str
     name: str
-    language: LanguageValue | None = Field(
+    language: Language | None = Field(
         default=None,
         description="The user's language for mails and notifications. Omitted: the "
         "request's Accept-Language if it names fa or en, else the server's default "
@@ -178,7 +178,7 @@ class UserRefOut(_Out):
 class TeamOut(_Out):
     id: UUID
     name: str
-    role: RoleValue = Field(description="The caller's role in this team.")
+    role: Role = Field(description="The caller's role in this team.")
 
     @classmethod
     def of(cls, team: TeamSummary) -> TeamOut:
@@ -212,6 +212,14 @@ class LoginOut(_Out):
     refresh_token: str
 
 
+class CookieLoginOut(_Out):
+    """The web client's login and refresh answer: the refresh token is in the httpOnly
+    ``taskflow_refresh`` cookie, never in the body."""
+
+    user: UserWithTeamsOut
+    token: str = Field(description="Access token (JWT, 15 minutes): Authorization: Bearer.")
+
+
 class SessionOut(_Out):
     id: UUID
     created_at: datetime
@@ -232,7 +240,7 @@ class TeamIn(_In):
 
 
 class ChangeRoleIn(_In):
-    role: AssignableRoleValue
+    role: AssignableRole
 
 
 class TransferIn(_In):
@@ -243,14 +251,14 @@ class MemberOut(_Out):
     user_id: UUID
     name: str
     email: str
-    role: RoleValue
+    role: Role
     joined_at: datetime
 
 
 class InviteIn(_In):
     team_id: UUID
     email: str
-    role: AssignableRoleValue = "member"
+    role: AssignableRole = "member"
 
 
 class AcceptInviteIn(_In):
@@ -261,7 +269,7 @@ class InviteOut(_Out):
     id: UUID
     team_id: UUID
     email: str
-    role: RoleValue
+    role: Role
     expires_at: datetime
     created_by: UUID
     created_at: datetime
@@ -273,8 +281,8 @@ class InviteOut(_Out):
 class TaskCreateIn(_In):
     title: str
     description: str | None = None
-    priority: PriorityValue = "medium"
-    status: TaskStatusValue = "todo"
+    priority: Priority = "medium"
+    status: TaskStatus = "todo"
     assignee_id: UUID | None = None
     due_date: date | None = Field(default=None, description="YYYY-MM-DD")
 
@@ -285,8 +293,8 @@ class TaskUpdateIn(_In):
 
     title: str | None = None
     description: str | None = None
-    status: TaskStatusValue | None = None
-    priority: PriorityValue | None = None
+    status: TaskStatus | None = None
+    priority: Priority | None = None
     assignee_id: UUID | None = None
     due_date: date | None = Field(default=None, description="YYYY-MM-DD")
 
@@ -312,8 +320,8 @@ class TaskOut(_Out):
     team_id: UUID
     title: str
     description: str | None
-    status: TaskStatusValue
-    priority: PriorityValue
+    status: TaskStatus
+    priority: Priority
     assignee: UserRefOut | None
     created_by: UUID
     due_date: date | None
@@ -390,7 +398,7 @@ class PreferencesIn(_In):
     quiet_hours_start: time | None = Field(default=None, description="HH:MM, wall clock.")
     quiet_hours_end: time | None = Field(default=None, description="HH:MM, wall clock.")
     timezone: str | None = Field(default=None, description="IANA zone, e.g. Asia/Tehran.")
-    language: LanguageValue | None = None
+    language: Language | None = None
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
@@ -419,8 +427,8 @@ class PageQuery(BaseModel):
 class TaskListQuery(PageQuery):
     """Filters of a task list; ``status`` and ``priority`` may repeat (OR)."""
 
-    status: list[TaskStatusValue] | None = None
-    priority: list[PriorityValue] | None = None
+    status: list[TaskStatus] | None = None
+    priority: list[Priority] | None = None
     assignee_id: UUID | None = None
     unassigned: bool = False
     created_by: UUID | None = None
@@ -428,8 +436,8 @@ class TaskListQuery(PageQuery):
     due_after: date | None = None
     overdue: bool = False
     q: str | None = Field(default=None, description="Text in the title (case-insensitive).")
-    sort: TaskSortValue = "created_at"
-    order: SortOrderValue = "desc"
+    sort: TaskSort = "created_at"
+    order: SortOrder = "desc"
 
     def filters(self) -> dict[str, Any]:
         return self.model_dump()
