@@ -18,6 +18,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 
+from taskflow.adapters.fastapi.client import mount_client
 from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY, THREADS_STATE_KEY
 from taskflow.adapters.fastapi.errors import (
     install_exception_handlers,
@@ -96,9 +97,14 @@ def mount_taskflow(
 
 
 def create_app(
-    tf: TaskFlow, config: WebConfig | None = None, *, threads: int | None = None
+    tf: TaskFlow,
+    config: WebConfig | None = None,
+    *,
+    threads: int | None = None,
+    client: bool = True,
 ) -> FastAPI:
-    """The reference server: a FastAPI app serving the whole REST contract.
+    """The reference server: a FastAPI app serving the whole REST contract, and the web
+    client at ``/`` (``client=False``: the API alone).
 
     ``threads`` caps the threads that run the service calls: taskflow's own (its async
     endpoints) and anyio's default limiter (the sync ones; 40 threads each when None),
@@ -116,6 +122,8 @@ def create_app(
         lifespan=None if threads is None else _thread_pool_of(threads),
     )
     mount_taskflow(app, tf, config, threads=threads, app_wide=True)
+    if client:
+        mount_client(app, tf)
     return app
 
 

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask
 from werkzeug.exceptions import HTTPException
 
 from taskflow.adapters.flask.blueprints import AREAS, ops
+from taskflow.adapters.flask.client import register_client
 from taskflow.adapters.flask.edge import (
     finish_response,
     on_http_error,
@@ -94,8 +95,11 @@ class TaskFlowExtension:
         return runtime
 
 
-def create_app(tf: TaskFlow, config: WebConfig | None = None) -> Flask:
-    """The reference server: a Flask app serving the whole REST contract."""
+def create_app(tf: TaskFlow, config: WebConfig | None = None, *, client: bool = True) -> Flask:
+    """The reference server: a Flask app serving the whole REST contract, and the web
+    client at ``/`` (``client=False``: the API alone)."""
     app = Flask("taskflow")
     TaskFlowExtension(app, tf, config, app_wide=True)
+    if client:
+        register_client(app, tf)
     return app
