@@ -23,7 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "http"))
 from test_serve_process import _serving, _text_of, _wait_for_mail
 
-pytestmark = [pytest.mark.sqlite, pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.sqlite, pytest.mark.slow, pytest.mark.client]
 
 CLIENT = Path(__file__).resolve().parent.parent / "client"
 STORY = CLIENT / "e2e" / "story.mjs"
@@ -91,5 +91,6 @@ def test_two_users_story_in_the_browser(app: str, language: str, tmp_path: Path)
         story.stdin.close()
         story.stdout.close()
     log = "".join(output)
+    (tmp_path / "story.log").write_text(log, "utf-8")  # the axe summary, for a reader
     assert story.returncode == 0, f"{log}\n(screenshots in {tmp_path / 'artifacts'})"
     assert "STORY OK" in log

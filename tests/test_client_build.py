@@ -103,6 +103,7 @@ def test_the_built_page_names_only_assets_that_are_there() -> None:
     ), "client_dist/assets holds files the page does not use: rebuild (emptyOutDir)"
 
 
+@pytest.mark.client
 def test_the_generated_types_are_those_of_the_document_and_the_client_type_checks(
     tmp_path: Path,
 ) -> None:

@@ -8,12 +8,13 @@
 // the test: this script prints `MAIL <recipient> <words>` and reads the link on stdin.
 // On failure it saves a screenshot of each page into the artifacts folder.
 import { createInterface } from "node:readline";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const [base, lang, artifacts] = process.argv.slice(2);
-const screenshots = process.env.TASKFLOW_E2E_SCREENSHOTS; // docs/images, when asked
+const screenshots = process.env.TASKFLOW_TEST_SCREENSHOTS; // docs/images, when asked
 mkdirSync(artifacts, { recursive: true });
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const T = {
@@ -90,6 +91,7 @@ try {
   await a.getByLabel(T.teamName).fill(lang === "fa" ? "تیم طراحی" : "Design team");
   await a.getByRole("button", { name: T.create }).click();
   await a.waitForURL(/#\/teams\//);
+  const teamUrl = a.url();
   await a.getByLabel(T.email, { exact: true }).fill(member.email);
   await a.getByRole("button", { name: T.sendInvite }).click();
   await a.getByText(T.inviteSent).waitFor();
@@ -136,6 +138,7 @@ try {
   // --- the owner sees the comment and the completion -------------------------------------
   await a.getByRole("link", { name: taskTitle }).click();
   await a.getByText(comment).waitFor();
+  const taskUrl = a.url();
   await a.locator('dd[data-field="status"]', { hasText: T.done }).waitFor();
 
   // --- the member's preferences: quiet hours -------------------------------------------
@@ -175,6 +178,58 @@ try {
   await b.getByText(T.offline).waitFor();
   await shot(b, "offline");
   await b.context().setOffline(false);
+  // --- accessibility: axe-core on every page, no serious or critical violation ----------
+  // (axe is injected as a script: this context alone bypasses the page's CSP for it.)
+  const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  const context = await browser.newContext({ locale, bypassCSP: true });
+  const c = await context.newPage();
+  c.setDefaultTimeout(15_000);
+  pages.push(c);
+  const problems = [];
+  async function audit(name) {
+    await c.waitForLoadState("networkidle");
+    await c.addScriptTag({ content: axeSource });
+    const found = await c.evaluate(async () => {
+      const result = await window.axe.run(document, { resultTypes: ["violations"] });
+      return {
+        rules: result.passes === undefined ? -1 : result.violations.length,
+        serious: result.violations
+          .filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+        minor: result.violations.filter((v) => v.impact !== "serious" && v.impact !== "critical").map((v) => v.id),
+      };
+    });
+    console.log(`AXE ${name}: ${found.serious.length} serious or critical; minor: ${found.minor.join(", ") || "none"}`);
+    for (const violation of found.serious) problems.push(`${name}: ${violation}`);
+  }
+  await c.goto(base + "/#/login");
+  await c.getByRole("heading", { name: T.signIn }).waitFor();
+  await audit("login");
+  await c.goto(base + "/#/signup");
+  await audit("signup");
+  await c.goto(base + "/#/forgot");
+  await audit("forgot");
+  await c.goto(base + "/verify-email?token=nope");
+  await c.locator(".error").waitFor();
+  await audit("verify-email");
+  await c.goto(base + "/reset-password?token=nope");
+  await audit("reset-password");
+  await c.goto(base + "/invites/accept?token=nope");
+  await audit("invite");
+  await c.goto(base + "/#/login");
+  await c.getByLabel(T.email, { exact: true }).fill(owner.email);
+  await c.getByLabel(T.password, { exact: true }).fill(PASSWORD);
+  await c.locator("form").getByRole("button", { name: T.signIn }).click();
+  await c.getByRole("heading", { name: T.teams }).waitFor();
+  await audit("teams");
+  for (const [name, url] of [["team", teamUrl], ["task", taskUrl], ["inbox", `${base}/#/inbox`], ["my-tasks", `${base}/#/my-tasks`], ["preferences", `${base}/#/preferences`]]) {
+    await c.goto(url);
+    await c.locator("main h1").waitFor();
+    await audit(name);
+  }
+  await context.close();
+  pages.pop();
+  if (problems.length) throw new Error(`accessibility:\n${problems.join("\n")}`);
   console.log("STORY OK");
 } catch (error) {
   failed = true;

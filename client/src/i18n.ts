@@ -73,6 +73,11 @@ const en = {
   addComment: "Add comment",
   noComments: "No comments yet.",
   activity: "Activity",
+  kinds: {
+    created: "created the task", changed: "changed", assigned: "assigned", unassigned: "unassigned",
+    completed: "completed", reopened: "reopened", deleted: "deleted", restored: "restored",
+    commented: "commented",
+  } as Record<string, string>,
   notifications: "Notifications",
   unread: "unread",
   markRead: "Mark read",
@@ -193,6 +198,11 @@ const fa: Strings = {
   addComment: "افزودن دیدگاه",
   noComments: "هنوز دیدگاهی نیست.",
   activity: "تاریخچه",
+  kinds: {
+    created: "کار را ساخت", changed: "تغییر داد", assigned: "سپرد", unassigned: "از کسی پس گرفت",
+    completed: "انجام داد", reopened: "بازگشود", deleted: "حذف کرد", restored: "بازگرداند",
+    commented: "دیدگاه نوشت",
+  },
   notifications: "اعلان‌ها",
   unread: "خوانده‌نشده",
   markRead: "خوانده شد",
@@ -275,6 +285,10 @@ export function formatDate(value: string | null | undefined): string {
     dateStyle: "medium",
     ...(value.length > 10 ? { timeStyle: "short" } : {}),
   }).format(date);
+}
+
+export function formatNumber(value: number): string {
+  return new Intl.NumberFormat(language.get() === "fa" ? "fa-IR" : "en-GB").format(value);
 }
 
 export function errorText(error: unknown): string {

@@ -4,7 +4,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./styles.css";
 import { config } from "./config";
-import { applyDocumentLanguage, language, strings } from "./i18n";
+import { applyDocumentLanguage, formatNumber, language, strings } from "./i18n";
 import { ForgotPage, InvitePage, LoginPage, ResetPasswordPage, SignUpPage, VerifyEmailPage } from "./pages/auth";
 import { InboxPage } from "./pages/inbox";
 import { PreferencesPage } from "./pages/preferences";
@@ -48,7 +48,7 @@ function Header() {
           <a href={href("/my-tasks")}>{t.myTasks}</a>
           <a href={href("/inbox")} data-unread={count}>
             {t.inbox}
-            {count ? <span class="count" aria-label={`${count} ${t.unread}`}>{count}</span> : null}
+            {count ? <span class="count" aria-label={`${formatNumber(count)} ${t.unread}`}>{formatNumber(count)}</span> : null}
           </a>
           <a href={href("/preferences")}>{t.preferences}</a>
         </nav>

@@ -7,7 +7,9 @@ import { me, refreshMe, register, signIn } from "../session";
 import { useSignal } from "../signal";
 import { ErrorBox, Field, Loading, Notice, useAction } from "../ui";
 
-export function SignInForm({ onDone }: { onDone?: () => void }) {
+type Heading = "h1" | "h2";
+
+export function SignInForm({ onDone, heading: H = "h1" }: { onDone?: () => void; heading?: Heading }) {
   const t = strings();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -22,7 +24,7 @@ export function SignInForm({ onDone }: { onDone?: () => void }) {
         if (me.get()) onDone ? onDone() : go("/");
       }}
     >
-      <h2>{t.signIn}</h2>
+      <H>{t.signIn}</H>
       <Field label={t.email} name="email" type="email" value={email} onInput={setEmail} required autocomplete="username" />
       <Field label={t.password} name="password" type="password" value={password} onInput={setPassword} required autocomplete="current-password" />
       <ErrorBox error={error} />
@@ -31,7 +33,7 @@ export function SignInForm({ onDone }: { onDone?: () => void }) {
   );
 }
 
-export function SignUpForm({ onDone }: { onDone?: () => void }) {
+export function SignUpForm({ onDone, heading: H = "h1" }: { onDone?: () => void; heading?: Heading }) {
   const t = strings();
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
@@ -47,7 +49,7 @@ export function SignUpForm({ onDone }: { onDone?: () => void }) {
         if (me.get()) onDone ? onDone() : go("/");
       }}
     >
-      <h2>{t.signUp}</h2>
+      <H>{t.signUp}</H>
       <Field label={t.name} name="name" value={name} onInput={setName} required autocomplete="name" />
       <Field label={t.email} name="email" type="email" value={email} onInput={setEmail} required autocomplete="username" />
       <Field label={t.password} name="password" type="password" value={password} onInput={setPassword} required autocomplete="new-password" minLength={8} />
@@ -97,7 +99,7 @@ export function ForgotPage() {
           setSent(true);
         }}
       >
-        <h2>{t.forgotPassword}</h2>
+        <h1>{t.forgotPassword}</h1>
         <Field label={t.email} name="email" type="email" value={email} onInput={setEmail} required />
         <ErrorBox error={error} />
         {sent && !error ? <Notice>{t.resetSent}</Notice> : null}
@@ -199,7 +201,7 @@ export function InvitePage({ token }: { token: string }) {
           </>
         )}
       </section>
-      {user ? null : mode === "signup" ? <SignUpForm onDone={() => undefined} /> : <SignInForm onDone={() => undefined} />}
+      {user ? null : mode === "signup" ? <SignUpForm heading="h2" onDone={() => undefined} /> : <SignInForm heading="h2" onDone={() => undefined} />}
     </main>
   );
 }

@@ -2,12 +2,12 @@
 // restore; its comments and its activity.
 import { useState } from "preact/hooks";
 import { api, call } from "../api";
-import type { Priority, Task } from "../api";
+import type { ApiError, Priority, Task } from "../api";
 import { formatDate, strings } from "../i18n";
 import { href } from "../router";
 import { ErrorBox, Field, Loading, Select, useAction, useLoad } from "../ui";
 
-function EditTask({ task, onSaved }: { task: Task; onSaved: (task: Task) => void }) {
+function EditTask({ task, onSaved, onConflict }: { task: Task; onSaved: (task: Task) => void; onConflict: () => void }) {
   const t = strings();
   const [title, setTitle] = useState(task.title);
   const [description, setDescription] = useState(task.description ?? "");
@@ -19,14 +19,20 @@ function EditTask({ task, onSaved }: { task: Task; onSaved: (task: Task) => void
       aria-label={t.edit}
       onSubmit={async (event) => {
         event.preventDefault();
-        const saved = await run(() =>
-          call(() =>
-            api.PATCH("/tasks/{task_id}", {
-              params: { path: { task_id: task.id }, header: { "If-Match": `"${task.version}"` } },
-              body: { title, description: description || null, priority },
-            }),
-          ),
-        );
+        const saved = await run(async () => {
+          try {
+            return await call(() =>
+              api.PATCH("/tasks/{task_id}", {
+                params: { path: { task_id: task.id }, header: { "If-Match": `"${task.version}"` } },
+                body: { title, description: description || null, priority },
+              }),
+            );
+          } catch (failure) {
+            // Changed meanwhile: show the current version (the message says so).
+            if ((failure as ApiError).code === "version_conflict") onConflict();
+            throw failure;
+          }
+        });
         if (saved) onSaved(saved);
       }}
     >
@@ -87,8 +93,16 @@ function Comments({ taskId }: { taskId: string }) {
   );
 }
 
-function ActivityList({ taskId, version }: { taskId: string; version: number }) {
+function ActivityList({ taskId, version, names }: { taskId: string; version: number; names: Map<string, string> }) {
   const t = strings();
+  // Values as people read them: a member's name for an id, a status or priority's label.
+  const describe = (field: string, value: string | null) => {
+    if (value === null) return "—";
+    if (field === "assignee_id") return names.get(value) ?? value;
+    if (field === "status") return t.statuses[value as keyof typeof t.statuses] ?? value;
+    if (field === "priority") return t.priorities[value as keyof typeof t.priorities] ?? value;
+    return value;
+  };
   const activity = useLoad(
     () => call(() => api.GET("/tasks/{task_id}/activity", { params: { path: { task_id: taskId }, query: { limit: 100 } } })),
     [taskId, version],
@@ -100,8 +114,9 @@ function ActivityList({ taskId, version }: { taskId: string; version: number }) 
       <ol class="activity">
         {(activity.data?.items ?? []).map((entry) => (
           <li key={entry.id}>
-            <span class="muted">{formatDate(entry.created_at)}</span> {entry.kind}
-            {entry.field ? ` · ${entry.field}: ${entry.old_value ?? "—"} → ${entry.new_value ?? "—"}` : ""}
+            <span class="muted">{formatDate(entry.created_at)}</span>{" "}
+            <bdi>{names.get(entry.actor_id) ?? ""}</bdi> {t.kinds[entry.kind] ?? entry.kind}
+            {entry.field ? <> · <bdi>{describe(entry.field, entry.old_value)}</bdi> → <bdi>{describe(entry.field, entry.new_value)}</bdi></> : null}
           </li>
         ))}
       </ol>
@@ -130,7 +145,6 @@ export function TaskPage({ id }: { id: string }) {
     const changed = await run(action);
     if (changed) task.setData(changed);
   };
-  const showError = (error as { code?: string } | null)?.code === "version_conflict" ? error : error;
   return (
     <main>
       <p><a href={href(`/teams/${current.team_id}`)}>{t.back}</a></p>
@@ -164,18 +178,19 @@ export function TaskPage({ id }: { id: string }) {
           </>
         )}
       </div>
-      <ErrorBox error={showError} />
+      <ErrorBox error={error} />
       {!deleted ? (
         <Select<string> label={t.assign} name="assign" value={current.assignee?.id ?? ""}
           onChange={(value) => act(() => call(() => api.POST("/tasks/{task_id}/assign", { ...path, body: { assignee_id: value || null } })))}
           options={[["", t.unassigned], ...(members.data ?? []).map((m): [string, string] => [m.user_id, m.name])]} />
       ) : null}
       {editing ? (
-        <EditTask task={current} onSaved={(saved) => { task.setData(saved); setEditing(false); }} />
+        <EditTask task={current} onConflict={task.reload} onSaved={(saved) => { task.setData(saved); setEditing(false); }} />
       ) : null}
       <div class="columns">
         <Comments taskId={current.id} />
-        <ActivityList taskId={current.id} version={current.version} />
+        <ActivityList taskId={current.id} version={current.version}
+          names={new Map((members.data ?? []).map((m) => [m.user_id, m.name]))} />
       </div>
     </main>
   );
