@@ -16,7 +16,8 @@ The tree::
     │   └── RefreshTokenReused         401 refresh_token_reused
     ├── PermissionDenied               403 forbidden
     │   ├── NotTeamMember              403 not_team_member
-    │   └── InviteEmailMismatch        403 invite_email_mismatch
+    │   ├── InviteEmailMismatch        403 invite_email_mismatch
+    │   └── CsrfCheckFailed            403 csrf_failed       (the browser's refresh cookie)
     ├── NotFound                       404 not_found
     │   ├── UserNotFound               404 user_not_found
     │   ├── TeamNotFound               404 team_not_found
@@ -70,6 +71,7 @@ __all__ = [
     "CommentNotFound",
     "ConfigurationError",
     "Conflict",
+    "CsrfCheckFailed",
     "DataExportTooSoon",
     "DeliveryNotFound",
     "EmailAlreadyExists",
@@ -205,6 +207,13 @@ class NotTeamMember(PermissionDenied):
 class InviteEmailMismatch(PermissionDenied):
     code = "invite_email_mismatch"
     default_message = "This invite was sent to another email address."
+
+
+class CsrfCheckFailed(PermissionDenied):
+    """The refresh cookie came without the ``X-CSRF-Token`` header that goes with it."""
+
+    code = "csrf_failed"
+    default_message = "The X-CSRF-Token header is missing or does not match."
 
 
 class NotFound(TaskflowError):

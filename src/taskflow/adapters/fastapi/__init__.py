@@ -18,6 +18,7 @@ their service calls to taskflow's own threads; your async code does the same wit
 """
 
 from taskflow.adapters.fastapi.app import create_app, install_exception_handlers, mount_taskflow
+from taskflow.adapters.fastapi.client import mount_client
 from taskflow.adapters.fastapi.dependencies import (
     CurrentPrincipal,
     TaskFlowDep,
@@ -38,6 +39,7 @@ __all__ = [
     "get_taskflow",
     "in_service_thread",
     "install_exception_handlers",
+    "mount_client",
     "mount_taskflow",
     "require_team_role",
     "run_service",

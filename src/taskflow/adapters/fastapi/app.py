@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from taskflow.adapters.fastapi.client import mount_client
 from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY, THREADS_STATE_KEY
 from taskflow.adapters.fastapi.errors import (
     install_exception_handlers,
@@ -135,8 +136,10 @@ def create_app(
     *,
     threads: int | None = None,
     metrics: bool | TaskflowMetrics = False,
+    client: bool = True,
 ) -> FastAPI:
-    """The reference server: a FastAPI app serving the whole REST contract.
+    """The reference server: a FastAPI app serving the whole REST contract, and the web
+    client at ``/`` (``client=False``: the API alone).
 
     ``threads`` caps the threads that run the service calls: taskflow's own (its async
     endpoints) and anyio's default limiter (the sync ones; 40 threads each when None),
@@ -155,6 +158,8 @@ def create_app(
         lifespan=None if threads is None else _thread_pool_of(threads),
     )
     mount_taskflow(app, tf, config, threads=threads, app_wide=True, metrics=metrics)
+    if client:
+        mount_client(app, tf)
     return app
 
 

@@ -28,7 +28,7 @@ from taskflow.adapters.fastapi.dependencies import runtime_of
 from taskflow.adapters.fastapi.errors import response_for
 from taskflow.adapters.fastapi.middleware import EDGE_SCOPE_KEY, through_the_edge
 
-__all__ = ["TaskflowRoute"]
+__all__ = ["TaskflowRoute", "operation_id"]
 
 
 class TaskflowRoute(APIRoute):
@@ -56,3 +56,13 @@ class TaskflowRoute(APIRoute):
             await super().handle(scope, receive, send)
         except StarletteHTTPException as error:  # 405: the path is this route's, not the method
             await response_for(error)(scope, receive, send)
+
+
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI ``operationId`` of one of taskflow's routes: its endpoint's name in
+    camelCase (``list_team_tasks`` -> ``listTeamTasks``). Every taskflow router passes it
+    as ``generate_unique_id_function``: FastAPI's default (``list_team_tasks_teams__team_id
+    __tasks_get``) leaks the path and method into every generated client's names. The ids
+    are pinned by a test: renaming an endpoint function renames an operation."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)

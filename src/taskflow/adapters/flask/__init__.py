@@ -13,7 +13,15 @@ Or ``ext = TaskFlowExtension()`` then ``ext.init_app(app, tf)`` in an applicatio
 """
 
 from taskflow.adapters.flask.blueprints import AREAS
+from taskflow.adapters.flask.client import register_client
 from taskflow.adapters.flask.extension import TaskFlowExtension, create_app
 from taskflow.adapters.flask.helpers import current_principal, get_taskflow
 
-__all__ = ["AREAS", "TaskFlowExtension", "create_app", "current_principal", "get_taskflow"]
+__all__ = [
+    "AREAS",
+    "TaskFlowExtension",
+    "create_app",
+    "current_principal",
+    "get_taskflow",
+    "register_client",
+]

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from taskflow.adapters.flask.blueprints import AREAS, auth, ops
+from taskflow.adapters.flask.client import register_client
 from taskflow.adapters.flask.edge import (
     finish_response,
     on_http_error,
@@ -140,12 +141,19 @@ class TaskFlowExtension:
 
 
 def create_app(
-    tf: TaskFlow, config: WebConfig | None = None, *, metrics: bool | TaskflowMetrics = False
+    tf: TaskFlow,
+    config: WebConfig | None = None,
+    *,
+    metrics: bool | TaskflowMetrics = False,
+    client: bool = True,
 ) -> Flask:
-    """The reference server: a Flask app serving the whole REST contract (and
-    ``GET /metrics`` with ``metrics=True``)."""
+    """The reference server: a Flask app serving the whole REST contract, the web client
+    at ``/`` (``client=False``: the API alone) and ``GET /metrics`` with
+    ``metrics=True``."""
     app = Flask("taskflow")
     TaskFlowExtension(app, tf, config, app_wide=True, metrics=metrics)
+    if client:
+        register_client(app, tf)
     return app
 
 

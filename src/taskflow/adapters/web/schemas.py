@@ -17,6 +17,7 @@ from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing_extensions import TypeAliasType
 
 from taskflow.domain.models import TaskActivity, TeamSummary, UserRef
 
@@ -27,6 +28,7 @@ __all__ = [
     "ChangeRoleIn",
     "CommentIn",
     "CommentOut",
+    "CookieLoginOut",
     "EmailIn",
     "EndedSessionsOut",
     "ErrorBody",
@@ -81,10 +83,19 @@ __all__ = [
 T = TypeVar("T")
 OutT = TypeVar("OutT", bound=BaseModel)
 
-TaskStatusValue = Literal["todo", "in_progress", "done"]
-PriorityValue = Literal["low", "medium", "high"]
-RoleValue = Literal["member", "admin", "owner"]
-AssignableRoleValue = Literal["member", "admin"]
+# The shared enums are named type aliases: each is one named schema in the OpenAPI
+# document (``TaskStatus``...) that a generated client turns into one named type, instead
+# of a copy inlined into every field and parameter that uses it (which generators name
+# after the field, e.g. ``ListTeamTasksTeamsTeamIdTasksGetPriorityType0Item``). Validation
+# is that of the Literal. (The web schemas' own names: not the domain's enums of the same
+# names, which this module does not import.)
+TaskStatus = TypeAliasType("TaskStatus", Literal["todo", "in_progress", "done"])
+Priority = TypeAliasType("Priority", Literal["low", "medium", "high"])
+Role = TypeAliasType("Role", Literal["member", "admin", "owner"])
+AssignableRole = TypeAliasType("AssignableRole", Literal["member", "admin"])
+Language = TypeAliasType("Language", Literal["fa", "en"])
+TaskSort = TypeAliasType("TaskSort", Literal["created_at", "updated_at", "due_date", "priority"])
+SortOrder = TypeAliasType("SortOrder", Literal["asc", "desc"])
 
 
 class _In(BaseModel):
@@ -137,7 +148,7 @@ class SignupIn(_In):
     email: str
     password: str
     name: str
-    language: Literal["fa", "en"] | None = Field(
+    language: Language | None = Field(
         default=None,
         description="The user's language for mails and notifications. Omitted: the "
         "request's Accept-Language if it names fa or en, else the server's default "
@@ -186,7 +197,7 @@ class UserRefOut(_Out):
 class TeamOut(_Out):
     id: UUID
     name: str
-    role: RoleValue = Field(description="The caller's role in this team.")
+    role: Role = Field(description="The caller's role in this team.")
 
     @classmethod
     def of(cls, team: TeamSummary) -> TeamOut:
@@ -256,6 +267,14 @@ class LoginOut(_Out):
     refresh_token: str
 
 
+class CookieLoginOut(_Out):
+    """The web client's login and refresh answer: the refresh token is in the httpOnly
+    ``taskflow_refresh`` cookie, never in the body."""
+
+    user: UserWithTeamsOut
+    token: str = Field(description="Access token (JWT, 15 minutes): Authorization: Bearer.")
+
+
 class SessionOut(_Out):
     id: UUID
     created_at: datetime
@@ -283,7 +302,7 @@ class TeamIn(_In):
 
 
 class ChangeRoleIn(_In):
-    role: AssignableRoleValue
+    role: AssignableRole
 
 
 class TransferIn(_In):
@@ -294,14 +313,14 @@ class MemberOut(_Out):
     user_id: UUID
     name: str
     email: str
-    role: RoleValue
+    role: Role
     joined_at: datetime
 
 
 class InviteIn(_In):
     team_id: UUID
     email: str
-    role: AssignableRoleValue = "member"
+    role: AssignableRole = "member"
 
 
 class AcceptInviteIn(_In):
@@ -312,7 +331,7 @@ class InviteOut(_Out):
     id: UUID
     team_id: UUID
     email: str
-    role: RoleValue
+    role: Role
     expires_at: datetime
     created_by: UUID
     created_at: datetime
@@ -324,8 +343,8 @@ class InviteOut(_Out):
 class TaskCreateIn(_In):
     title: str
     description: str | None = None
-    priority: PriorityValue = "medium"
-    status: TaskStatusValue = "todo"
+    priority: Priority = "medium"
+    status: TaskStatus = "todo"
     assignee_id: UUID | None = None
     due_date: date | None = Field(default=None, description="YYYY-MM-DD")
 
@@ -336,8 +355,8 @@ class TaskUpdateIn(_In):
 
     title: str | None = None
     description: str | None = None
-    status: TaskStatusValue | None = None
-    priority: PriorityValue | None = None
+    status: TaskStatus | None = None
+    priority: Priority | None = None
     assignee_id: UUID | None = None
     due_date: date | None = Field(default=None, description="YYYY-MM-DD")
 
@@ -363,8 +382,8 @@ class TaskOut(_Out):
     team_id: UUID
     title: str
     description: str | None
-    status: TaskStatusValue
-    priority: PriorityValue
+    status: TaskStatus
+    priority: Priority
     assignee: UserRefOut | None
     created_by: UUID
     due_date: date | None
@@ -444,7 +463,7 @@ class PreferencesIn(_In):
     quiet_hours_start: time | None = Field(default=None, description="HH:MM, wall clock.")
     quiet_hours_end: time | None = Field(default=None, description="HH:MM, wall clock.")
     timezone: str | None = Field(default=None, description="IANA zone, e.g. Asia/Tehran.")
-    language: Literal["fa", "en"] | None = None
+    language: Language | None = None
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
@@ -511,8 +530,8 @@ class PageQuery(BaseModel):
 class TaskListQuery(PageQuery):
     """Filters of a task list; ``status`` and ``priority`` may repeat (OR)."""
 
-    status: list[TaskStatusValue] | None = None
-    priority: list[PriorityValue] | None = None
+    status: list[TaskStatus] | None = None
+    priority: list[Priority] | None = None
     assignee_id: UUID | None = None
     unassigned: bool = False
     created_by: UUID | None = None
@@ -520,8 +539,8 @@ class TaskListQuery(PageQuery):
     due_after: date | None = None
     overdue: bool = False
     q: str | None = Field(default=None, description="Text in the title (case-insensitive).")
-    sort: Literal["created_at", "updated_at", "due_date", "priority"] = "created_at"
-    order: Literal["asc", "desc"] = "desc"
+    sort: TaskSort = "created_at"
+    order: SortOrder = "desc"
 
     def filters(self) -> dict[str, Any]:
         return self.model_dump()

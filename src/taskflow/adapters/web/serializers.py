@@ -6,6 +6,7 @@ from uuid import UUID
 
 from taskflow.adapters.web.schemas import (
     CommentOut,
+    CookieLoginOut,
     InviteOut,
     LoginOut,
     MemberOut,
@@ -41,6 +42,7 @@ from taskflow.services.read_models import (
 
 __all__ = [
     "comment_out",
+    "cookie_login_out",
     "invite_out",
     "login_out",
     "member_out",
@@ -92,6 +94,11 @@ def login_out(result: AuthResult) -> LoginOut:
         token=result.token,
         refresh_token=result.refresh_token,
     )
+
+
+def cookie_login_out(result: AuthResult) -> CookieLoginOut:
+    """The web client's login answer: the refresh token goes in a cookie instead."""
+    return CookieLoginOut(user=user_with_teams_out(result.user), token=result.token)
 
 
 def session_out(session: SessionInfo, current_session_id: UUID | None) -> SessionOut:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Cookie, Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from taskflow.adapters.fastapi.dependencies import (
@@ -24,10 +24,20 @@ from taskflow.adapters.fastapi.dependencies import (
     rate_limit,
 )
 from taskflow.adapters.fastapi.responses import JSONBytesResponse
-from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.fastapi.routing import TaskflowRoute, operation_id
+from taskflow.adapters.web.cookies import (
+    CSRF_HEADER,
+    REFRESH_COOKIE,
+    check_csrf,
+    cleared_cookies,
+    cookie_is_secure,
+    refresh_cookie_path,
+    session_cookies,
+)
 from taskflow.adapters.web.languages import preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
+    CookieLoginOut,
     DataExportOut,
     DeletionIn,
     DeletionOut,
@@ -53,6 +63,7 @@ from taskflow.adapters.web.schemas import (
     page_of,
 )
 from taskflow.adapters.web.serializers import (
+    cookie_login_out,
     invite_out,
     login_out,
     profile_out,
@@ -65,16 +76,28 @@ from taskflow.domain.host_users import HostUserId
 
 __all__ = ["identity_router", "router"]
 
-router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
+router = APIRouter(
+    tags=["auth"], route_class=TaskflowRoute, generate_unique_id_function=operation_id
+)
 """The auth area: ``/auth/me``, the account routes and the invite routes."""
-identity_router = APIRouter(tags=["auth"], route_class=TaskflowRoute)
+identity_router = APIRouter(
+    tags=["auth"], route_class=TaskflowRoute, generate_unique_id_function=operation_id
+)
 """The auth area in identity mode (the host owns accounts, logins and sessions):
 ``/auth/me`` and the invite routes."""
-_me_alone = APIRouter(route_class=TaskflowRoute)
+_me_alone = APIRouter(route_class=TaskflowRoute, generate_unique_id_function=operation_id)
 """``/auth/me`` alone: it applies the general rate limit itself."""
-_limited = APIRouter(dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
+_limited = APIRouter(
+    dependencies=[Depends(rate_limit)],
+    route_class=TaskflowRoute,
+    generate_unique_id_function=operation_id,
+)
 """The account routes, with the general rate limit as a dependency."""
-_invites = APIRouter(dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
+_invites = APIRouter(
+    dependencies=[Depends(rate_limit)],
+    route_class=TaskflowRoute,
+    generate_unique_id_function=operation_id,
+)
 """The invite routes, with the general rate limit as a dependency."""
 _strict = [Depends(auth_rate_limit)]
 
@@ -124,8 +147,84 @@ def logout(
     tf.auth.logout(credentials.credentials)
 
 
+def _cookie_secure(request: Request) -> bool:
+    runtime = get_runtime(request)
+    peer = request.client.host if request.client else None
+    https = runtime.is_https(request.url.scheme, peer, request.headers.get("x-forwarded-proto"))
+    return cookie_is_secure(https=https, host=request.headers.get("host"))
+
+
+def _hand_over_session(request: Request, response: Response, tf: TaskFlow, refresh: str) -> None:
+    max_age = int(tf.auth_config.refresh_token_ttl.total_seconds())
+    for cookie in session_cookies(
+        refresh,
+        path=refresh_cookie_path(request.url.path),
+        max_age=max_age,
+        secure=_cookie_secure(request),
+    ):
+        response.headers.append("Set-Cookie", cookie)
+
+
+@_limited.post(
+    "/auth/cookie/login", dependencies=_strict, responses=error_responses(400, 401, 413, 423)
+)
+def cookie_login(
+    body: LoginIn, request: Request, response: Response, tf: TaskFlowDep
+) -> CookieLoginOut:
+    """The web client's login: the access token in the body, the refresh token in an
+    httpOnly ``SameSite=Strict`` cookie scoped to ``/auth/cookie/refresh``, and its CSRF
+    token in the readable ``taskflow_csrf`` cookie."""
+    result = tf.auth.login(email=body.email, password=body.password)
+    _hand_over_session(request, response, tf, result.refresh_token)
+    return cookie_login_out(result)
+
+
+@_limited.post(
+    "/auth/cookie/refresh", dependencies=_strict, responses=error_responses(400, 401, 403)
+)
+def cookie_refresh(
+    request: Request,
+    response: Response,
+    tf: TaskFlowDep,
+    refresh_cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+    csrf_token: Annotated[
+        str | None,
+        Header(
+            alias=CSRF_HEADER,
+            description="The value of the taskflow_csrf cookie; without it, 403 csrf_failed.",
+        ),
+    ] = None,
+) -> CookieLoginOut:
+    """The web client's refresh: rotates the cookie's refresh token (as
+    ``POST /auth/refresh`` does) and answers a new access token."""
+    result = tf.auth.refresh(check_csrf(refresh_cookie, csrf_token))
+    _hand_over_session(request, response, tf, result.refresh_token)
+    return cookie_login_out(result)
+
+
+@_limited.post(
+    "/auth/cookie/logout",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401),
+)
+def cookie_logout(
+    _principal: CurrentPrincipal,
+    credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)],
+    request: Request,
+    response: Response,
+    tf: TaskFlowDep,
+) -> None:
+    """The web client's logout: ends the session and clears its cookies."""
+    tf.auth.logout(credentials.credentials)
+    path = refresh_cookie_path(request.url.path)
+    for cookie in cleared_cookies(path=path, secure=_cookie_secure(request)):
+        response.headers.append("Set-Cookie", cookie)
+
+
 @_me_alone.get(
     "/auth/me",
+    operation_id="getMe",
     response_model=UserWithTeamsOut,
     response_class=JSONBytesResponse,
     responses=error_responses(401, 404),

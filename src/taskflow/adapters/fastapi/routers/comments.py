@@ -13,13 +13,18 @@ from taskflow.adapters.fastapi.dependencies import (
     error_responses,
     rate_limit,
 )
-from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.fastapi.routing import TaskflowRoute, operation_id
 from taskflow.adapters.web.schemas import CommentIn, CommentOut, PageOut, PageQuery, page_of
 from taskflow.adapters.web.serializers import comment_out
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["comments"], dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
+router = APIRouter(
+    tags=["comments"],
+    dependencies=[Depends(rate_limit)],
+    route_class=TaskflowRoute,
+    generate_unique_id_function=operation_id,
+)
 
 
 @router.get("/tasks/{task_id}/comments", responses=error_responses(400, 401, 403, 404))

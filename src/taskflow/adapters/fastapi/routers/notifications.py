@@ -13,7 +13,7 @@ from taskflow.adapters.fastapi.dependencies import (
     error_responses,
     rate_limit,
 )
-from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.fastapi.routing import TaskflowRoute, operation_id
 from taskflow.adapters.web.schemas import (
     MarkedReadOut,
     NotificationListQuery,
@@ -38,7 +38,10 @@ from taskflow.adapters.web.serializers import (
 __all__ = ["router"]
 
 router = APIRouter(
-    tags=["notifications"], dependencies=[Depends(rate_limit)], route_class=TaskflowRoute
+    tags=["notifications"],
+    dependencies=[Depends(rate_limit)],
+    route_class=TaskflowRoute,
+    generate_unique_id_function=operation_id,
 )
 
 
@@ -51,12 +54,18 @@ def list_notifications(
     return page_of(page.items, notification_out, page.next_cursor)
 
 
-@router.get("/notifications/unread-count", responses=error_responses(401))
+@router.get(
+    "/notifications/unread-count", operation_id="getUnreadCount", responses=error_responses(401)
+)
 def unread_count(principal: CurrentPrincipal, tf: TaskFlowDep) -> UnreadCountOut:
     return UnreadCountOut(unread=tf.notifications.unread_count(principal.user_id))
 
 
-@router.post("/notifications/read-all", responses=error_responses(401))
+@router.post(
+    "/notifications/read-all",
+    operation_id="markAllNotificationsRead",
+    responses=error_responses(401),
+)
 def mark_all_read(principal: CurrentPrincipal, tf: TaskFlowDep) -> MarkedReadOut:
     return MarkedReadOut(marked_read=tf.notifications.mark_all_read(principal.user_id))
 
@@ -116,7 +125,11 @@ def unsubscribe_push_endpoint(
     tf.notifications.unsubscribe_push_endpoint(principal.user_id, body.endpoint)
 
 
-@router.post("/notifications/{notification_id}/read", responses=error_responses(400, 401, 404))
+@router.post(
+    "/notifications/{notification_id}/read",
+    operation_id="markNotificationRead",
+    responses=error_responses(400, 401, 404),
+)
 def mark_read(
     notification_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep
 ) -> NotificationOut:
@@ -125,6 +138,7 @@ def mark_read(
 
 @router.post(
     "/notifications/{notification_id}/archive",
+    operation_id="archiveNotification",
     status_code=204,
     response_class=Response,
     responses=error_responses(400, 401, 404),
@@ -134,12 +148,20 @@ def archive(notification_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep)
     tf.notifications.archive(principal.user_id, notification_id)
 
 
-@router.get("/notifications/preferences", responses=error_responses(401))
+@router.get(
+    "/notifications/preferences",
+    operation_id="getNotificationPreferences",
+    responses=error_responses(401),
+)
 def get_preferences(principal: CurrentPrincipal, tf: TaskFlowDep) -> PreferencesOut:
     return preferences_out(tf.notifications.get_preferences(principal.user_id))
 
 
-@router.put("/notifications/preferences", responses=error_responses(400, 401, 413))
+@router.put(
+    "/notifications/preferences",
+    operation_id="updateNotificationPreferences",
+    responses=error_responses(400, 401, 413),
+)
 def update_preferences(
     body: PreferencesIn, principal: CurrentPrincipal, tf: TaskFlowDep
 ) -> PreferencesOut:

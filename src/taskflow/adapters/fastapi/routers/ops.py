@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from taskflow.adapters.fastapi.dependencies import get_runtime
-from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.fastapi.routing import TaskflowRoute, operation_id
 from taskflow.adapters.web.schemas import HealthOut, ReadyOut
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["operations"], route_class=TaskflowRoute)
+router = APIRouter(
+    tags=["operations"], route_class=TaskflowRoute, generate_unique_id_function=operation_id
+)
 
 
 @router.get("/health")

@@ -14,7 +14,7 @@ from taskflow.adapters.fastapi.dependencies import (
     error_responses,
     rate_limit,
 )
-from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.fastapi.routing import TaskflowRoute, operation_id
 from taskflow.adapters.web.conditions import etag_for_version, parse_if_match
 from taskflow.adapters.web.schemas import (
     ActivityOut,
@@ -32,7 +32,12 @@ from taskflow.services.read_models import TaskView
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["tasks"], dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
+router = APIRouter(
+    tags=["tasks"],
+    dependencies=[Depends(rate_limit)],
+    route_class=TaskflowRoute,
+    generate_unique_id_function=operation_id,
+)
 
 _ETAG = {
     "ETag": {
@@ -184,7 +189,11 @@ def assign_task(
     )
 
 
-@router.get("/tasks/{task_id}/activity", responses=error_responses(400, 401, 403, 404))
+@router.get(
+    "/tasks/{task_id}/activity",
+    operation_id="listTaskActivity",
+    responses=error_responses(400, 401, 403, 404),
+)
 def task_activity(
     task_id: UUID,
     query: Annotated[PageQuery, Query()],

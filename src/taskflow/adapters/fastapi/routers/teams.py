@@ -12,7 +12,7 @@ from taskflow.adapters.fastapi.dependencies import (
     error_responses,
     rate_limit,
 )
-from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.fastapi.routing import TaskflowRoute, operation_id
 from taskflow.adapters.web.schemas import (
     ChangeRoleIn,
     InviteOut,
@@ -27,7 +27,12 @@ from taskflow.adapters.web.serializers import invite_out, member_out
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["teams"], dependencies=[Depends(rate_limit)], route_class=TaskflowRoute)
+router = APIRouter(
+    tags=["teams"],
+    dependencies=[Depends(rate_limit)],
+    route_class=TaskflowRoute,
+    generate_unique_id_function=operation_id,
+)
 
 
 @router.get("/teams", responses=error_responses(401))
@@ -66,13 +71,19 @@ def delete_team(team_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> 
     tf.teams.delete(principal.user_id, team_id)
 
 
-@router.get("/teams/{team_id}/members", responses=error_responses(400, 401, 403, 404))
+@router.get(
+    "/teams/{team_id}/members",
+    operation_id="listTeamMembers",
+    responses=error_responses(400, 401, 403, 404),
+)
 def list_members(team_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> PageOut[MemberOut]:
     return page_of(tf.teams.list_members(principal.user_id, team_id), member_out)
 
 
 @router.patch(
-    "/teams/{team_id}/members/{user_id}", responses=error_responses(400, 401, 403, 404, 413)
+    "/teams/{team_id}/members/{user_id}",
+    operation_id="changeMemberRole",
+    responses=error_responses(400, 401, 403, 404, 413),
 )
 def change_role(
     team_id: UUID, user_id: UUID, body: ChangeRoleIn, principal: CurrentPrincipal, tf: TaskFlowDep
@@ -117,7 +128,11 @@ def transfer_ownership(
     tf.teams.transfer_ownership(principal.user_id, team_id, new_owner_id=body.new_owner_id)
 
 
-@router.get("/teams/{team_id}/invites", responses=error_responses(400, 401, 403, 404))
+@router.get(
+    "/teams/{team_id}/invites",
+    operation_id="listTeamInvites",
+    responses=error_responses(400, 401, 403, 404),
+)
 def list_invites(team_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> PageOut[InviteOut]:
     """The team's pending invites (admin or owner)."""
     return page_of(tf.invites.list_pending(principal.user_id, team_id), invite_out)

@@ -17,6 +17,15 @@ from taskflow.adapters.flask.helpers import (
     reply,
     strict_rate_limit,
 )
+from taskflow.adapters.web.cookies import (
+    CSRF_HEADER,
+    REFRESH_COOKIE,
+    check_csrf,
+    cleared_cookies,
+    cookie_is_secure,
+    refresh_cookie_path,
+    session_cookies,
+)
 from taskflow.adapters.web.languages import ACCEPT_LANGUAGE, preferred_language
 from taskflow.adapters.web.schemas import (
     AcceptInviteIn,
@@ -38,6 +47,7 @@ from taskflow.adapters.web.schemas import (
     page_of,
 )
 from taskflow.adapters.web.serializers import (
+    cookie_login_out,
     invite_out,
     login_out,
     profile_out,
@@ -82,6 +92,47 @@ def logout() -> Response:
     current_principal()
     get_taskflow().auth.logout(bearer_token())
     return reply(None, 204)
+
+
+def _cookie_secure() -> bool:
+    forwarded_proto = ", ".join(request.headers.getlist("X-Forwarded-Proto"))
+    https = get_runtime().is_https(request.scheme, request.remote_addr, forwarded_proto)
+    return cookie_is_secure(https=https, host=request.host)
+
+
+def _with_session(response: Response, refresh: str) -> Response:
+    max_age = int(get_taskflow().auth_config.refresh_token_ttl.total_seconds())
+    path = refresh_cookie_path(request.path)
+    for cookie in session_cookies(refresh, path=path, max_age=max_age, secure=_cookie_secure()):
+        response.headers.add("Set-Cookie", cookie)
+    return response
+
+
+@blueprint.post("/auth/cookie/login")
+@strict_rate_limit
+def cookie_login() -> Response:
+    body = parse_body(LoginIn)
+    result = get_taskflow().auth.login(email=body.email, password=body.password)
+    return _with_session(reply(cookie_login_out(result)), result.refresh_token)
+
+
+@blueprint.post("/auth/cookie/refresh")
+@strict_rate_limit
+def cookie_refresh() -> Response:
+    refresh = check_csrf(request.cookies.get(REFRESH_COOKIE), request.headers.get(CSRF_HEADER))
+    result = get_taskflow().auth.refresh(refresh)
+    return _with_session(reply(cookie_login_out(result)), result.refresh_token)
+
+
+@blueprint.post("/auth/cookie/logout")
+def cookie_logout() -> Response:
+    current_principal()
+    get_taskflow().auth.logout(bearer_token())
+    response = reply(None, 204)
+    path = refresh_cookie_path(request.path)
+    for cookie in cleared_cookies(path=path, secure=_cookie_secure()):
+        response.headers.add("Set-Cookie", cookie)
+    return response
 
 
 @blueprint.get("/auth/me")

@@ -1,0 +1,25 @@
+// What the server wrote into the page (<meta name="taskflow-config">): where the client
+// and the API live, and the paths the mails link to (TASKFLOW_*_LINK_PATH).
+export interface ClientConfig {
+  root: string;
+  api: string;
+  pages: { invite: string; verify_email: string; reset_password: string };
+}
+
+const defaults: ClientConfig = {
+  root: "/",
+  api: "",
+  pages: { invite: "/invites/accept", verify_email: "/verify-email", reset_password: "/reset-password" },
+};
+
+export function readConfig(): ClientConfig {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="taskflow-config"]');
+  if (!meta) return defaults;
+  try {
+    return { ...defaults, ...(JSON.parse(meta.content) as Partial<ClientConfig>) };
+  } catch {
+    return defaults;
+  }
+}
+
+export const config = readConfig();

@@ -1,0 +1,53 @@
+"""Serving the web client from a FastAPI app: ``mount_client(app, tf)``.
+
+The reference server (``create_app``) serves it at ``/``. A host app opts in with
+``mount_client(app, tf, root="/tasks/")`` (never at the host's ``/`` unless it asks for
+it); the API must be mounted too, at ``api_prefix``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from taskflow.adapters.web.client import ClientAsset, ClientAssets, load_client
+from taskflow.bootstrap import TaskFlow
+
+__all__ = ["mount_client"]
+
+
+def mount_client(
+    app: FastAPI, tf: TaskFlow, *, root: str = "/", api_prefix: str = ""
+) -> ClientAssets:
+    """Serve the built web client under ``root`` (its page, its assets, and the pages
+    the mails link to, from ``tf``'s notification settings). Outside the OpenAPI
+    document."""
+    client = load_client(tf.notifications.config, root=root, api_base=api_prefix)
+
+    def answer(asset: ClientAsset) -> Response:
+        return Response(asset.body, headers=asset.headers())
+
+    async def page(_request: Request) -> Response:
+        return answer(client.page)
+
+    async def asset(request: Request) -> Response:
+        found = client.files.get(f"assets/{request.path_params['name']}")
+        if found is None:
+            raise HTTPException(404)
+        return answer(found)
+
+    routes = [Route(path, page, methods=["GET"]) for path in dict.fromkeys(client.page_paths)]
+    routes.append(Route(f"{root}assets/{{name:path}}", asset, methods=["GET"]))
+    for name, file in client.files.items():
+        if not name.startswith("assets/"):
+
+            async def fixed(_request: Request, file: ClientAsset = file) -> Response:
+                return answer(file)
+
+            routes.append(Route(f"{root}{name}", fixed, methods=["GET"]))
+    # After the app's routes: a path both define (a host's own page) stays the app's.
+    app.router.routes.extend(routes)
+    return client

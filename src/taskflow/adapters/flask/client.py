@@ -1,0 +1,48 @@
+"""Serving the web client from a Flask app: ``register_client(app, tf)``.
+
+The reference server (``create_app``) serves it at ``/``. A host app opts in with
+``register_client(app, tf, root="/tasks/")`` (never at the host's ``/`` unless it asks
+for it); the API must be registered too, at ``api_prefix``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response
+from werkzeug.exceptions import NotFound
+
+from taskflow.adapters.web.client import ClientAsset, ClientAssets, load_client
+from taskflow.bootstrap import TaskFlow
+
+__all__ = ["register_client"]
+
+
+def register_client(
+    app: Flask, tf: TaskFlow, *, root: str = "/", api_prefix: str = ""
+) -> ClientAssets:
+    """Serve the built web client under ``root`` (its page, its assets, and the pages
+    the mails link to, from ``tf``'s notification settings)."""
+    client = load_client(tf.notifications.config, root=root, api_base=api_prefix)
+    blueprint = Blueprint("taskflow_client", __name__)
+
+    def answer(asset: ClientAsset) -> Response:
+        return Response(asset.body, headers=asset.headers())
+
+    def page() -> Response:
+        return answer(client.page)
+
+    def asset(name: str) -> Response:
+        found = client.files.get(f"assets/{name}")
+        if found is None:
+            raise NotFound
+        return answer(found)
+
+    for number, path in enumerate(dict.fromkeys(client.page_paths)):
+        blueprint.add_url_rule(path, f"page_{number}", page, methods=["GET"])
+    blueprint.add_url_rule(f"{root}assets/<path:name>", "asset", asset, methods=["GET"])
+    for number, (name, file) in enumerate(client.files.items()):
+        if not name.startswith("assets/"):
+            blueprint.add_url_rule(
+                f"{root}{name}", f"file_{number}", lambda file=file: answer(file), methods=["GET"]
+            )
+    app.register_blueprint(blueprint)
+    return client

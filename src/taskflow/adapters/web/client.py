@@ -1,0 +1,136 @@
+"""The web client's built assets (``client_dist/``, made from ``client/`` by Vite) and how
+both frameworks serve them: what each path answers, with which cache and CSP headers.
+
+- ``index.html`` (the one page, answered at the client's root and at the pages the mails
+  link to): ``no-store``, so a new release is picked up at once; the links' paths and
+  the API's base are written into it as ``<meta>`` tags (no inline script: the CSP allows
+  none).
+- ``assets/*``: named by a hash of their content, so cached for a year (``immutable``;
+  a CDN may keep them).
+- the service worker, the manifest and the icons: fixed names, revalidated (``no-cache``).
+
+Every answer has the client's CSP: its own scripts, styles, images and API only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+from attrs import frozen
+
+from taskflow.errors import ConfigurationError
+from taskflow.notifications.config import NotificationConfig
+
+__all__ = [
+    "CLIENT_CSP",
+    "CLIENT_DIST",
+    "ClientAsset",
+    "ClientAssets",
+    "load_client",
+]
+
+CLIENT_DIST: Final = Path(__file__).parent / "client_dist"
+"""Where ``npm run build`` (in ``client/``) writes the client; shipped in the wheel."""
+
+CLIENT_CSP: Final = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+_IMMUTABLE: Final = "public, max-age=31536000, immutable"
+_REVALIDATE: Final = "no-cache"
+_NO_STORE: Final = "no-store"
+_TYPES: Final = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+}
+_NOT_SERVED: Final = {"index.html", "build-info.json"}
+
+
+@frozen
+class ClientAsset:
+    body: bytes
+    content_type: str
+    cache_control: str
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Content-Type": self.content_type,
+            "Cache-Control": self.cache_control,
+            "Content-Security-Policy": CLIENT_CSP,
+            "X-Content-Type-Options": "nosniff",
+        }
+
+
+@frozen
+class ClientAssets:
+    """The client, read once at start-up: ``page`` (index.html, ready to answer),
+    ``files`` (path relative to the client's root -> asset) and ``page_paths`` (the
+    paths, relative to the site's root, that answer the page)."""
+
+    page: ClientAsset
+    files: Mapping[str, ClientAsset]
+    page_paths: tuple[str, ...]
+
+
+def load_client(
+    links: NotificationConfig, *, root: str = "/", api_base: str = "", dist: Path = CLIENT_DIST
+) -> ClientAssets:
+    """Read the built client from ``dist``. ``root``: where the client is served (``/``
+    on the reference server); ``api_base``: the prefix of taskflow's API (what
+    ``mount_taskflow`` / ``TaskFlowExtension`` were given); ``links``: the paths the mails
+    link to, which answer the page too (``/invites/accept``...)."""
+    index = dist / "index.html"
+    if not index.is_file():
+        raise ConfigurationError(
+            f"The web client is not built ({index} is missing): run `npm ci && npm run build` "
+            "in client/, or install a taskflow wheel (it ships the built client)."
+        )
+    if not root.startswith("/") or not root.endswith("/"):
+        raise ConfigurationError(f"The client's root must start and end with '/': {root!r}.")
+    pages = {
+        "invite": links.invite_path,
+        "verify_email": links.verify_email_path,
+        "reset_password": links.reset_password_path,
+    }
+    files = {
+        path.relative_to(dist).as_posix(): ClientAsset(
+            path.read_bytes(),
+            _TYPES.get(path.suffix)
+            or mimetypes.guess_type(path.name)[0]
+            or "application/octet-stream",
+            _IMMUTABLE if path.relative_to(dist).parts[0] == "assets" else _REVALIDATE,
+        )
+        for path in sorted(dist.rglob("*"))
+        if path.is_file() and path.relative_to(dist).as_posix() not in _NOT_SERVED
+    }
+    page = ClientAsset(
+        _with_meta(index.read_text("utf-8"), root=root, api_base=api_base, pages=pages).encode(),
+        _TYPES[".html"],
+        _NO_STORE,
+    )
+    prefix = root.rstrip("/")
+    return ClientAssets(page, files, (root, *(prefix + path for path in pages.values())))
+
+
+def _with_meta(page: str, *, root: str, api_base: str, pages: Mapping[str, str]) -> str:
+    config = json.dumps({"root": root, "api": api_base, "pages": pages}, sort_keys=True)
+    meta = f'<meta name="taskflow-config" content="{html.escape(config, quote=True)}">'
+    # Relative asset URLs (Vite's base "./") resolve against the page's own path: a page
+    # answered at /invites/accept needs a base at the client's root.
+    base = f'<base href="{html.escape(root, quote=True)}">'
+    charset = '<meta charset="utf-8">'
+    if charset not in page:
+        raise ConfigurationError('The web client\'s index.html has no <meta charset="utf-8">.')
+    return page.replace(charset, f"{charset}\n    {base}\n    {meta}", 1)

@@ -1,0 +1,96 @@
+"""The web client in a real browser: the two-user story (client/e2e/story.mjs) against
+``taskflow serve`` as a process, once in Persian on FastAPI and once in English on Flask.
+
+Needs Node.js, Debian's Chromium (/usr/bin/chromium, or CHROMIUM) and the client's npm
+packages (``npm ci`` in client/; playwright-core drives the system browser, nothing is
+downloaded). Without them the test is skipped with the reason, except under
+``TASKFLOW_REQUIRE_SERVICES=1`` (CI), where it fails. A failing story leaves a screenshot
+of each page in the test's folder (its path is in the failure message).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "http"))
+from test_serve_process import _serving, _text_of, _wait_for_mail
+
+pytestmark = [pytest.mark.sqlite, pytest.mark.slow, pytest.mark.client]
+
+CLIENT = Path(__file__).resolve().parent.parent / "client"
+STORY = CLIENT / "e2e" / "story.mjs"
+_LINK = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def _missing() -> list[str]:
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    missing = []
+    if shutil.which("node") is None:
+        missing.append("node (Node.js 20)")
+    if not Path(chromium).is_file():
+        missing.append(f"{chromium} (apt-get install chromium)")
+    if not (CLIENT / "node_modules" / "playwright-core").is_dir():
+        missing.append("client/node_modules (npm ci in client/)")
+    return missing
+
+
+@pytest.fixture
+def browser_ready() -> None:
+    missing = _missing()
+    if missing:
+        reason = "the browser story needs " + ", ".join(missing)
+        if os.environ.get("TASKFLOW_REQUIRE_SERVICES") == "1":
+            pytest.fail(reason + " (TASKFLOW_REQUIRE_SERVICES=1)")
+        pytest.skip(reason)
+
+
+@pytest.mark.parametrize(("app", "language"), [("fastapi", "fa"), ("flask", "en")])
+@pytest.mark.usefixtures("browser_ready")
+def test_two_users_story_in_the_browser(app: str, language: str, tmp_path: Path) -> None:
+    mail = tmp_path / "data" / "mail"
+    # Both users sign in from one address: the per-IP auth limit is the edge's, not the
+    # story's subject (tests/http covers it).
+    settings = {"TASKFLOW_AUTH_RATE_LIMIT": "1000/minute", "TASKFLOW_RATE_LIMIT": "5000/minute"}
+    with _serving(app, tmp_path, settings) as base:
+        node = shutil.which("node")
+        assert node is not None
+        story = subprocess.Popen(
+            [node, str(STORY), base, language, str(tmp_path / "artifacts")],
+            cwd=CLIENT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert story.stdin is not None
+        assert story.stdout is not None
+        output: list[str] = []
+        deadline = time.monotonic() + 240
+        for line in story.stdout:
+            output.append(line)
+            if line.startswith("MAIL "):
+                _, recipient, words = line.split(maxsplit=2)
+                message = _wait_for_mail(mail, recipient, words.strip())
+                link = next(
+                    found for found in _LINK.findall(_text_of(message)) if words.strip() in found
+                )
+                story.stdin.write(link + "\n")
+                story.stdin.flush()
+            if time.monotonic() > deadline:
+                story.kill()
+                break
+        story.wait(timeout=30)
+        story.stdin.close()
+        story.stdout.close()
+    log = "".join(output)
+    (tmp_path / "story.log").write_text(log, "utf-8")  # the axe summary, for a reader
+    assert story.returncode == 0, f"{log}\n(screenshots in {tmp_path / 'artifacts'})"
+    assert "STORY OK" in log
