@@ -9,6 +9,7 @@ acknowledged without it."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -82,6 +83,7 @@ class _CeleryConsumer:
         self._dead: list[tuple[Event | None, str, int]] = []
         self._worker: Any = None
         self.tasks: Any = None
+        self._logging = _logging_state()
 
     def start(self, handler: EventHandler, *, max_attempts: int) -> None:
         from celery.contrib.testing.worker import start_worker  # noqa: PLC0415
@@ -122,6 +124,24 @@ class _CeleryConsumer:
             # The worker's loop sees that flag on its next event: send it one.
             self.app.send_task("celery.ping")
             self._worker.__exit__(None, None, None)
+        # Celery's worker set up logging for the process (the root logger's level, at
+        # least): the tests after this one must find it as it was.
+        _restore_logging(self._logging)
+
+
+def _logging_state() -> dict[str, tuple[int, bool, bool]]:
+    loggers = {name: logging.getLogger(name) for name in list(logging.root.manager.loggerDict)}
+    state = {name: (lg.level, lg.disabled, lg.propagate) for name, lg in loggers.items()}
+    state[""] = (logging.root.level, logging.root.disabled, logging.root.propagate)
+    return state
+
+
+def _restore_logging(state: dict[str, tuple[int, bool, bool]]) -> None:
+    for name, (level, disabled, propagate) in state.items():
+        logger = logging.getLogger(name) if name else logging.root
+        logger.setLevel(level)
+        logger.disabled = disabled
+        logger.propagate = propagate
 
 
 @pytest.fixture(
