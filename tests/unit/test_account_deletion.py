@@ -14,6 +14,7 @@ from crew import Crew
 from toolbox import texts
 
 from taskflow import (
+    Conflict,
     InvalidCredentials,
     OwnerMustTransfer,
     TaskFlow,
@@ -22,7 +23,7 @@ from taskflow import (
 )
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.bootstrap.worker import ERASE_INTERVAL, build_worker
-from taskflow.domain.models import EX_MEMBER_NAME
+from taskflow.domain.models import EX_MEMBER_NAME, Role
 from taskflow.events import (
     INVITE_CREATED,
     USER_DELETION_CANCELLED,
@@ -116,15 +117,30 @@ def test_nothing_is_erased_before_its_time(tf: TaskFlow, crew: Crew, clock: Fake
     assert tf.auth.erase_due() == 0  # once
 
 
+def test_a_member_being_deleted_cannot_receive_a_team(tf: TaskFlow, crew: Crew) -> None:
+    tf.auth.request_deletion(crew.admin, password=PASSWORD)
+    with pytest.raises(Conflict) as caught:
+        tf.teams.transfer_ownership(crew.owner, crew.team_id, new_owner_id=crew.admin)
+    assert caught.value.status == 409
+    assert tf.teams.get(crew.owner, crew.team_id).role == "owner"
+
+
 def test_someone_who_became_an_owner_meanwhile_is_skipped_until_they_are_not(
     tf: TaskFlow, crew: Crew, clock: FakeClock
 ) -> None:
     tf.auth.request_deletion(crew.admin, password=PASSWORD)
-    tf.teams.transfer_ownership(crew.owner, crew.team_id, new_owner_id=crew.admin)
+    # Made owner in a race the transfer's check cannot see (written as it would be).
+    with tf.uow_factory() as uow:
+        assert uow.teams.set_owner(crew.team_id, crew.owner, crew.admin)
+        assert uow.members.set_role(crew.team_id, crew.admin, Role.OWNER, expected=Role.ADMIN)
+        assert uow.members.set_role(crew.team_id, crew.owner, Role.ADMIN, expected=Role.OWNER)
+        uow.commit()
     clock.advance(GRACE)
     assert tf.auth.erase_due() == 0
     assert tf.auth.me(crew.admin).name == "Admin"
     assert tf.auth.profile(crew.admin).deletion_due_at is not None  # still due
+    tf.teams.transfer_ownership(crew.admin, crew.team_id, new_owner_id=crew.owner)
+    assert tf.auth.erase_due() == 1
 
 
 def test_the_worker_runs_the_erasure_hourly(tf: TaskFlow) -> None:

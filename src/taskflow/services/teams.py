@@ -252,7 +252,8 @@ class TeamService:
 
     def transfer_ownership(self, actor_id: UUID, team_id: UUID, *, new_owner_id: UUID) -> None:
         """Hand the team to another member (owner only): they become the owner and the
-        previous owner becomes an admin, in one unit of work."""
+        previous owner becomes an admin, in one unit of work. A member whose account is
+        being deleted cannot receive it (``Conflict``): it would hold up the erasure."""
         data = validate(
             _TransferOwnership, actor_id=actor_id, team_id=team_id, new_owner_id=new_owner_id
         )
@@ -262,6 +263,9 @@ class TeamService:
             if data.new_owner_id == data.actor_id:
                 raise InvalidInput.for_field("new_owner_id", "you already own this team")
             target = _require_target(uow, data.team_id, data.new_owner_id)
+            heir = uow.users.get(data.new_owner_id)
+            if heir is not None and heir.deletion_due_at is not None:
+                raise Conflict("This member's account is being deleted; choose another member.")
             # The conditional update comes first: of two concurrent transfers, the second
             # waits for the first and then finds the owner changed, so it changes nothing.
             if not uow.teams.set_owner(team.id, data.actor_id, data.new_owner_id):

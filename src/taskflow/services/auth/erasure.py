@@ -93,6 +93,14 @@ class ErasureService:
                     skipped.add(user_id)
 
     def _erase(self, user_id: UUID, now: datetime) -> bool:
+        try:
+            return self._erase_in_one_unit(user_id, now)
+        except _ChangedMeanwhile:
+            # Rolled back whole; still due, so the next run tries again.
+            _log.info("account %s changed while being erased: retried on the next run", user_id)
+            return False
+
+    def _erase_in_one_unit(self, user_id: UUID, now: datetime) -> bool:
         with self._uow() as uow:
             user = uow.users.get(user_id)
             if user is None or user.is_erased:
@@ -105,13 +113,20 @@ class ErasureService:
             if not uow.users.erase(erased_stand_in(user, now), now):
                 return False
             for team in teams:
-                uow.members.remove(team.id, user_id, expected=team.role)
+                # Conditional on the role read: a role changed meanwhile (made owner?)
+                # rolls the whole erasure back.
+                if not uow.members.remove(team.id, user_id, expected=team.role):
+                    raise _ChangedMeanwhile()
                 unassign_open_tasks(uow, team.id, user_id, user_id, now)
             _drop_personal_rows(uow, user)
             uow.emit(make_event(USER_ERASED, {"user_id": str(user_id)}, now))
             uow.commit()
         self._sessions.end_user_sessions(user_id, now)
         return True
+
+
+class _ChangedMeanwhile(Exception):
+    """A membership changed between the read and the removal: the unit rolls back."""
 
 
 def _drop_personal_rows(uow: UnitOfWork, user: User) -> None:
