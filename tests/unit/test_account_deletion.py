@@ -24,12 +24,14 @@ from taskflow import (
 from taskflow.adapters.memory import RecordingEventPublisher
 from taskflow.bootstrap.worker import ERASE_INTERVAL, build_worker
 from taskflow.domain.models import EX_MEMBER_NAME, Role
+from taskflow.domain.notifications import PushSubscription
 from taskflow.events import (
     INVITE_CREATED,
     USER_DELETION_CANCELLED,
     USER_DELETION_REQUESTED,
     USER_ERASED,
 )
+from taskflow.ids import new_id
 from taskflow.services.auth.erasure import ERASED_PASSWORD_HASH
 from taskflow.testing import FakeClock, drain
 
@@ -184,6 +186,18 @@ def erased(tf: TaskFlow, crew: Crew, clock: FakeClock, add_member: Any) -> Erase
     drain(tf)
     with pytest.raises(InvalidCredentials):
         tf.auth.login(email=email, password="a wrong one")  # a login counter
+    with tf.uow_factory() as uow:  # a device of theirs that receives Web Push
+        uow.push_subscriptions.put(
+            PushSubscription(
+                id=new_id(),
+                user_id=admin,
+                endpoint=f"https://push.example.com/{admin.hex}",
+                p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                auth="tBHItJI5svbpez7KI4CCXg",
+                created_at=clock.now(),
+            )
+        )
+        uow.commit()
     tf.auth.request_deletion(admin, password=PASSWORD)
     tf.tasks.assign(crew.owner, created.id, assignee_id=admin)  # a mail waiting
     clock.advance(GRACE)

@@ -136,4 +136,6 @@ def _drop_personal_rows(uow: UnitOfWork, user: User) -> None:
     uow.notifications.delete_for_user(user.id)
     uow.deliveries.drop_for_user(user.id, user.email)
     uow.preferences.delete(user.id)
+    for subscription in uow.push_subscriptions.list_for_user(user.id):  # their devices
+        uow.push_subscriptions.remove(subscription.id)
     uow.login_failures.clear(login_subject(user.email))
