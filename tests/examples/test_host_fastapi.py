@@ -192,8 +192,10 @@ def test_the_whole_story_for_acme_s_users(acme_db: Database, tf: TaskFlow) -> No
     assert assigned.language == "fa"  # Bob's language in Acme's users table
     assert assigned.subject == "تسک Write the launch post به شما اختصاص داده شد"
     assert [n["type"] for n in bob.get("/api/notifications").json()["items"]] == ["task.assigned"]
+    # Alice made the task: she hears of Bob's comment, then of its completion.
     assert [n["type"] for n in alice.get("/api/notifications").json()["items"]] == [
-        "task.completed"
+        "task.completed",
+        "comment.added",
     ]
     [comment_seen] = alice.get(f"/api/tasks/{task_id}/comments").json()["items"]
     assert comment_seen["content"] == "Draft by Friday"

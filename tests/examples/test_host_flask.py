@@ -185,7 +185,8 @@ def test_the_whole_story_for_greenhouse_s_users(greenhouse_db: Database, tf: Tas
     bob_inbox = bob.get("/api/notifications").get_json()["items"]
     assert [n["type"] for n in bob_inbox] == ["task.assigned"]
     alice_inbox = alice.get("/api/notifications").get_json()["items"]
-    assert [n["type"] for n in alice_inbox] == ["task.completed"]
+    # Alice made the task: she hears of Bob's comment, then of its completion.
+    assert [n["type"] for n in alice_inbox] == ["task.completed", "comment.added"]
     [comment_seen] = alice.get(f"/api/tasks/{task_id}/comments").get_json()["items"]
     assert comment_seen["content"] == "Bigger pot?"
 
