@@ -223,7 +223,7 @@ class ProfileIn(_In):
     """Only the fields sent change; none may be null."""
 
     name: str | None = Field(default=None, description="1-100 characters once trimmed.")
-    language: Literal["fa", "en"] | None = None
+    language: Language | None = None
     timezone: str | None = Field(default=None, description="IANA zone, e.g. Asia/Tehran.")
 
     def changes(self) -> dict[str, Any]:

@@ -267,7 +267,7 @@ def update_profile(body: ProfileIn, principal: CurrentPrincipal, tf: TaskFlowDep
     return profile_out(tf.auth.update_profile(principal.user_id, **body.changes()))
 
 
-@_limited.get("/auth/me/invites", responses=error_responses(401, 404))
+@_limited.get("/auth/me/invites", operation_id="listMyInvites", responses=error_responses(401, 404))
 def my_invites(principal: CurrentPrincipal, tf: TaskFlowDep) -> PageOut[InviteOut]:
     """The invites waiting for the caller's address (any team), newest first."""
     return page_of(tf.invites.list_mine(principal.user_id), invite_out)
@@ -319,6 +319,7 @@ def undo_email_change(body: TokenIn, tf: TaskFlowDep) -> None:
 
 @_limited.post(
     "/auth/deletion",
+    operation_id="requestAccountDeletion",
     status_code=202,
     responses=error_responses(400, 401, 404, 409, 413, 423),
 )

@@ -73,14 +73,20 @@ def mark_all_read(principal: CurrentPrincipal, tf: TaskFlowDep) -> MarkedReadOut
 # --- Web Push (before /notifications/{id}/...: "push" is not a notification id) ---------
 
 
-@router.get("/notifications/push/key", responses=error_responses(401, 404))
+@router.get(
+    "/notifications/push/key", operation_id="getPushKey", responses=error_responses(401, 404)
+)
 def push_key(principal: CurrentPrincipal, tf: TaskFlowDep) -> PushKeyOut:
     """The VAPID public key to subscribe with (404 push_unavailable: no push here)."""
     del principal  # signed-in callers only, like every /notifications route
     return PushKeyOut(public_key=tf.notifications.push_public_key())
 
 
-@router.get("/notifications/push/subscriptions", responses=error_responses(401))
+@router.get(
+    "/notifications/push/subscriptions",
+    operation_id="listPushSubscriptions",
+    responses=error_responses(401),
+)
 def push_subscriptions(principal: CurrentPrincipal, tf: TaskFlowDep) -> PushSubscriptionListOut:
     """The caller's devices, oldest first."""
     items = tf.notifications.push_subscriptions(principal.user_id)
@@ -114,6 +120,7 @@ def unsubscribe_push(subscription_id: UUID, principal: CurrentPrincipal, tf: Tas
 
 @router.post(
     "/notifications/push/unsubscribe",
+    operation_id="unsubscribePushByEndpoint",
     status_code=204,
     response_class=Response,
     responses=error_responses(400, 401, 413),
