@@ -61,11 +61,14 @@ class _NavigationRoute(Route):
     """A route that matches a browser's page navigation only (``is_navigation``)."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # Every request of the app passes here first: the path is checked before the
+        # headers are read, so only the task's own path costs more than a regex.
         if scope["type"] != "http" or scope["method"] != "GET":
+            return Match.NONE, {}
+        match, child = super().matches(scope)
+        if match is not Match.FULL:
             return Match.NONE, {}
         headers = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
         }
-        if not is_navigation(headers):
-            return Match.NONE, {}
-        return super().matches(scope)
+        return (Match.FULL, child) if is_navigation(headers) else (Match.NONE, {})

@@ -49,10 +49,10 @@ def register_client(
     def task_page() -> Response | None:
         # The task mails' link is the API's path for the task: a browser opening it gets
         # the page; every other request goes on to the API.
+        if request.method != "GET" or not client.is_task_page(request.path):
+            return None
         headers = {name.lower(): value for name, value in request.headers.items()}
-        if request.method == "GET" and is_navigation(headers) and client.is_task_page(request.path):
-            return answer(client.page)
-        return None
+        return answer(client.page) if is_navigation(headers) else None
 
     app.register_blueprint(blueprint)
     return client
