@@ -141,6 +141,16 @@ try {
   const taskUrl = a.url();
   await a.locator('dd[data-field="status"]', { hasText: T.done }).waitFor();
 
+  // --- the task mail's link (before quiet hours), opened signed out: sign in, then the task itself ---------
+  const taskLink = await mailLink(member.email, "/tasks/");
+  const d = await newPage();
+  await d.goto(taskLink);
+  await d.waitForURL(/#\/login$/);
+  await d.getByLabel(T.email, { exact: true }).fill(member.email);
+  await d.getByLabel(T.password, { exact: true }).fill(PASSWORD);
+  await d.locator("form").getByRole("button", { name: T.signIn }).click();
+  await d.getByRole("heading", { name: taskTitle }).waitFor();
+
   // --- the member's preferences: quiet hours -------------------------------------------
   await b.getByRole("link", { name: T.preferences }).click();
   await b.getByLabel(T.from, { exact: true }).fill("22:00");
@@ -222,7 +232,7 @@ try {
   await c.locator("form").getByRole("button", { name: T.signIn }).click();
   await c.getByRole("heading", { name: T.teams }).waitFor();
   await audit("teams");
-  for (const [name, url] of [["team", teamUrl], ["task", taskUrl], ["inbox", `${base}/#/inbox`], ["my-tasks", `${base}/#/my-tasks`], ["preferences", `${base}/#/preferences`]]) {
+  for (const [name, url] of [["team", teamUrl], ["task", taskUrl], ["inbox", `${base}/#/inbox`], ["my-tasks", `${base}/#/my-tasks`], ["preferences", `${base}/#/preferences`], ["account", `${base}/#/account`]]) {
     await c.goto(url);
     await c.locator("main h1").waitFor();
     await audit(name);

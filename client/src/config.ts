@@ -3,13 +3,18 @@
 export interface ClientConfig {
   root: string;
   api: string;
-  pages: { invite: string; verify_email: string; reset_password: string };
+  pages: { invite: string; verify_email: string; reset_password: string; task: string };
 }
 
 const defaults: ClientConfig = {
   root: "/",
   api: "",
-  pages: { invite: "/invites/accept", verify_email: "/verify-email", reset_password: "/reset-password" },
+  pages: {
+    invite: "/invites/accept",
+    verify_email: "/verify-email",
+    reset_password: "/reset-password",
+    task: "/tasks/{id}",
+  },
 };
 
 export function readConfig(): ClientConfig {

@@ -7,10 +7,11 @@ import { config } from "./config";
 import { applyDocumentLanguage, formatNumber, language, strings } from "./i18n";
 import { ForgotPage, InvitePage, LoginPage, ResetPasswordPage, SignUpPage, VerifyEmailPage } from "./pages/auth";
 import { InboxPage } from "./pages/inbox";
+import { AccountPage } from "./pages/account";
 import { PreferencesPage } from "./pages/preferences";
 import { TaskPage } from "./pages/task";
 import { HomePage, MyTasksPage, TeamPage } from "./pages/teams";
-import { go, href, route } from "./router";
+import { go, href, rememberPage, route } from "./router";
 import type { Route } from "./router";
 import { chooseLanguage, me, ready, refreshUnread, signOut, start, unread } from "./session";
 import { useSignal } from "./signal";
@@ -51,6 +52,7 @@ function Header() {
             {count ? <span class="count" aria-label={`${formatNumber(count)} ${t.unread}`}>{formatNumber(count)}</span> : null}
           </a>
           <a href={href("/preferences")}>{t.preferences}</a>
+          <a href={href("/account")}>{t.account}</a>
         </nav>
       ) : null}
       <div class="tools">
@@ -84,6 +86,7 @@ function Page({ current }: { current: Route }) {
     case "my-tasks": return <MyTasksPage />;
     case "inbox": return <InboxPage />;
     case "preferences": return <PreferencesPage />;
+    case "account": return <AccountPage />;
     default: return <main><p>{strings().notFound}</p></main>;
   }
 }
@@ -101,7 +104,10 @@ function App() {
     return () => clearInterval(timer);
   }, [user]);
   useEffect(() => {
-    if (isReady && !user && !PUBLIC_PAGES.has(current.page)) go("/login");
+    if (isReady && !user && !PUBLIC_PAGES.has(current.page)) {
+      rememberPage();
+      go("/login");
+    }
   }, [isReady, user, current.page]);
   // Re-rendered on a language change: every string comes from strings().
   return (

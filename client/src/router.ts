@@ -14,6 +14,7 @@ export type Route =
   | { page: "my-tasks" }
   | { page: "inbox" }
   | { page: "preferences" }
+  | { page: "account" }
   | { page: "invite"; token: string }
   | { page: "verify-email"; token: string }
   | { page: "reset-password"; token: string }
@@ -27,6 +28,13 @@ function mailPage(): Route | null {
   if (here === prefix + pages.invite) return { page: "invite", token };
   if (here === prefix + pages.verify_email) return { page: "verify-email", token };
   if (here === prefix + pages.reset_password) return { page: "reset-password", token };
+  // The task mails' link (/tasks/{id}): the server answers it with this page for a
+  // browser's navigation.
+  const [before, after] = (prefix + pages.task).split("{id}");
+  if (here.startsWith(before) && here.endsWith(after ?? "")) {
+    const id = here.slice(before.length, here.length - (after ?? "").length);
+    if (id && !id.includes("/")) return { page: "task", id };
+  }
   return null;
 }
 
@@ -38,7 +46,7 @@ export function parse(): Route {
   if (!first) return { page: "home" };
   if (first === "teams" && second) return { page: "team", id: second };
   if (first === "tasks" && second) return { page: "task", id: second };
-  if (["login", "signup", "forgot", "my-tasks", "inbox", "preferences"].includes(first)) {
+  if (["login", "signup", "forgot", "my-tasks", "inbox", "preferences", "account"].includes(first)) {
     return { page: first } as Route;
   }
   return { page: "not-found" };
@@ -61,4 +69,23 @@ export function go(hash: string): void {
 
 export function href(hash: string): string {
   return `${config.root}#${hash}`;
+}
+
+const RETURN_KEY = "taskflow.returnTo";
+
+/** Remember the page a signed-out reader opened (a mail's task link), for after sign-in. */
+export function rememberPage(): void {
+  sessionStorage.setItem(RETURN_KEY, location.pathname + location.search + location.hash);
+}
+
+/** After signing in: back to the remembered page, else the teams. */
+export function returnAfterSignIn(): void {
+  const back = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  if (back && back.startsWith(config.root) && !back.includes("#/login") && !back.includes("#/signup")) {
+    history.pushState(null, "", back);
+    route.set(parse());
+  } else {
+    go("/");
+  }
 }

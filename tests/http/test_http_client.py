@@ -158,3 +158,33 @@ def test_the_reference_servers_can_leave_the_client_out(tf: TaskFlow) -> None:
     )
     flask_app = create_flask_app(tf, NO_RATE_LIMITS, client=False)
     assert flask_app.test_client().get("/").status_code == 404
+
+
+NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Accept": "text/html"}
+TASK = "/tasks/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
+
+def test_a_browser_opening_a_task_link_gets_the_page(api: Api) -> None:
+    reply = api.get(TASK, headers=NAVIGATION)
+    assert reply.status == 200
+    assert reply.headers["content-type"].startswith("text/html")
+    assert reply.headers["content-security-policy"] == CLIENT_CSP
+    assert "&quot;task&quot;: &quot;/tasks/{id}&quot;" in reply.content.decode()
+
+
+def test_the_task_path_stays_the_apis_for_everything_but_a_navigation(api: Api) -> None:
+    assert api.get(TASK).error_code == "unauthenticated"
+    fetched = api.get(TASK, headers={**NAVIGATION, "Sec-Fetch-Mode": "cors"})
+    assert fetched.error_code == "unauthenticated"
+    with_token = api.get(TASK, headers={**NAVIGATION, "Authorization": "Bearer nope"})
+    assert with_token.status == 401
+    assert with_token.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_task_page_follows_its_link_path_setting(server: str) -> None:
+    with make_test_taskflow(notification_config=NotificationConfig(task_path="/t/{id}/view")) as tf:
+        api = build_api(server, tf, NO_RATE_LIMITS)
+        assert api.get("/t/abc/view", headers=NAVIGATION).status == 200
+        assert api.get("/t/abc/view").status == 404
+        assert api.get(TASK, headers=NAVIGATION).error_code == "unauthenticated"

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, call } from "../api";
 import { strings } from "../i18n";
-import { go, href } from "../router";
+import { go, href, returnAfterSignIn } from "../router";
 import { me, refreshMe, register, signIn } from "../session";
 import { useSignal } from "../signal";
 import { ErrorBox, Field, Loading, Notice, useAction } from "../ui";
@@ -21,7 +21,7 @@ export function SignInForm({ onDone, heading: H = "h1" }: { onDone?: () => void;
       onSubmit={async (event) => {
         event.preventDefault();
         await run(() => signIn(email, password));
-        if (me.get()) onDone ? onDone() : go("/");
+        if (me.get()) onDone ? onDone() : returnAfterSignIn();
       }}
     >
       <H>{t.signIn}</H>
@@ -46,7 +46,7 @@ export function SignUpForm({ onDone, heading: H = "h1" }: { onDone?: () => void;
       onSubmit={async (event) => {
         event.preventDefault();
         await run(() => register(name, email, password));
-        if (me.get()) onDone ? onDone() : go("/");
+        if (me.get()) onDone ? onDone() : returnAfterSignIn();
       }}
     >
       <H>{t.signUp}</H>

@@ -8,6 +8,7 @@ import { go, href } from "../router";
 import { me, refreshMe } from "../session";
 import { useSignal } from "../signal";
 import { ErrorBox, Field, Loading, Notice, Select, useAction, useLoad } from "../ui";
+import { Members, PendingInvites } from "./team-admin";
 
 export function HomePage() {
   const t = strings();
@@ -166,7 +167,7 @@ function NewTask({ team, members, onCreated }: { team: string; members: Member[]
   );
 }
 
-function InviteForm({ team }: { team: Team }) {
+function InviteForm({ team, onSent }: { team: Team; onSent: () => void }) {
   const t = strings();
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<"member" | "admin">("member");
@@ -183,6 +184,7 @@ function InviteForm({ team }: { team: Team }) {
         if (invite) {
           setEmail("");
           setSent(true);
+          onSent();
         }
       }}
     >
@@ -200,6 +202,7 @@ function InviteForm({ team }: { team: Team }) {
 export function TeamPage({ id }: { id: string }) {
   const t = strings();
   const [version, setVersion] = useState(0);
+  const [invites, setInvites] = useState(0);
   const team = useLoad(() => call(() => api.GET("/teams/{team_id}", { params: { path: { team_id: id } } })), [id]);
   const members = useLoad(
     () => call(() => api.GET("/teams/{team_id}/members", { params: { path: { team_id: id } } })),
@@ -219,18 +222,10 @@ export function TeamPage({ id }: { id: string }) {
         </div>
         <aside>
           <NewTask team={id} members={people} onCreated={() => setVersion((n) => n + 1)} />
-          <section class="card" aria-label={t.members}>
-            <h2>{t.members}</h2>
-            <ErrorBox error={members.error} />
-            <ul class="list">
-              {people.map((m) => (
-                <li key={m.user_id}>
-                  {m.name} <span class="muted">{m.email}</span> <span class="badge">{t.roles[m.role]}</span>
-                </li>
-              ))}
-            </ul>
-          </section>
-          {canInvite ? <InviteForm team={team.data} /> : null}
+          <ErrorBox error={members.error} />
+          <Members team={team.data} members={people} onChange={() => { members.reload(); team.reload(); }} />
+          {canInvite ? <InviteForm team={team.data} onSent={() => setInvites((n) => n + 1)} /> : null}
+          {canInvite ? <PendingInvites team={team.data} version={invites} /> : null}
         </aside>
       </div>
     </main>

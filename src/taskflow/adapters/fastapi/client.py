@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
-from taskflow.adapters.web.client import ClientAsset, ClientAssets, load_client
+from taskflow.adapters.web.client import ClientAsset, ClientAssets, is_navigation, load_client
 from taskflow.bootstrap import TaskFlow
 
 __all__ = ["mount_client"]
@@ -50,4 +51,24 @@ def mount_client(
             routes.append(Route(f"{root}{name}", fixed, methods=["GET"]))
     # After the app's routes: a path both define (a host's own page) stays the app's.
     app.router.routes.extend(routes)
+    # The task mails' link is the API's path for the task: a browser opening it gets the
+    # page (before the API's route, which still answers every other request).
+    app.router.routes.insert(0, _NavigationRoute(client.task_path, page, methods=["GET"]))
     return client
+
+
+class _NavigationRoute(Route):
+    """A route that matches a browser's page navigation only (``is_navigation``)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # Every request of the app passes here first: the path is checked before the
+        # headers are read, so only the task's own path costs more than a regex.
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return Match.NONE, {}
+        match, child = super().matches(scope)
+        if match is not Match.FULL:
+            return Match.NONE, {}
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        return (Match.FULL, child) if is_navigation(headers) else (Match.NONE, {})

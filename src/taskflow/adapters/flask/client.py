@@ -7,10 +7,10 @@ for it); the API must be registered too, at ``api_prefix``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import NotFound
 
-from taskflow.adapters.web.client import ClientAsset, ClientAssets, load_client
+from taskflow.adapters.web.client import ClientAsset, ClientAssets, is_navigation, load_client
 from taskflow.bootstrap import TaskFlow
 
 __all__ = ["register_client"]
@@ -44,5 +44,15 @@ def register_client(
             blueprint.add_url_rule(
                 f"{root}{name}", f"file_{number}", lambda file=file: answer(file), methods=["GET"]
             )
+
+    @blueprint.before_app_request
+    def task_page() -> Response | None:
+        # The task mails' link is the API's path for the task: a browser opening it gets
+        # the page; every other request goes on to the API.
+        if request.method != "GET" or not client.is_task_page(request.path):
+            return None
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        return answer(client.page) if is_navigation(headers) else None
+
     app.register_blueprint(blueprint)
     return client

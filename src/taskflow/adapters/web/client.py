@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import mimetypes
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
@@ -31,6 +32,7 @@ __all__ = [
     "CLIENT_DIST",
     "ClientAsset",
     "ClientAssets",
+    "is_navigation",
     "load_client",
 ]
 
@@ -82,6 +84,24 @@ class ClientAssets:
     page: ClientAsset
     files: Mapping[str, ClientAsset]
     page_paths: tuple[str, ...]
+    task_path: str
+    """The task mails' link (``/tasks/{id}``, the API's own path for the task): the page
+    answers it only for a browser's navigation (``is_navigation``)."""
+
+    def is_task_page(self, path: str) -> bool:
+        prefix, _, suffix = self.task_path.partition("{id}")
+        return bool(re.fullmatch(f"{re.escape(prefix)}[^/]+{re.escape(suffix)}", path))
+
+
+def is_navigation(headers: Mapping[str, str]) -> bool:
+    """Whether a request is a browser opening a page (a link in a mail, say), not a
+    script or an API client: the Fetch Metadata headers every current browser sends, and
+    no credentials (an API client that sends a token gets the API's answer)."""
+    return (
+        headers.get("sec-fetch-mode") == "navigate"
+        and headers.get("sec-fetch-dest") == "document"
+        and "authorization" not in headers
+    )
 
 
 def load_client(
@@ -104,6 +124,7 @@ def load_client(
         "verify_email": links.verify_email_path,
         "reset_password": links.reset_password_path,
     }
+    prefix = root.rstrip("/")
     files = {
         path.relative_to(dist).as_posix(): ClientAsset(
             path.read_bytes(),
@@ -116,12 +137,21 @@ def load_client(
         if path.is_file() and path.relative_to(dist).as_posix() not in _NOT_SERVED
     }
     page = ClientAsset(
-        _with_meta(index.read_text("utf-8"), root=root, api_base=api_base, pages=pages).encode(),
+        _with_meta(
+            index.read_text("utf-8"),
+            root=root,
+            api_base=api_base,
+            pages={**pages, "task": links.task_path},
+        ).encode(),
         _TYPES[".html"],
         _NO_STORE,
     )
-    prefix = root.rstrip("/")
-    return ClientAssets(page, files, (root, *(prefix + path for path in pages.values())))
+    return ClientAssets(
+        page,
+        files,
+        (root, *(prefix + path for path in pages.values())),
+        prefix + links.task_path,
+    )
 
 
 def _with_meta(page: str, *, root: str, api_base: str, pages: Mapping[str, str]) -> str:
