@@ -6,15 +6,20 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
 from taskflow.adapters.fastapi.dependencies import (
     CurrentPrincipal,
     TaskFlowDep,
+    bearer_credentials,
     error_responses,
+    get_runtime,
+    in_service_thread,
     rate_limit,
 )
-from taskflow.adapters.fastapi.routing import TaskflowRoute
+from taskflow.adapters.fastapi.responses import JSONBytesResponse
+from taskflow.adapters.fastapi.routing import TaskflowRoute, token_checked_in_endpoint
 from taskflow.adapters.web.conditions import etag_for_version, parse_if_match
 from taskflow.adapters.web.schemas import (
     ActivityOut,
@@ -27,7 +32,8 @@ from taskflow.adapters.web.schemas import (
     TaskUpdateIn,
     page_of,
 )
-from taskflow.adapters.web.serializers import task_out
+from taskflow.adapters.web.serializers import task_json, task_out, task_page_json
+from taskflow.bootstrap import TaskFlow
 from taskflow.services.read_models import TaskView
 
 __all__ = ["router"]
@@ -42,6 +48,9 @@ _ETAG = {
 }
 
 
+BearerCredentials = Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)]
+
+
 def _with_etag(response: Response, task: TaskView) -> TaskOut:
     response.headers["ETag"] = etag_for_version(task.version)
     return task_out(task)
@@ -53,30 +62,57 @@ def _ok(*statuses: int) -> dict[int | str, dict[str, object]]:
     return responses
 
 
-@router.get("/teams/{team_id}/tasks", responses=error_responses(400, 401, 403, 404))
-def list_team_tasks(
+# The two busiest endpoints take ONE hop to the service threads per request, in which the
+# token is checked, the service called and the answer serialized (as GET /auth/me): with
+# ``CurrentPrincipal`` and a plain ``def`` endpoint they took two (the token check, then
+# the call), and FastAPI validated the returned model again before encoding it.
+# ``bearer_credentials`` (no I/O) stays a dependency, so the security requirement in the
+# OpenAPI document and the 401 for a missing token are as before; the route answers a
+# request with bad input after checking the token (``token_checked_in_endpoint``), in the
+# order the principal dependency gave: 401 before 400. ``response_model`` documents the
+# body that ``task_json``/``task_page_json`` write (compared in tests/http).
+
+
+@router.get(
+    "/teams/{team_id}/tasks",
+    response_model=PageOut[TaskOut],
+    response_class=JSONBytesResponse,
+    responses=error_responses(400, 401, 403, 404),
+)
+@token_checked_in_endpoint
+async def list_team_tasks(
     team_id: UUID,
     query: Annotated[TaskListQuery, Query()],
-    principal: CurrentPrincipal,
-    tf: TaskFlowDep,
-) -> PageOut[TaskOut]:
+    credentials: BearerCredentials,
+    request: Request,
+) -> Response:
     """A page of the team's tasks (any member). Filters combine with AND."""
+    tf = get_runtime(request).tf
+    return await in_service_thread(
+        request, _list_team_tasks, tf, credentials.credentials, team_id, query
+    )
+
+
+def _list_team_tasks(tf: TaskFlow, token: str, team_id: UUID, query: TaskListQuery) -> Response:
+    principal = tf.auth.validate_token(token)
     page = tf.tasks.list_team(principal.user_id, team_id, **query.filters())
-    return page_of(page.items, task_out, page.next_cursor)
+    return JSONBytesResponse(task_page_json(page.items, page.next_cursor))
 
 
 @router.post(
     "/teams/{team_id}/tasks",
     status_code=201,
+    response_model=TaskOut,
+    response_class=JSONBytesResponse,
     responses={201: {"headers": _ETAG}, **error_responses(400, 401, 403, 404, 413)},
 )
-def create_task(
+@token_checked_in_endpoint
+async def create_task(
     team_id: UUID,
     *,
     body: TaskCreateIn,
-    principal: CurrentPrincipal,
-    tf: TaskFlowDep,
-    response: Response,
+    credentials: BearerCredentials,
+    request: Request,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -84,8 +120,18 @@ def create_task(
             description="Retrying with the same key returns the task the first call made.",
         ),
     ] = None,
-) -> TaskOut:
+) -> Response:
     """Create a task (any member of the team)."""
+    tf = get_runtime(request).tf
+    return await in_service_thread(
+        request, _create_task, tf, credentials.credentials, team_id, body, idempotency_key
+    )
+
+
+def _create_task(
+    tf: TaskFlow, token: str, team_id: UUID, body: TaskCreateIn, idempotency_key: str | None
+) -> Response:
+    principal = tf.auth.validate_token(token)
     task = tf.tasks.create(
         principal.user_id,
         team_id,
@@ -97,7 +143,9 @@ def create_task(
         due_date=body.due_date,
         idempotency_key=idempotency_key,
     )
-    return _with_etag(response, task)
+    return JSONBytesResponse(
+        task_json(task), status_code=201, headers={"ETag": etag_for_version(task.version)}
+    )
 
 
 @router.get("/me/tasks", responses=error_responses(400, 401))
