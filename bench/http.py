@@ -367,6 +367,9 @@ class Bench:
     def measure(self, server: str, port: int, token: str, process: Any) -> None:
         args = self.args
         for endpoint, (method, path, body) in self.requests(server).items():
+            answer = call(port, method, path, json.loads(body) if body else None, token=token)
+            if endpoint == "list" and len(answer["items"]) != 50:  # the same page on every side
+                raise SystemExit(f"{server} answered {len(answer['items'])} tasks, not 50")
             raw = raw_request(method, path, token, body)
             asyncio.run(load(port, raw, args.connections, args.warmup))  # warm pools, caches
             key = "peer" if server == "fastapi-users" else server
