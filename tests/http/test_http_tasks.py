@@ -254,7 +254,7 @@ def test_comments_add_list_edit_delete(api, alice, member_bob, task):
     assert api.get(f"/tasks/{UNKNOWN}/comments", token=bob.token).status == 404
 
 
-def test_a_refused_token_is_401_before_bad_input_on_the_task_endpoints(api, alice, team):
+def test_a_refused_token_is_401_before_bad_input_on_the_task_endpoints(api, alice, team, task):
     """The token is checked before the path, query and body: 401 wins over 400 (the
     FastAPI task endpoints check the token in their one hop to the service threads, and
     keep this order), while a good token with bad input is 400."""
@@ -264,6 +264,12 @@ def test_a_refused_token_is_401_before_bad_input_on_the_task_endpoints(api, alic
         ("GET", "/teams/not-a-uuid/tasks", None),
         ("POST", path, {"title": ""}),
         ("POST", path, {}),
+        ("GET", "/me/tasks?limit=1000", None),
+        ("GET", "/tasks/not-a-uuid", None),
+        ("PATCH", f"/tasks/{task['id']}", {"priority": "urgent"}),
+        ("POST", f"/tasks/{task['id']}/assign", {"assignee_id": "bob"}),
+        ("GET", f"/tasks/{task['id']}/activity?limit=0", None),
+        ("DELETE", "/tasks/not-a-uuid", None),
     ]
     for method, target, body in bad_inputs:
         good = api.request(method, target, body, token=alice.token)

@@ -3,6 +3,7 @@ assign, activity."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -10,8 +11,6 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from taskflow.adapters.fastapi.dependencies import (
-    CurrentPrincipal,
-    TaskFlowDep,
     bearer_credentials,
     error_responses,
     get_runtime,
@@ -32,7 +31,7 @@ from taskflow.adapters.web.schemas import (
     TaskUpdateIn,
     page_of,
 )
-from taskflow.adapters.web.serializers import task_json, task_out, task_page_json
+from taskflow.adapters.web.serializers import task_json, task_page_json
 from taskflow.bootstrap import TaskFlow
 from taskflow.services.read_models import TaskView
 
@@ -51,9 +50,24 @@ _ETAG = {
 BearerCredentials = Annotated[HTTPAuthorizationCredentials, Depends(bearer_credentials)]
 
 
-def _with_etag(response: Response, task: TaskView) -> TaskOut:
-    response.headers["ETag"] = etag_for_version(task.version)
-    return task_out(task)
+async def _in_one_hop(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials,
+    call: Callable[[TaskFlow, UUID], Response],
+) -> Response:
+    """``call(tf, user_id)`` for the token's user, the token check and the call in ONE
+    hop to the service threads."""
+    tf = get_runtime(request).tf
+    return await in_service_thread(request, _as_the_user, tf, credentials.credentials, call)
+
+
+def _as_the_user(tf: TaskFlow, token: str, call: Callable[[TaskFlow, UUID], Response]) -> Response:
+    return call(tf, tf.auth.validate_token(token).user_id)
+
+
+def _task_reply(task: TaskView, status_code: int = 200) -> Response:
+    headers = {"ETag": etag_for_version(task.version)}
+    return JSONBytesResponse(task_json(task), status_code=status_code, headers=headers)
 
 
 def _ok(*statuses: int) -> dict[int | str, dict[str, object]]:
@@ -62,8 +76,8 @@ def _ok(*statuses: int) -> dict[int | str, dict[str, object]]:
     return responses
 
 
-# The two busiest endpoints take ONE hop to the service threads per request, in which the
-# token is checked, the service called and the answer serialized (as GET /auth/me): with
+# Every task endpoint takes ONE hop to the service threads per request, in which the token
+# is checked, the service called and the answer serialized (as GET /auth/me): with
 # ``CurrentPrincipal`` and a plain ``def`` endpoint they took two (the token check, then
 # the call), and FastAPI validated the returned model again before encoding it.
 # ``bearer_credentials`` (no I/O) stays a dependency, so the security requirement in the
@@ -87,16 +101,12 @@ async def list_team_tasks(
     request: Request,
 ) -> Response:
     """A page of the team's tasks (any member). Filters combine with AND."""
-    tf = get_runtime(request).tf
-    return await in_service_thread(
-        request, _list_team_tasks, tf, credentials.credentials, team_id, query
-    )
 
+    def call(tf: TaskFlow, user_id: UUID) -> Response:
+        page = tf.tasks.list_team(user_id, team_id, **query.filters())
+        return JSONBytesResponse(task_page_json(page.items, page.next_cursor))
 
-def _list_team_tasks(tf: TaskFlow, token: str, team_id: UUID, query: TaskListQuery) -> Response:
-    principal = tf.auth.validate_token(token)
-    page = tf.tasks.list_team(principal.user_id, team_id, **query.filters())
-    return JSONBytesResponse(task_page_json(page.items, page.next_cursor))
+    return await _in_one_hop(request, credentials, call)
 
 
 @router.post(
@@ -122,57 +132,70 @@ async def create_task(
     ] = None,
 ) -> Response:
     """Create a task (any member of the team)."""
-    tf = get_runtime(request).tf
-    return await in_service_thread(
-        request, _create_task, tf, credentials.credentials, team_id, body, idempotency_key
-    )
+
+    def call(tf: TaskFlow, user_id: UUID) -> Response:
+        task = tf.tasks.create(
+            user_id,
+            team_id,
+            title=body.title,
+            description=body.description,
+            priority=body.priority,
+            status=body.status,
+            assignee_id=body.assignee_id,
+            due_date=body.due_date,
+            idempotency_key=idempotency_key,
+        )
+        return _task_reply(task, status_code=201)
+
+    return await _in_one_hop(request, credentials, call)
 
 
-def _create_task(
-    tf: TaskFlow, token: str, team_id: UUID, body: TaskCreateIn, idempotency_key: str | None
+@router.get(
+    "/me/tasks",
+    response_model=PageOut[TaskOut],
+    response_class=JSONBytesResponse,
+    responses=error_responses(400, 401),
+)
+@token_checked_in_endpoint
+async def list_my_tasks(
+    query: Annotated[TaskListQuery, Query()], credentials: BearerCredentials, request: Request
 ) -> Response:
-    principal = tf.auth.validate_token(token)
-    task = tf.tasks.create(
-        principal.user_id,
-        team_id,
-        title=body.title,
-        description=body.description,
-        priority=body.priority,
-        status=body.status,
-        assignee_id=body.assignee_id,
-        due_date=body.due_date,
-        idempotency_key=idempotency_key,
-    )
-    return JSONBytesResponse(
-        task_json(task), status_code=201, headers={"ETag": etag_for_version(task.version)}
-    )
-
-
-@router.get("/me/tasks", responses=error_responses(400, 401))
-def list_my_tasks(
-    query: Annotated[TaskListQuery, Query()], principal: CurrentPrincipal, tf: TaskFlowDep
-) -> PageOut[TaskOut]:
     """A page of the tasks of every team the caller belongs to (filter with
     ``assignee_id`` for the caller's own)."""
-    page = tf.tasks.list_mine(principal.user_id, **query.filters())
-    return page_of(page.items, task_out, page.next_cursor)
+
+    def call(tf: TaskFlow, user_id: UUID) -> Response:
+        page = tf.tasks.list_mine(user_id, **query.filters())
+        return JSONBytesResponse(task_page_json(page.items, page.next_cursor))
+
+    return await _in_one_hop(request, credentials, call)
 
 
-@router.get("/tasks/{task_id}", responses=_ok(400, 401, 403, 404))
-def get_task(
-    task_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep, response: Response
-) -> TaskOut:
-    return _with_etag(response, tf.tasks.get(principal.user_id, task_id))
+@router.get(
+    "/tasks/{task_id}",
+    response_model=TaskOut,
+    response_class=JSONBytesResponse,
+    responses=_ok(400, 401, 403, 404),
+)
+@token_checked_in_endpoint
+async def get_task(task_id: UUID, credentials: BearerCredentials, request: Request) -> Response:
+    return await _in_one_hop(
+        request, credentials, lambda tf, user_id: _task_reply(tf.tasks.get(user_id, task_id))
+    )
 
 
-@router.patch("/tasks/{task_id}", responses=_ok(400, 401, 403, 404, 409, 413))
-def update_task(
+@router.patch(
+    "/tasks/{task_id}",
+    response_model=TaskOut,
+    response_class=JSONBytesResponse,
+    responses=_ok(400, 401, 403, 404, 409, 413),
+)
+@token_checked_in_endpoint
+async def update_task(
     task_id: UUID,
     *,
     body: TaskUpdateIn,
-    principal: CurrentPrincipal,
-    tf: TaskFlowDep,
-    response: Response,
+    credentials: BearerCredentials,
+    request: Request,
     if_match: Annotated[
         str | None,
         Header(
@@ -181,12 +204,16 @@ def update_task(
             "with 409 version_conflict.",
         ),
     ] = None,
-) -> TaskOut:
+) -> Response:
     """Change the fields sent (creator, assignee, admin or owner)."""
-    task = tf.tasks.update(
-        principal.user_id, task_id, expected_version=parse_if_match(if_match), **body.changes()
-    )
-    return _with_etag(response, task)
+
+    def call(tf: TaskFlow, user_id: UUID) -> Response:
+        expected_version = parse_if_match(if_match)  # after the token check, as before
+        return _task_reply(
+            tf.tasks.update(user_id, task_id, expected_version=expected_version, **body.changes())
+        )
+
+    return await _in_one_hop(request, credentials, call)
 
 
 @router.delete(
@@ -195,50 +222,95 @@ def update_task(
     response_class=Response,
     responses=error_responses(400, 401, 403, 404),
 )
-def delete_task(task_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep) -> None:
+@token_checked_in_endpoint
+async def delete_task(task_id: UUID, credentials: BearerCredentials, request: Request) -> Response:
     """Delete a task (creator, admin or owner); ``/restore`` undoes it."""
-    tf.tasks.delete(principal.user_id, task_id)
+
+    def call(tf: TaskFlow, user_id: UUID) -> Response:
+        tf.tasks.delete(user_id, task_id)
+        return Response(status_code=204)
+
+    return await _in_one_hop(request, credentials, call)
 
 
-@router.post("/tasks/{task_id}/complete", responses=_ok(400, 401, 403, 404))
-def complete_task(
-    task_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep, response: Response
-) -> TaskOut:
-    return _with_etag(response, tf.tasks.complete(principal.user_id, task_id))
-
-
-@router.post("/tasks/{task_id}/reopen", responses=_ok(400, 401, 403, 404))
-def reopen_task(
-    task_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep, response: Response
-) -> TaskOut:
-    return _with_etag(response, tf.tasks.reopen(principal.user_id, task_id))
-
-
-@router.post("/tasks/{task_id}/restore", responses=_ok(400, 401, 403, 404))
-def restore_task(
-    task_id: UUID, principal: CurrentPrincipal, tf: TaskFlowDep, response: Response
-) -> TaskOut:
-    """Bring back a deleted task (creator, admin or owner)."""
-    return _with_etag(response, tf.tasks.restore(principal.user_id, task_id))
-
-
-@router.post("/tasks/{task_id}/assign", responses=_ok(400, 401, 403, 404, 413))
-def assign_task(
-    task_id: UUID, body: AssignIn, principal: CurrentPrincipal, tf: TaskFlowDep, response: Response
-) -> TaskOut:
-    """Assign the task to a member of its team, or unassign it with ``null``."""
-    return _with_etag(
-        response, tf.tasks.assign(principal.user_id, task_id, assignee_id=body.assignee_id)
+@router.post(
+    "/tasks/{task_id}/complete",
+    response_model=TaskOut,
+    response_class=JSONBytesResponse,
+    responses=_ok(400, 401, 403, 404),
+)
+@token_checked_in_endpoint
+async def complete_task(
+    task_id: UUID, credentials: BearerCredentials, request: Request
+) -> Response:
+    return await _in_one_hop(
+        request, credentials, lambda tf, user_id: _task_reply(tf.tasks.complete(user_id, task_id))
     )
 
 
-@router.get("/tasks/{task_id}/activity", responses=error_responses(400, 401, 403, 404))
-def task_activity(
+@router.post(
+    "/tasks/{task_id}/reopen",
+    response_model=TaskOut,
+    response_class=JSONBytesResponse,
+    responses=_ok(400, 401, 403, 404),
+)
+@token_checked_in_endpoint
+async def reopen_task(task_id: UUID, credentials: BearerCredentials, request: Request) -> Response:
+    return await _in_one_hop(
+        request, credentials, lambda tf, user_id: _task_reply(tf.tasks.reopen(user_id, task_id))
+    )
+
+
+@router.post(
+    "/tasks/{task_id}/restore",
+    response_model=TaskOut,
+    response_class=JSONBytesResponse,
+    responses=_ok(400, 401, 403, 404),
+)
+@token_checked_in_endpoint
+async def restore_task(task_id: UUID, credentials: BearerCredentials, request: Request) -> Response:
+    """Bring back a deleted task (creator, admin or owner)."""
+    return await _in_one_hop(
+        request, credentials, lambda tf, user_id: _task_reply(tf.tasks.restore(user_id, task_id))
+    )
+
+
+@router.post(
+    "/tasks/{task_id}/assign",
+    response_model=TaskOut,
+    response_class=JSONBytesResponse,
+    responses=_ok(400, 401, 403, 404, 413),
+)
+@token_checked_in_endpoint
+async def assign_task(
+    task_id: UUID, body: AssignIn, credentials: BearerCredentials, request: Request
+) -> Response:
+    """Assign the task to a member of its team, or unassign it with ``null``."""
+
+    def call(tf: TaskFlow, user_id: UUID) -> Response:
+        return _task_reply(tf.tasks.assign(user_id, task_id, assignee_id=body.assignee_id))
+
+    return await _in_one_hop(request, credentials, call)
+
+
+@router.get(
+    "/tasks/{task_id}/activity",
+    response_model=PageOut[ActivityOut],
+    response_class=JSONBytesResponse,
+    responses=error_responses(400, 401, 403, 404),
+)
+@token_checked_in_endpoint
+async def task_activity(
     task_id: UUID,
     query: Annotated[PageQuery, Query()],
-    principal: CurrentPrincipal,
-    tf: TaskFlowDep,
-) -> PageOut[ActivityOut]:
+    credentials: BearerCredentials,
+    request: Request,
+) -> Response:
     """The task's history, oldest first."""
-    page = tf.tasks.activity(principal.user_id, task_id, limit=query.limit, cursor=query.cursor)
-    return page_of(page.items, ActivityOut.of, page.next_cursor)
+
+    def call(tf: TaskFlow, user_id: UUID) -> Response:
+        page = tf.tasks.activity(user_id, task_id, limit=query.limit, cursor=query.cursor)
+        body = page_of(page.items, ActivityOut.of, page.next_cursor).model_dump_json()
+        return JSONBytesResponse(body.encode())
+
+    return await _in_one_hop(request, credentials, call)
