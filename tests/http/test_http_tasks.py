@@ -252,3 +252,41 @@ def test_comments_add_list_edit_delete(api, alice, member_bob, task):
     assert api.delete(f"/comments/{comment['id']}", token=bob.token).status == 204
     assert api.delete(f"/comments/{comment['id']}", token=bob.token).status == 404
     assert api.get(f"/tasks/{UNKNOWN}/comments", token=bob.token).status == 404
+
+
+def test_a_refused_token_is_401_before_bad_input_on_the_task_endpoints(api, alice, team, task):
+    """The token is checked before the path, query and body: 401 wins over 400 (the
+    FastAPI task endpoints check the token in their one hop to the service threads, and
+    keep this order), while a good token with bad input is 400."""
+    path = f"/teams/{team['id']}/tasks"
+    bad_inputs = [
+        ("GET", f"{path}?limit=0", None),
+        ("GET", "/teams/not-a-uuid/tasks", None),
+        ("POST", path, {"title": ""}),
+        ("POST", path, {}),
+        ("GET", "/me/tasks?limit=1000", None),
+        ("GET", "/tasks/not-a-uuid", None),
+        ("PATCH", f"/tasks/{task['id']}", {"priority": "urgent"}),
+        ("POST", f"/tasks/{task['id']}/assign", {"assignee_id": "bob"}),
+        ("GET", f"/tasks/{task['id']}/activity?limit=0", None),
+        ("DELETE", "/tasks/not-a-uuid", None),
+    ]
+    for method, target, body in bad_inputs:
+        good = api.request(method, target, body, token=alice.token)
+        assert good.status == 400, (method, target, body)
+        forged = api.request(method, target, body, token="not-a-token")
+        assert (forged.status, forged.error_code) == (401, "invalid_token"), (method, target)
+    assert api.post("/auth/logout", token=alice.token).status == 204
+    for method, target, body in bad_inputs:
+        revoked = api.request(method, target, body, token=alice.token)
+        assert (revoked.status, revoked.error_code) == (401, "token_revoked"), (method, target)
+    # A body that is not JSON at all: FastAPI refuses it before any dependency runs (so
+    # before the token check), Flask after; as before.
+    garbled = api.request(
+        "POST",
+        path,
+        token="not-a-token",
+        content=b"{",
+        headers={"Content-Type": "application/json"},
+    )
+    assert garbled.status == {"fastapi": 400, "flask": 401}[api.kind]

@@ -17,27 +17,75 @@ the route, rather than in app-wide middleware and handlers:
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from taskflow.adapters.fastapi.dependencies import runtime_of
+from taskflow.adapters.fastapi.dependencies import (
+    awaited_host_user,
+    bearer_token,
+    in_service_thread,
+    principal_of,
+    runtime_of,
+)
 from taskflow.adapters.fastapi.errors import response_for
 from taskflow.adapters.fastapi.middleware import EDGE_SCOPE_KEY, through_the_edge
+from taskflow.errors import TaskflowError
 
-__all__ = ["TaskflowRoute", "operation_id"]
+__all__ = ["TaskflowRoute", "operation_id", "token_checked_in_endpoint"]
+
+_TOKEN_IN_ENDPOINT: Final = "_taskflow_token_checked_in_endpoint"  # noqa: S105 - a name
+
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def token_checked_in_endpoint(endpoint: E) -> E:
+    """Mark an endpoint that checks the bearer token itself, in its hop to the service
+    threads, instead of through ``CurrentPrincipal``. The principal dependency ran
+    before FastAPI validated the path, query and body, so a bad token was refused (401)
+    before bad input (400); on such a route, ``TaskflowRoute`` checks the token before
+    answering an input error, to keep that order."""
+    setattr(endpoint, _TOKEN_IN_ENDPOINT, True)
+    return endpoint
+
+
+def _after_dependencies(error: RequestValidationError) -> bool:
+    # A body that is not JSON is refused before any dependency runs (so before the
+    # token was ever checked); every other input error comes after them.
+    return not any(detail.get("type") == "json_invalid" for detail in error.errors())
+
+
+async def _token_refusal(request: Request) -> TaskflowError | None:
+    try:
+        if runtime_of(request.app).identity is not None:  # the host names the caller
+            host_user_id = await awaited_host_user(request)
+            await in_service_thread(request, principal_of, request, None, host_user_id)
+        else:
+            token = bearer_token(request)
+            await in_service_thread(request, runtime_of(request.app).tf.auth.validate_token, token)
+    except TaskflowError as refused:
+        return refused
+    return None
 
 
 class TaskflowRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        token_in_endpoint = getattr(self.endpoint, _TOKEN_IN_ENDPOINT, False)
 
         async def answer_with_taskflow_errors(request: Request) -> Response:
             try:
                 return await handler(request)
+            except RequestValidationError as error:
+                if token_in_endpoint and _after_dependencies(error):
+                    refused = await _token_refusal(request)
+                    if refused is not None:
+                        return response_for(refused)
+                return response_for(error)
             except Exception as error:  # every error of this route is taskflow's to answer
                 return response_for(error)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
+
+from pydantic_core import to_json
 
 from taskflow.adapters.web.schemas import (
     CommentOut,
@@ -52,7 +56,9 @@ __all__ = [
     "push_subscription_out",
     "session_out",
     "signup_out",
+    "task_json",
     "task_out",
+    "task_page_json",
     "user_with_teams_out",
 ]
 
@@ -127,6 +133,40 @@ def task_out(task: TaskView) -> TaskOut:
         updated_at=task.updated_at,
         version=task.version,
     )
+
+
+def _task_fields(task: TaskView) -> dict[str, Any]:
+    # TaskOut's fields, in its order, as the Python values pydantic serializes them from
+    # (UUID, date, datetime): pydantic_core's to_json writes them exactly as
+    # TaskOut.model_dump_json does (tests/http/test_task_json.py compares the two).
+    assignee = task.assignee
+    return {
+        "id": task.id,
+        "team_id": task.team_id,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status.value,
+        "priority": task.priority.value,
+        "assignee": None if assignee is None else {"id": assignee.id, "name": assignee.name},
+        "created_by": task.created_by,
+        "due_date": task.due_date,
+        "completed_at": task.completed_at,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "version": task.version,
+    }
+
+
+def task_json(task: TaskView) -> bytes:
+    """``task_out(task)`` as JSON bytes, without building and validating the model."""
+    return to_json(_task_fields(task))
+
+
+def task_page_json(items: Iterable[TaskView], next_cursor: str | None) -> bytes:
+    """``PageOut[TaskOut]`` of ``items`` as JSON bytes, for the busiest list endpoints:
+    validating a model per task built from typed domain objects was most of the cost
+    of answering a page (docs/benchmarks.md)."""
+    return to_json({"items": [_task_fields(task) for task in items], "next_cursor": next_cursor})
 
 
 def comment_out(comment: CommentView) -> CommentOut:
