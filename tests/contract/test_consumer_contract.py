@@ -146,7 +146,7 @@ def consumer(request: pytest.FixtureRequest) -> Iterator[ConsumerUnderTest]:
         )
         yield on_rabbitmq
         on_rabbitmq.stop()
-        RabbitMQQueue(url, queue=name, max_attempts=on_rabbitmq.queue.max_attempts).delete()
+        on_rabbitmq.queue.delete()  # with the retry queues it used
         return
     on_celery = _CeleryConsumer(url, name)
     yield on_celery

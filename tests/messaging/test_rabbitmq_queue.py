@@ -44,10 +44,8 @@ def make_queue(rabbitmq_url: str, rabbitmq_prefix: str) -> Iterator[MakeQueue]:
         return queue
 
     yield make
-    for queue in made:
-        queue.close()
-    if made:
-        made[0].delete()
+    for queue in made:  # each knows the retry queues of its own delays
+        queue.delete()
 
 
 @pytest.fixture
