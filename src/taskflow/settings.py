@@ -459,7 +459,8 @@ class Settings(BaseSettings):
 
     @property
     def uses_redis(self) -> bool:
-        """False: the in-process queue (``REDIS_URL`` unset)."""
+        """``REDIS_URL`` is set: the denylist and the rate limits in Redis, and the queue
+        too unless ``TASKFLOW_QUEUE_URL`` names another (see ``queue_kind``)."""
         return self.redis_url is not None
 
     @property

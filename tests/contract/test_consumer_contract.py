@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from celery_worker import running_celery_worker
 from taskflow.domain.models import Event
 from taskflow.events import TASK_ASSIGNED, TASK_CREATED, make_event
 from taskflow.messaging import EventConsumer, EventHandler
@@ -86,8 +87,6 @@ class _CeleryConsumer:
         self._logging = _logging_state()
 
     def start(self, handler: EventHandler, *, max_attempts: int) -> None:
-        from celery.contrib.testing.worker import start_worker  # noqa: PLC0415
-
         from taskflow.adapters.celery import install  # noqa: PLC0415
 
         def no_taskflow() -> Any:
@@ -104,10 +103,7 @@ class _CeleryConsumer:
                 (event, error, attempts)
             ),
         )
-        self.app.loader.import_module("celery.contrib.testing.tasks")  # its ping task
-        self._worker = start_worker(
-            self.app, pool="solo", perform_ping_check=False, shutdown_timeout=10
-        )
+        self._worker = running_celery_worker(self.app)
         self._worker.__enter__()
 
     def publish(self, events: list[Event]) -> None:
@@ -118,11 +114,6 @@ class _CeleryConsumer:
 
     def stop(self) -> None:
         if self._worker is not None:
-            from celery.worker import state  # noqa: PLC0415
-
-            state.should_terminate = 0
-            # The worker's loop sees that flag on its next event: send it one.
-            self.app.send_task("celery.ping")
             self._worker.__exit__(None, None, None)
         # Celery's worker set up logging for the process (the root logger's level, at
         # least): the tests after this one must find it as it was.
@@ -175,7 +166,7 @@ def consumer(request: pytest.FixtureRequest) -> Iterator[ConsumerUnderTest]:
         )
         yield on_rabbitmq
         on_rabbitmq.stop()
-        RabbitMQQueue(url, queue=name, max_attempts=on_rabbitmq.queue.max_attempts).delete()
+        on_rabbitmq.queue.delete()  # with the retry queues it used
         return
     on_celery = _CeleryConsumer(url, name)
     yield on_celery

@@ -65,8 +65,8 @@ def make_queue(request: pytest.FixtureRequest) -> Iterator[MakeQueue]:
             return queue
 
         yield on_rabbitmq
-        if made:
-            made[0].delete()  # the test's queues and exchanges
+        for queue in made:  # the test's queues and exchanges (each knows its retry queues)
+            queue.delete()
     else:
         from taskflow.adapters.redis import RedisStreamQueue  # noqa: PLC0415
 

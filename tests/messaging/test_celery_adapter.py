@@ -13,8 +13,8 @@ from typing import Any
 import pika
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 
+from celery_worker import running_celery_worker
 from taskflow import TaskFlow
 from taskflow.adapters.celery import TaskflowTasks, install
 from taskflow.errors import StorageUnavailable
@@ -59,13 +59,8 @@ def host(rabbitmq_url: str, rabbitmq_prefix: str) -> Iterator[tuple[TaskFlow, Ta
     tf = make_test_taskflow()
     app = _host_app(rabbitmq_url, rabbitmq_prefix)
     tasks = install(app, lambda: tf)
-    app.loader.import_module("celery.contrib.testing.tasks")  # the worker's ping task
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_celery_worker(app):
         yield tf, tasks
-        from celery.worker import state  # noqa: PLC0415
-
-        state.should_terminate = 0
-        app.send_task("celery.ping")  # the loop sees the flag on its next event
     connection = pika.BlockingConnection(pika.URLParameters(rabbitmq_url))
     channel = connection.channel()
     channel.queue_delete(rabbitmq_prefix)

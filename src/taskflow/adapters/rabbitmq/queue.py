@@ -156,6 +156,9 @@ class RabbitMQQueue:
         self._max_retry_delay_ms = max(int(max_retry_delay * 1000), 1)
         self._prefetch = prefetch
         self._retry_queues: set[str] = set()
+        """Every retry queue this object declared (for ``delete``)."""
+        self._declared_retry_queues: set[str] = set()
+        """Those declared on the current connections (a new connection declares again)."""
         self._buffer: deque[Message] = deque()
         self._in_hand: set[str] = set()
         """Receipts of the deliveries handed out and not yet settled (``depth``)."""
@@ -347,16 +350,18 @@ class RabbitMQQueue:
 
     def delete(self) -> None:
         """Delete the queues and exchanges (tests, or an operator tearing down): every
-        message in them is lost."""
+        message in them is lost. Only the retry queues of this object's delays are
+        known (AMQP cannot list queues)."""
+        retry_queues = {self.retry_queue(attempt) for attempt in range(1, self._max_attempts)}
+        retry_queues |= self._retry_queues
+        self.close()  # first: giving back its buffer would declare them again
         with self._publisher.lock, self._failures_as_unavailable(self._publisher):
             channel = self._publisher.channel()
-            names = [self.queue, self.dead_letter_queue, *sorted(self._retry_queues)]
-            names += [self.retry_queue(attempt) for attempt in range(1, self._max_attempts)]
-            for name in dict.fromkeys(names):
+            for name in [self.queue, self.dead_letter_queue, *sorted(retry_queues)]:
                 channel.queue_delete(name)
             channel.exchange_delete(self.exchange)
             channel.exchange_delete(self.dead_letter_exchange)
-        self.close()
+            self._publisher.reset()
 
     # Internals -----------------------------------------------------------------------
 
@@ -404,10 +409,10 @@ class RabbitMQQueue:
             },
         )
         channel.queue_bind(self.queue, self.exchange, self.queue)
-        self._retry_queues.clear()
+        self._declared_retry_queues.clear()
 
     def _declare_retry_queue(self, channel: Any, name: str, delay_ms: int) -> None:
-        if name in self._retry_queues:
+        if name in self._declared_retry_queues:
             return
         channel.queue_declare(
             name,
@@ -421,6 +426,7 @@ class RabbitMQQueue:
                 "x-overflow": "reject-publish",
             },
         )
+        self._declared_retry_queues.add(name)
         self._retry_queues.add(name)
 
     def _new_consumer_channel(self, _channel: Any) -> None:
