@@ -181,3 +181,11 @@ def test_flask_refuses_an_async_resolver() -> None:
         TaskFlowExtension(
             Flask("host"), make_test_taskflow(directory=directory()), identity=resolve
         )
+
+
+def test_nobody_logged_in_is_refused_before_bad_input(server: str, tf: TaskFlow) -> None:
+    send = client(server, tf)
+    assert send("GET", "/teams/not-a-uuid/tasks").status == 401
+    assert send("POST", "/teams/not-a-uuid/tasks", {"title": "x"}).status == 401
+    assert send("GET", "/teams/not-a-uuid/tasks", user=1).status == 400
+    assert send("POST", "/tasks/not-a-uuid/complete", user=1).status == 400
