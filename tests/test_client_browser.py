@@ -17,8 +17,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.middleware.sessions import SessionMiddleware
+
+from taskflow.adapters.fastapi import mount_client, mount_taskflow
+from taskflow.adapters.web import WebConfig
 
 sys.path.insert(0, str(Path(__file__).parent / "http"))
 from test_serve_process import _serving, _text_of, _wait_for_mail
@@ -94,3 +102,90 @@ def test_two_users_story_in_the_browser(app: str, language: str, tmp_path: Path)
     (tmp_path / "story.log").write_text(log, "utf-8")  # the axe summary, for a reader
     assert story.returncode == 0, f"{log}\n(screenshots in {tmp_path / 'artifacts'})"
     assert "STORY OK" in log
+
+
+HOSTED = CLIENT / "e2e" / "hosted.mjs"
+
+
+def _acme(tf: Any) -> FastAPI:
+    """A host app with its own login (a session cookie), taskflow in identity mode under
+    /api and the client at /app/ with the host's login and logout pages."""
+
+    app = FastAPI()
+    app.add_middleware(SessionMiddleware, secret_key="acme-test-secret-0123456789")
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(next: str = "/") -> str:
+        return (
+            '<form method="post" action="/login"><input type="hidden" name="next" '
+            f'value="{next}"><button>Log in to Acme</button></form>'
+        )
+
+    @app.post("/login")
+    async def login(request: Request) -> RedirectResponse:
+        form = parse_qs((await request.body()).decode())
+        request.session["user_id"] = 1
+        target = form.get("next", ["/"])[0]
+        return RedirectResponse(target if target.startswith("/") else "/", status_code=303)
+
+    @app.get("/logout")
+    def logout(request: Request) -> RedirectResponse:
+        request.session.clear()
+        return RedirectResponse("/logged-out", status_code=303)
+
+    @app.get("/logged-out", response_class=HTMLResponse)
+    def logged_out() -> str:
+        return "<p>Bye</p>"
+
+    config = WebConfig(rate_limit=None, auth_rate_limit=None)
+    mount_taskflow(
+        app, tf, config, prefix="/api", identity=lambda request: request.session.get("user_id")
+    )
+    mount_client(app, tf, root="/app/", api_prefix="/api", login_url="/login", logout_url="/logout")
+    return app
+
+
+@pytest.mark.usefixtures("browser_ready")
+def test_identity_mode_uses_the_host_s_login_in_the_browser(tmp_path: Path) -> None:
+    import socket  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    import uvicorn  # noqa: PLC0415
+
+    from taskflow.testing import InMemoryUserDirectory, make_test_taskflow  # noqa: PLC0415
+
+    users = InMemoryUserDirectory()
+    users.add(1, email="alice@acme.example", name="Alice", language="en")
+    tf = make_test_taskflow(directory=users)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(_acme(tf), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline, "the host app did not start"
+            time.sleep(0.05)
+        node = shutil.which("node")
+        assert node is not None
+        run = subprocess.run(
+            [node, str(HOSTED), f"http://127.0.0.1:{port}", str(tmp_path / "artifacts")],
+            cwd=CLIENT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        tf.close()
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, f"{log}\n(screenshot in {tmp_path / 'artifacts'})"
+    assert "HOSTED OK" in log
+    [team] = tf.teams.list_mine(tf.identities.user_id_for(1))
+    assert team.name == "Ops"

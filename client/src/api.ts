@@ -31,6 +31,8 @@ export interface ApiError {
 
 let accessToken: string | null = null;
 let refreshing: Promise<boolean> | null = null;
+// Identity mode: the host's session cookie authenticates every call; no token here.
+let hostedSession = false;
 
 export const api = createClient<paths>({ baseUrl: config.api || "" });
 
@@ -48,7 +50,11 @@ export function setAccessToken(token: string | null): void {
 }
 
 export function isSignedIn(): boolean {
-  return accessToken !== null;
+  return accessToken !== null || hostedSession;
+}
+
+export function setHostedSession(signedIn: boolean): void {
+  hostedSession = signedIn;
 }
 
 function csrfCookie(): string | null {

@@ -4,11 +4,14 @@ export interface ClientConfig {
   root: string;
   api: string;
   pages: { invite: string; verify_email: string; reset_password: string; task: string };
+  // Identity mode: the host app's own login (and logout) page; no taskflow account pages.
+  hosted?: { login: string; logout: string | null } | null;
 }
 
 const defaults: ClientConfig = {
   root: "/",
   api: "",
+  hosted: null,
   pages: {
     invite: "/invites/accept",
     verify_email: "/verify-email",
@@ -28,3 +31,11 @@ export function readConfig(): ClientConfig {
 }
 
 export const config = readConfig();
+
+/** Identity mode: send the browser to the host's login page, back here afterwards. */
+export function toHostLogin(): void {
+  const hosted = config.hosted;
+  if (!hosted) return;
+  const next = encodeURIComponent(location.pathname + location.search + location.hash);
+  location.assign(`${hosted.login}${hosted.login.includes("?") ? "&" : "?"}next=${next}`);
+}

@@ -3,7 +3,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./styles.css";
-import { config } from "./config";
+import { config, toHostLogin } from "./config";
 import { applyDocumentLanguage, formatNumber, language, strings } from "./i18n";
 import { ForgotPage, InvitePage, LoginPage, ResetPasswordPage, SignUpPage, VerifyEmailPage } from "./pages/auth";
 import { InboxPage } from "./pages/inbox";
@@ -18,6 +18,8 @@ import { useSignal } from "./signal";
 import { ErrorBox, Loading } from "./ui";
 
 const PUBLIC_PAGES = new Set(["login", "signup", "forgot", "invite", "verify-email", "reset-password"]);
+// Identity mode: the host owns accounts; these pages of taskflow's are not shown.
+const ACCOUNT_PAGES = new Set(["login", "signup", "forgot", "verify-email", "reset-password", "account"]);
 
 function useOnline(): boolean {
   const [online, setOnline] = useState(navigator.onLine);
@@ -52,7 +54,7 @@ function Header() {
             {count ? <span class="count" aria-label={`${formatNumber(count)} ${t.unread}`}>{formatNumber(count)}</span> : null}
           </a>
           <a href={href("/preferences")}>{t.preferences}</a>
-          <a href={href("/account")}>{t.account}</a>
+          {config.hosted ? null : <a href={href("/account")}>{t.account}</a>}
         </nav>
       ) : null}
       <div class="tools">
@@ -104,7 +106,13 @@ function App() {
     return () => clearInterval(timer);
   }, [user]);
   useEffect(() => {
-    if (isReady && !user && !PUBLIC_PAGES.has(current.page)) {
+    if (!isReady) return;
+    if (config.hosted) {
+      if (!user) toHostLogin();
+      else if (ACCOUNT_PAGES.has(current.page)) go("/");
+      return;
+    }
+    if (!user && !PUBLIC_PAGES.has(current.page)) {
       rememberPage();
       go("/login");
     }

@@ -1,5 +1,6 @@
 // Who is signed in, the unread count, and the language that follows the user's own.
-import { api, call, isSignedIn, logIn, logOut, refreshSession, signUp } from "./api";
+import { api, call, isSignedIn, logIn, logOut, refreshSession, setHostedSession, signUp } from "./api";
+import { config } from "./config";
 import type { Language, Me } from "./api";
 import { language, setLanguage } from "./i18n";
 import { signal } from "./signal";
@@ -10,8 +11,15 @@ export const unread = signal(0);
 
 export async function start(): Promise<void> {
   try {
-    if (await refreshSession()) await loadMe();
+    if (config.hosted) {
+      // Identity mode: the host's login is the session; /auth/me answers 401 without it.
+      setHostedSession(true);
+      await loadMe();
+    } else if (await refreshSession()) {
+      await loadMe();
+    }
   } catch {
+    setHostedSession(false);
     me.set(null);
   } finally {
     ready.set(true);
@@ -38,6 +46,11 @@ export async function register(name: string, email: string, password: string): P
 }
 
 export async function signOut(): Promise<void> {
+  if (config.hosted) {
+    // The host's session: its own logout ends it.
+    location.assign(config.hosted.logout ?? config.hosted.login);
+    return;
+  }
   await logOut().catch(() => undefined);
   me.set(null);
   unread.set(0);

@@ -188,3 +188,51 @@ def test_the_task_page_follows_its_link_path_setting(server: str) -> None:
         assert api.get("/t/abc/view", headers=NAVIGATION).status == 200
         assert api.get("/t/abc/view").status == 404
         assert api.get(TASK, headers=NAVIGATION).error_code == "unauthenticated"
+
+
+def _meta_config(page: str) -> dict[str, object]:
+    import html as html_module  # noqa: PLC0415
+    import json as json_module  # noqa: PLC0415
+    import re as re_module  # noqa: PLC0415
+
+    found = re_module.search(r'<meta name="taskflow-config" content="([^"]*)">', page)
+    assert found is not None
+    config: dict[str, object] = json_module.loads(html_module.unescape(found.group(1)))
+    return config
+
+
+def test_in_identity_mode_the_client_is_told_the_host_s_login() -> None:
+    from fastapi import FastAPI  # noqa: PLC0415
+    from flask import Flask  # noqa: PLC0415
+    from starlette.testclient import TestClient  # noqa: PLC0415
+
+    from taskflow.adapters.fastapi import mount_client, mount_taskflow  # noqa: PLC0415
+    from taskflow.adapters.flask import TaskFlowExtension, register_client  # noqa: PLC0415
+    from taskflow.errors import ConfigurationError  # noqa: PLC0415
+    from taskflow.testing import InMemoryUserDirectory, make_test_taskflow  # noqa: PLC0415
+
+    tf = make_test_taskflow(directory=InMemoryUserDirectory())
+    hosted = {"login": "/login", "logout": "/logout"}
+
+    fastapi_app = FastAPI()
+    mount_taskflow(fastapi_app, tf, prefix="/api", identity=lambda _request: None)
+    with pytest.raises(ConfigurationError, match="login_url"):
+        mount_client(fastapi_app, tf, root="/app/", api_prefix="/api")
+    mount_client(
+        fastapi_app, tf, root="/app/", api_prefix="/api", login_url="/login", logout_url="/logout"
+    )
+    page = TestClient(fastapi_app).get("/app/").text
+    assert _meta_config(page)["hosted"] == hosted
+
+    flask_app = Flask("host")
+    TaskFlowExtension(flask_app, tf, url_prefix="/api", identity=lambda: None)
+    register_client(
+        flask_app, tf, root="/app/", api_prefix="/api", login_url="/login", logout_url="/logout"
+    )
+    page = flask_app.test_client().get("/app/").get_data(as_text=True)
+    assert _meta_config(page)["hosted"] == hosted
+
+    plain = FastAPI()  # taskflow's own accounts: no hosted login in the page
+    mount_taskflow(plain, make_test_taskflow(), prefix="/api")
+    mount_client(plain, tf, root="/app/", api_prefix="/api")
+    assert "hosted" not in _meta_config(TestClient(plain).get("/app/").text)

@@ -14,19 +14,40 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from taskflow.adapters.web.client import ClientAsset, ClientAssets, is_navigation, load_client
+from taskflow.adapters.fastapi.dependencies import RUNTIME_STATE_KEY
+from taskflow.adapters.web.client import (
+    ClientAsset,
+    ClientAssets,
+    HostedLogin,
+    is_navigation,
+    load_client,
+)
 from taskflow.bootstrap import TaskFlow
 
 __all__ = ["mount_client"]
 
 
 def mount_client(
-    app: FastAPI, tf: TaskFlow, *, root: str = "/", api_prefix: str = ""
+    app: FastAPI,
+    tf: TaskFlow,
+    *,
+    root: str = "/",
+    api_prefix: str = "",
+    login_url: str | None = None,
+    logout_url: str | None = None,
 ) -> ClientAssets:
     """Serve the built web client under ``root`` (its page, its assets, and the pages
     the mails link to, from ``tf``'s notification settings). Outside the OpenAPI
-    document."""
-    client = load_client(tf.notifications.config, root=root, api_base=api_prefix)
+    document. Call it after ``mount_taskflow``: when that was given ``identity=``, the
+    client uses your app's login (``login_url``, required; ``logout_url``) and shows
+    none of taskflow's account pages."""
+    runtime = getattr(app.state, RUNTIME_STATE_KEY, None)
+    hosted = (
+        HostedLogin.of(login_url, logout_url)
+        if runtime is not None and runtime.identity is not None
+        else None
+    )
+    client = load_client(tf.notifications.config, root=root, api_base=api_prefix, hosted=hosted)
 
     def answer(asset: ClientAsset) -> Response:
         return Response(asset.body, headers=asset.headers())

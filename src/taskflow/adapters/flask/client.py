@@ -10,18 +10,40 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import NotFound
 
-from taskflow.adapters.web.client import ClientAsset, ClientAssets, is_navigation, load_client
+from taskflow.adapters.flask.helpers import EXTENSION_KEY
+from taskflow.adapters.web.client import (
+    ClientAsset,
+    ClientAssets,
+    HostedLogin,
+    is_navigation,
+    load_client,
+)
 from taskflow.bootstrap import TaskFlow
 
 __all__ = ["register_client"]
 
 
 def register_client(
-    app: Flask, tf: TaskFlow, *, root: str = "/", api_prefix: str = ""
+    app: Flask,
+    tf: TaskFlow,
+    *,
+    root: str = "/",
+    api_prefix: str = "",
+    login_url: str | None = None,
+    logout_url: str | None = None,
 ) -> ClientAssets:
     """Serve the built web client under ``root`` (its page, its assets, and the pages
-    the mails link to, from ``tf``'s notification settings)."""
-    client = load_client(tf.notifications.config, root=root, api_base=api_prefix)
+    the mails link to, from ``tf``'s notification settings). Call it after
+    ``TaskFlowExtension``: when that was given ``identity=``, the client uses your app's
+    login (``login_url``, required; ``logout_url``) and shows none of taskflow's account
+    pages."""
+    runtime = app.extensions.get(EXTENSION_KEY)
+    hosted = (
+        HostedLogin.of(login_url, logout_url)
+        if runtime is not None and runtime.identity is not None
+        else None
+    )
+    client = load_client(tf.notifications.config, root=root, api_base=api_prefix, hosted=hosted)
     blueprint = Blueprint("taskflow_client", __name__)
 
     def answer(asset: ClientAsset) -> Response:

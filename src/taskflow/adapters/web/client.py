@@ -32,6 +32,7 @@ __all__ = [
     "CLIENT_DIST",
     "ClientAsset",
     "ClientAssets",
+    "HostedLogin",
     "is_navigation",
     "load_client",
 ]
@@ -104,13 +105,38 @@ def is_navigation(headers: Mapping[str, str]) -> bool:
     )
 
 
+@frozen
+class HostedLogin:
+    """Identity mode: where the host's own login page is (the client sends whoever is not
+    logged in there, with ``?next=`` the page they wanted), and its logout, if any."""
+
+    login_url: str
+    logout_url: str | None = None
+
+    @classmethod
+    def of(cls, login_url: str | None, logout_url: str | None) -> HostedLogin:
+        if not login_url:
+            raise ConfigurationError(
+                "taskflow is mounted in identity mode: the client needs your login page "
+                "(login_url=...), as it has no sign-in of its own there."
+            )
+        return cls(login_url=login_url, logout_url=logout_url)
+
+
 def load_client(
-    links: NotificationConfig, *, root: str = "/", api_base: str = "", dist: Path = CLIENT_DIST
+    links: NotificationConfig,
+    *,
+    root: str = "/",
+    api_base: str = "",
+    dist: Path = CLIENT_DIST,
+    hosted: HostedLogin | None = None,
 ) -> ClientAssets:
     """Read the built client from ``dist``. ``root``: where the client is served (``/``
     on the reference server); ``api_base``: the prefix of taskflow's API (what
     ``mount_taskflow`` / ``TaskFlowExtension`` were given); ``links``: the paths the mails
-    link to, which answer the page too (``/invites/accept``...)."""
+    link to, which answer the page too (``/invites/accept``...). ``hosted``: identity
+    mode, the host's login (and logout) page: the client shows none of its own account
+    pages and sends whoever is not logged in there."""
     index = dist / "index.html"
     if not index.is_file():
         raise ConfigurationError(
@@ -142,6 +168,7 @@ def load_client(
             root=root,
             api_base=api_base,
             pages={**pages, "task": links.task_path},
+            hosted=hosted,
         ).encode(),
         _TYPES[".html"],
         _NO_STORE,
@@ -154,8 +181,18 @@ def load_client(
     )
 
 
-def _with_meta(page: str, *, root: str, api_base: str, pages: Mapping[str, str]) -> str:
-    config = json.dumps({"root": root, "api": api_base, "pages": pages}, sort_keys=True)
+def _with_meta(
+    page: str,
+    *,
+    root: str,
+    api_base: str,
+    pages: Mapping[str, str],
+    hosted: HostedLogin | None = None,
+) -> str:
+    settings: dict[str, object] = {"root": root, "api": api_base, "pages": pages}
+    if hosted is not None:
+        settings["hosted"] = {"login": hosted.login_url, "logout": hosted.logout_url}
+    config = json.dumps(settings, sort_keys=True)
     meta = f'<meta name="taskflow-config" content="{html.escape(config, quote=True)}">'
     # Relative asset URLs (Vite's base "./") resolve against the page's own path: a page
     # answered at /invites/accept needs a base at the client's root.
