@@ -10,26 +10,38 @@ of each page in the test's folder (its path is in the failure message).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from taskflow.adapters.fastapi import mount_client, mount_taskflow
 from taskflow.adapters.web import WebConfig
+from taskflow.adapters.webpush import WebPushSender
+from taskflow.notifications import NotificationConfig
+from taskflow.settings import new_vapid_private_key
+from taskflow.testing import InMemoryUserDirectory, drain, make_test_taskflow, one_time_token
 
 sys.path.insert(0, str(Path(__file__).parent / "http"))
 from test_serve_process import _serving, _text_of, _wait_for_mail
+
+from push_service import running_push_service
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.slow, pytest.mark.client]
 
@@ -145,18 +157,9 @@ def _acme(tf: Any) -> FastAPI:
     return app
 
 
-@pytest.mark.usefixtures("browser_ready")
-def test_identity_mode_uses_the_host_s_login_in_the_browser(tmp_path: Path) -> None:
-    import socket  # noqa: PLC0415
-    import threading  # noqa: PLC0415
-
-    import uvicorn  # noqa: PLC0415
-
-    from taskflow.testing import InMemoryUserDirectory, make_test_taskflow  # noqa: PLC0415
-
-    users = InMemoryUserDirectory()
-    users.add(1, email="alice@acme.example", name="Alice", language="en")
-    tf = make_test_taskflow(directory=users)
+@contextmanager
+def _acme_serving(tf: Any) -> Iterator[str]:
+    """The host app of ``_acme`` served by uvicorn in a thread: its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -170,22 +173,70 @@ def test_identity_mode_uses_the_host_s_login_in_the_browser(tmp_path: Path) -> N
         while not server.started:
             assert time.monotonic() < deadline, "the host app did not start"
             time.sleep(0.05)
-        node = shutil.which("node")
-        assert node is not None
-        run = subprocess.run(
-            [node, str(HOSTED), f"http://127.0.0.1:{port}", str(tmp_path / "artifacts")],
-            cwd=CLIENT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        tf.close()
+
+
+def _node(*args: str) -> subprocess.CompletedProcess[str]:
+    node = shutil.which("node")
+    assert node is not None
+    return subprocess.run(
+        [node, *args], cwd=CLIENT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.usefixtures("browser_ready")
+def test_identity_mode_uses_the_host_s_login_in_the_browser(tmp_path: Path) -> None:
+    users = InMemoryUserDirectory()
+    users.add(1, email="alice@acme.example", name="Alice", language="en")
+    tf = make_test_taskflow(directory=users)
+    with tf, _acme_serving(tf) as base:
+        run = _node(str(HOSTED), base, str(tmp_path / "artifacts"))
     log = run.stdout + run.stderr
     assert run.returncode == 0, f"{log}\n(screenshot in {tmp_path / 'artifacts'})"
     assert "HOSTED OK" in log
     [team] = tf.teams.list_mine(tf.identities.user_id_for(1))
     assert team.name == "Ops"
+
+
+PUSH = CLIENT / "e2e" / "push.mjs"
+
+
+@pytest.mark.usefixtures("browser_ready")
+def test_the_client_subscribes_this_device_to_web_push(tmp_path: Path) -> None:
+    """The subscribe flow in Chromium (PushManager stubbed with a subscription made here),
+    then a push for that subscription, decrypted by the push-service stand-in."""
+    users = InMemoryUserDirectory()
+    users.add(1, email="alice@acme.example", name="Alice", language="en")
+    users.add(2, email="bob@acme.example", name="Bob", language="en")
+    sender = WebPushSender(private_key=new_vapid_private_key(), subject="mailto:ops@acme.example")
+    tf = make_test_taskflow(
+        directory=users,
+        push=sender,
+        notification_config=NotificationConfig(push_hosts=("127.0.0.1",)),
+    )
+    with (
+        running_push_service(vapid_public_key=sender.public_key) as service,
+        tf,
+        _acme_serving(tf) as base,
+    ):
+        device = service.device("alice-laptop")
+        run = _node(
+            str(PUSH), base, json.dumps(device.subscription_json()), str(tmp_path / "artifacts")
+        )
+        log = run.stdout + run.stderr
+        assert run.returncode == 0, f"{log}\n(screenshot in {tmp_path / 'artifacts'})"
+        assert f"KEY {sender.public_key}" in log  # subscribed with the server's key
+        alice, bob = tf.identities.user_id_for(1), tf.identities.user_id_for(2)
+        [stored] = tf.notifications.push_subscriptions(alice)
+        assert stored.endpoint == device.endpoint
+        team = tf.teams.create(bob, name="Ops")
+        tf.invites.create(bob, team.id, email="alice@acme.example")
+        [invited] = [e for e in tf.publisher.events if e.name == "invite.created"]
+        tf.invites.accept(alice, token=one_time_token(tf, invited))
+        tf.tasks.create(bob, team.id, title="Water the ficus", assignee_id=alice)
+        drain(tf)
+        assert any("Water the ficus" in text for text in service.texts("alice-laptop"))
+        assert service.rejected == []

@@ -72,6 +72,46 @@ export function PreferencesPage() {
         {saved ? <Notice>{t.saved}</Notice> : null}
         <button type="submit" disabled={busy}>{t.save}</button>
       </form>
+      <PushCard />
     </main>
+  );
+}
+
+// Web Push on this device: the server's VAPID key, the browser's permission, the
+// subscription (PushSubscription.toJSON()) stored on the server.
+function PushCard() {
+  const t = strings();
+  const [on, setOn] = useState(false);
+  const { error, busy, run } = useAction();
+  const supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+  const enable = async () => {
+    const done = await run(async () => {
+      const { public_key } = await call(() => api.GET("/notifications/push/key"));
+      if ((await Notification.requestPermission()) !== "granted") {
+        throw { status: 0, code: "push_denied", message: t.pushDenied };
+      }
+      const registration = await navigator.serviceWorker.ready;
+      const subscription = await registration.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: public_key, // base64url, as the browser takes it
+      });
+      const json = subscription.toJSON();
+      const keys = json.keys ?? {};
+      return call(() =>
+        api.POST("/notifications/push/subscriptions", {
+          body: { endpoint: json.endpoint ?? "", keys: { p256dh: keys.p256dh ?? "", auth: keys.auth ?? "" } },
+        }),
+      );
+    });
+    if (done) setOn(true);
+  };
+  return (
+    <section class="card" aria-label={t.pushTitle}>
+      <h2>{t.pushTitle}</h2>
+      <p>{supported ? t.pushHelp : t.pushUnsupported}</p>
+      <ErrorBox error={error} />
+      {on ? <Notice>{t.pushOn}</Notice> : null}
+      {supported && !on ? <button type="button" onClick={enable} disabled={busy}>{t.pushEnable}</button> : null}
+    </section>
   );
 }

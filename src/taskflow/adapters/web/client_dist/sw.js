@@ -58,3 +58,32 @@ self.addEventListener("fetch", (event) => {
     );
   }
 });
+
+// Web Push: the server's payload is {id, type, title, body, url, data} (no secret, no
+// token); the notification opens its url (the task, or the client's home).
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch {
+    message = {};
+  }
+  event.waitUntil(
+    self.registration.showNotification(message.title || "TaskFlow", {
+      body: message.body || "",
+      tag: message.id,
+      data: { url: message.url || self.registration.scope },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || self.registration.scope;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url === url && "focus" in client);
+      return open ? open.focus() : self.clients.openWindow(url);
+    }),
+  );
+});
