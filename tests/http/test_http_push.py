@@ -95,6 +95,8 @@ def test_push_is_turned_off_per_type_in_the_preferences(api, alice):
         "task.completed": True,
         "task.due_soon": True,
         "invite.created": True,
+        "comment.added": True,
+        "comment.mentioned": True,
     }
     updated = api.put(
         "/notifications/preferences", {"push": {"task.due_soon": False}}, token=alice.token

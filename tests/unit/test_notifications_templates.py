@@ -181,6 +181,10 @@ PUSH_TEXTS = {
         "Team invitation",
         "You were invited to team Design by Ali",
     ),
+    ("fa", NotificationType.COMMENT_ADDED): ("نظر تازه روی Report", "Ali: Looks good @Sara"),
+    ("en", NotificationType.COMMENT_ADDED): ("New comment on Report", "Ali: Looks good @Sara"),
+    ("fa", NotificationType.COMMENT_MENTIONED): ("Ali از شما نام برد", "Report: Looks good @Sara"),
+    ("en", NotificationType.COMMENT_MENTIONED): ("Ali mentioned you", "Report: Looks good @Sara"),
 }
 
 

@@ -20,12 +20,12 @@ user.email_changed     user.email_changed     email            the OLD address (
                                                                undo link)
 user.deletion_request  user.deletion_request  email            that user (the erasure's
 ed                     ed                                      date, a link to log in)
-comment.added          comment.mentioned      email, in-app    each member of the task's team
-                                                               the comment mentions
-                       comment.added          email, in-app    the task's creator and
-                                                               assignee (unless mentioned)
-comment.edited         comment.mentioned      email, in-app    each member the edit
-                                                               mentions for the first time
+comment.added          comment.mentioned      email, in-app,   each member of the task's team
+                                              push             the comment mentions
+                       comment.added          email, in-app,   the task's creator and
+                                              push             assignee (unless mentioned)
+comment.edited         comment.mentioned      email, in-app,   each member the edit
+                                              push             mentions for the first time
 user.data_export       user.data_export       email            that user (the export
                                                                attached, built when sent)
 =====================  =====================  ===============  ==========================
@@ -86,7 +86,6 @@ __all__ = [
     "plan_notifications",
 ]
 
-EMAIL_AND_IN_APP: Final = (Channel.EMAIL, Channel.IN_APP)
 EMAIL_IN_APP_PUSH: Final = (Channel.EMAIL, Channel.IN_APP, Channel.PUSH)
 COMMENT_EXCERPT_LENGTH: Final = 500
 
@@ -111,8 +110,8 @@ ROUTES: Final = (
     Route(USER_EMAIL_CHANGE_REQUESTED, NotificationType.USER_EMAIL_CHANGE, (Channel.EMAIL,)),
     Route(USER_EMAIL_CHANGED, NotificationType.USER_EMAIL_CHANGED, (Channel.EMAIL,)),
     Route(USER_DELETION_REQUESTED, NotificationType.USER_DELETION_REQUESTED, (Channel.EMAIL,)),
-    Route(COMMENT_ADDED, NotificationType.COMMENT_ADDED, EMAIL_AND_IN_APP),
-    Route(COMMENT_EDITED, NotificationType.COMMENT_MENTIONED, EMAIL_AND_IN_APP),
+    Route(COMMENT_ADDED, NotificationType.COMMENT_ADDED, EMAIL_IN_APP_PUSH),
+    Route(COMMENT_EDITED, NotificationType.COMMENT_MENTIONED, EMAIL_IN_APP_PUSH),
     Route(USER_DATA_EXPORT, NotificationType.USER_DATA_EXPORT, (Channel.EMAIL,)),
 )
 _ROUTE_OF_EVENT: Final = {route.event: route for route in ROUTES}
