@@ -293,11 +293,25 @@ class RabbitMQQueue:
         prefetch."""
         with self._publisher.lock, self._failures_as_unavailable(self._publisher):
             channel = self._publisher.channel()
-            total = int(channel.queue_declare(self.queue, passive=True).method.message_count)
+            names = [self.queue]
             for delay in sorted({self._retry_delay(a) for a in range(1, self._max_attempts)}):
                 name = f"{self.queue}.retry.{delay}ms"
                 self._declare_retry_queue(channel, name, delay)
-                total += int(channel.queue_declare(name, passive=True).method.message_count)
+                names.append(name)
+
+            def ready() -> int:
+                return sum(
+                    int(channel.queue_declare(name, passive=True).method.message_count)
+                    for name in names
+                )
+
+            # The queues are read one after the other while a retried message may move
+            # from its retry queue to the main one: read until two readings agree.
+            total, previous = ready(), None
+            for _ in range(5):
+                if total == previous:
+                    break
+                previous, total = total, ready()
         with self._consumer.lock:
             return total + len(self._buffer) + len(self._in_hand)
 
