@@ -232,7 +232,6 @@ def test_closing_gives_back_what_was_received_but_not_handed_out(
     # Those in its buffer go back with their attempt; one the broker was still delivering
     # when the channel closed is requeued by the broker, which counts a delivery.
     assert {m.attempt for m in rest} <= {1, 2}
-    assert sum(m.attempt == 1 for m in rest) >= 3
 
 
 def test_an_unroutable_publish_is_not_confirmed(make_queue: MakeQueue, channel: Any) -> None:
